@@ -1,0 +1,105 @@
+/**
+ * `reward-router eval`: every method on the same simulated stream, a table on
+ * stdout (or one JSON object with --json), an HTML report with plots.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import { defaultPosteriorConfig } from '../../core/posterior.ts';
+import { readPrior } from '../../offline/index.ts';
+import { describeSimConfig } from '../../sim/config.ts';
+import { loadProfilesFile } from '../../sim/profilesFile.ts';
+import { scenarioNames } from '../../sim/scenarios.ts';
+import { htmlReport } from '../../eval/report.ts';
+import { defaultEvalModels, runEval } from '../../eval/run.ts';
+import { summarizeEval } from '../../eval/summary.ts';
+import { accuracyTables, selectionTables } from '../../eval/table.ts';
+import { defaultProfilesPath, intList, list, parsePositiveInt } from '../options.ts';
+
+export interface EvalCliOptions {
+  profiles: string;
+  models: string[];
+  scenario: string;
+  seeds: number;
+  firstSeed: number;
+  batches: number;
+  horizons: number[];
+  d: number;
+  lambda0: number;
+  lag: number;
+  prior?: string;
+  offlineEpochs?: number;
+  offlineBalance?: boolean;
+  methods?: string[];
+  report: string;
+  json: boolean;
+  progress: boolean;
+}
+
+export async function evalCommand(o: EvalCliOptions, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const pool = loadProfilesFile(o.profiles);
+  const scenarios = o.scenario === 'all' ? [...scenarioNames] : o.scenario.split(',');
+  const seeds = Array.from({ length: o.seeds }, (_, i) => o.firstSeed + i);
+  const prior = o.prior ? await readPrior(o.prior) : undefined;
+  const bar = o.progress && process.stderr.isTTY ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} batches | {label}', stream: process.stderr }, Presets.shades_classic) : null;
+  let started = false;
+  const result = await runEval({
+    pool, models: o.models, scenarios, seeds, prior, only: o.methods,
+    sim: { batches: o.batches, d: o.d },
+    posterior: { ...defaultPosteriorConfig, lambda0: o.lambda0 },
+    lag: o.lag,
+    offline: { ...(o.offlineEpochs !== undefined ? { epochs: o.offlineEpochs } : {}), ...(o.offlineBalance ? { balance: true } : {}) },
+    onProgress: (done, total, label) => {
+      if (!bar) return;
+      if (!started) { bar.start(total, 0, { label }); started = true; }
+      bar.update(done, { label });
+    },
+  });
+  bar?.stop();
+  const horizons = [...new Set([...o.horizons, o.batches])].sort((a, b) => a - b);
+  const summaries = summarizeEval(result, horizons);
+  const first = result.configs[scenarios[0]!]!;
+  const settings = {
+    profiles: o.profiles, metric: pool.metric, models: result.models, categories: result.categories,
+    scenarios, seeds, horizons, batches: o.batches, promptsPerBatch: first.promptsPerBatch, pairsPerBatch: first.promptsPerBatch * (first.responsesPerPrompt * (first.responsesPerPrompt - 1)) / 2,
+    d: o.d, lambda0: o.lambda0, sigma2: defaultPosteriorConfig.sigma2, lag: o.lag,
+    prior: o.prior ?? 'trained per seed by the offline stage on simulated offline data',
+    offline: result.runs.map((r) => ({ scenario: r.scenario, seed: r.seed, router_accuracy: r.prior.metrics.router_accuracy, fixed: r.prior.metrics.fixed, backend: r.offline?.backend ?? null })),
+    sim: Object.fromEntries(Object.entries(result.configs).map(([k, v]) => [k, v])),
+  };
+  const settingsText = Object.entries(result.configs).map(([k, v]) => `[${k}]\n${describeSimConfig(v)}`).join('\n\n') +
+    `\n\nrouter: λ0 = ${o.lambda0}, σ² = ${defaultPosteriorConfig.sigma2}, lag = ${o.lag}; seeds ${seeds.join(', ')}; prior: ${settings.prior}`;
+  mkdirSync(dirname(o.report), { recursive: true });
+  writeFileSync(o.report, htmlReport(result, summaries, settingsText));
+  if (o.json) {
+    out.write(JSON.stringify({ settings, methods: summaries }, null, 2) + '\n');
+    return;
+  }
+  const offline = result.runs.filter((r, i, a) => a.findIndex((x) => x.seed === r.seed) === i)
+    .map((r) => `seed ${r.seed}: router_accuracy ${(100 * (r.prior.metrics.router_accuracy ?? NaN)).toFixed(2)}% vs best fixed ${(100 * Math.max(...Object.values(r.prior.metrics.fixed).map((v) => v ?? 0))).toFixed(2)}% (${r.offline?.backend ?? 'prior file'})`);
+  out.write(`${settingsText}\n\noffline prior (held-out split):\n  ${offline.join('\n  ')}\n\n${accuracyTables(summaries, result.categories)}\n\n${selectionTables(summaries, result.categories)}\n\nreport: ${o.report}\n`);
+}
+
+export function registerEvalCommand(program: Command): Command {
+  return program.command('eval')
+    .description('run every routing method on the same simulated online-DPO stream and compare routed-label accuracy')
+    .option('--profiles <file>', 'RM pool profile file (best-of-4 or pairwise accuracies per category)', defaultProfilesPath())
+    .option('--models <list>', 'comma-separated RM names from the profile file', list, defaultEvalModels)
+    .option('--scenario <name>', `${scenarioNames.join(' | ')} | all (comma-separated list accepted)`, 'all')
+    .option('--seeds <n>', 'number of seeds', parsePositiveInt, 5)
+    .option('--first-seed <n>', 'first seed', parsePositiveInt, 1)
+    .option('--batches <n>', 'batches per run', parsePositiveInt, 200)
+    .option('--horizons <list>', 'report the first N batches too (comma-separated)', intList, [30])
+    .option('--d <n>', 'router dimension', parsePositiveInt, 64)
+    .option('--lambda0 <x>', 'prior precision λ0', Number, defaultPosteriorConfig.lambda0)
+    .option('--lag <n>', 'route batch t with feedback of batches ≤ t − lag', parsePositiveInt, 1)
+    .option('--prior <file>', 'use this prior file instead of training one per seed')
+    .option('--offline-epochs <n>', 'epochs of the offline training', parsePositiveInt)
+    .option('--offline-balance', "run the authors' balancing step in the offline training (default off)")
+    .option('--methods <list>', 'only these methods (bayesian-router, laser, random, offline-only, online-only, majority-vote, mean-ensemble, oracle, fixed)', list)
+    .option('--report <file>', 'HTML report path', 'reports/eval.html')
+    .option('--json', 'print one JSON object instead of tables', false)
+    .option('--no-progress', 'no progress bar')
+    .action((opts: EvalCliOptions) => evalCommand(opts));
+}

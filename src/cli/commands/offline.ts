@@ -1,0 +1,134 @@
+/**
+ * `reward-router offline train`: learn the router's prior (RM embeddings, optional projection) from a
+ * JSONL file of labelled pair embeddings and write the prior file the router loads.
+ */
+
+import type { Command } from 'commander';
+import { requireConfig } from '../../core/errors.ts';
+import type { LossWeights } from '../../core/prior.ts';
+import { offlineDefaults, trainOfflineRouter, writePrior } from '../../offline/index.ts';
+import type { BackendPreference, OfflineReport } from '../../offline/index.ts';
+
+export interface OfflineCommandIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+interface RawOptions {
+  data: string;
+  out: string;
+  d?: string;
+  epochs?: string;
+  lr?: string;
+  batchSize?: string;
+  seed?: string;
+  holdout?: string;
+  lossWeights?: string;
+  projection?: boolean;
+  balance?: boolean;
+  backend?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+function int(text: string | undefined, field: string, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  requireConfig(text.trim() !== '' && Number.isSafeInteger(v) && v >= min, field, `must be an integer >= ${min}, got ${JSON.stringify(text)}`);
+  return v;
+}
+
+function real(text: string | undefined, field: string): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  requireConfig(text.trim() !== '' && Number.isFinite(v), field, `must be a number, got ${JSON.stringify(text)}`);
+  return v;
+}
+
+/** "bt,cls,reg", e.g. "1,0.9,0.6" (the earlier multi-task runs) or the default "1,0,0". */
+export function parseLossWeights(text: string): LossWeights {
+  const parts = text.split(',').map((s) => s.trim());
+  requireConfig(parts.length === 3, 'loss-weights', `expected three numbers bt,cls,reg, got ${JSON.stringify(text)}`);
+  const [bt, cls, reg] = parts.map((p, i) => {
+    const v = Number(p);
+    requireConfig(p !== '' && Number.isFinite(v) && v >= 0, `loss-weights[${i}]`, `must be a number >= 0, got ${JSON.stringify(p)}`);
+    return v;
+  }) as [number, number, number];
+  return { bt, cls, reg };
+}
+
+const fmt = (x: number | null | undefined): string => (x === null || x === undefined ? '   n/a' : x.toFixed(4));
+
+/** The human-readable summary: router accuracy beside each fixed RM on the same examples. */
+export function formatReport(report: OfflineReport, out: string): string {
+  const m = report.metrics;
+  const arms = Object.keys(m.fixed);
+  const width = Math.max(24, ...arms.map((a) => a.length + 2));
+  const where = m.split === 'holdout' ? 'held-out' : 'training (no holdout)';
+  const lines = [
+    `trained on ${report.trainExamples} examples (${report.evalExamples} held out), backend ${report.backend}, ` +
+      `${(report.trainMs / 1000).toFixed(1)} s; pairs ${report.pairs} -> ${report.balancedPairs} after balancing; ` +
+      `input ${report.inputDim} -> d ${report.d}${report.projection ? ' (projection)' : ''}`,
+    `accuracy on ${m.n_eval ?? 0} ${where} examples with at least one correct RM:`,
+    `  ${'router (argmax s_k)'.padEnd(width)} ${fmt(m.router_accuracy)}`,
+    ...arms.map((a) => `  ${a.padEnd(width)} ${fmt(m.fixed[a])}`),
+  ];
+  if (m.per_category !== undefined) {
+    lines.push('per category (router / best fixed RM):');
+    for (const [cat, b] of Object.entries(m.per_category)) {
+      let best = '';
+      let bestAcc = -1;
+      for (const a of arms) if ((b.fixed[a] ?? -1) > bestAcc) [best, bestAcc] = [a, b.fixed[a] ?? -1];
+      lines.push(`  ${cat.padEnd(width)} ${fmt(b.router_accuracy)} / ${fmt(bestAcc < 0 ? null : bestAcc)} ${best}  (n = ${b.n_eval ?? 0})`);
+    }
+  }
+  lines.push(`wrote ${out}`);
+  return lines.join('\n') + '\n';
+}
+
+export function registerOfflineCommand(program: Command, io: OfflineCommandIo = process): Command {
+  const offline = program.command('offline').description('offline stage: learn the router prior from labelled pair embeddings');
+  offline
+    .command('train')
+    .description('train RM embeddings (and the projection head) with a Bradley-Terry loss; write the prior file')
+    .requiredOption('--data <file>', 'training data, JSONL (docs/formats.md)')
+    .requiredOption('--out <file>', 'where to write the prior (JSON)')
+    .option('--d <n>', `router width d (default ${offlineDefaults.d})`)
+    .option('--epochs <n>', `training epochs (default ${offlineDefaults.epochs})`)
+    .option('--lr <x>', `Adam learning rate (default ${offlineDefaults.lr})`)
+    .option('--batch-size <n>', `examples per step (default ${offlineDefaults.batchSize})`)
+    .option('--seed <n>', `seed for split, balancing, init and shuffling (default ${offlineDefaults.seed})`)
+    .option('--holdout <x>', `held-out share in [0, 1) (default ${offlineDefaults.holdout})`)
+    .option('--loss-weights <bt,cls,reg>', 'weights of the BT loss, BCE head, L1 head (default 1,0,0)')
+    .option('--projection', 'use the projection head even when the input width equals d')
+    .option('--balance', "run the authors' balancing step on the ranking pairs (default off; see README)")
+    .option('--backend <name>', 'auto | wasm | cpu (default auto: tfjs-node-gpu, tfjs-node, wasm, cpu)')
+    .option('--json', 'print one JSON object instead of the table')
+    .option('--verbose', 'print the mean loss of each epoch on stderr')
+    .action(async (raw: RawOptions) => {
+      const backend = raw.backend ?? 'auto';
+      requireConfig(['auto', 'wasm', 'cpu'].includes(backend), 'backend', `must be auto, wasm or cpu, got ${JSON.stringify(backend)}`);
+      const { prior, report } = await trainOfflineRouter({
+        data: raw.data,
+        d: int(raw.d, 'd', 1),
+        epochs: int(raw.epochs, 'epochs', 0),
+        lr: real(raw.lr, 'lr'),
+        batchSize: int(raw.batchSize, 'batch-size', 1),
+        seed: int(raw.seed, 'seed', 0),
+        holdout: real(raw.holdout, 'holdout'),
+        lossWeights: raw.lossWeights === undefined ? undefined : parseLossWeights(raw.lossWeights),
+        projection: raw.projection === true ? true : undefined,
+        balance: raw.balance === true,
+        backend: backend as BackendPreference,
+        onEpoch: raw.verbose === true ? (epoch, loss) => io.stderr.write(`epoch ${epoch}: loss ${loss.toFixed(5)}\n`) : undefined,
+      });
+      await writePrior(raw.out, prior);
+      if (raw.json === true) {
+        const { epochLosses, ...rest } = report;
+        io.stdout.write(JSON.stringify({ out: raw.out, ...rest, finalLoss: epochLosses.at(-1) ?? null }) + '\n');
+      } else {
+        io.stdout.write(formatReport(report, raw.out));
+      }
+    });
+  return offline;
+}

@@ -1,0 +1,28 @@
+/** `reward-router sim offline-data`: write the simulator's offline data set as JSONL (docs/formats.md). */
+import type { Command } from 'commander';
+import { generateOfflineData } from '../../sim/offline.ts';
+import { writeOfflineJsonl } from '../../sim/offlineFile.ts';
+import { selectModels } from '../../sim/profiles.ts';
+import { loadProfilesFile } from '../../sim/profilesFile.ts';
+import { scenarioConfig } from '../../sim/scenarios.ts';
+import { defaultEvalModels } from '../../eval/run.ts';
+import { defaultProfilesPath, list, parsePositiveInt } from '../options.ts';
+
+export function registerSimCommand(program: Command): Command {
+  const sim = program.command('sim').description('the simulator (synthetic data for demos, tests and benchmarks)');
+  sim.command('offline-data')
+    .description('write simulated offline training data (pair embeddings + per-RM correctness) as JSONL')
+    .requiredOption('--out <file>', 'output JSONL path')
+    .option('--profiles <file>', 'RM pool profile file', defaultProfilesPath())
+    .option('--models <list>', 'comma-separated RM names', list, defaultEvalModels)
+    .option('--seed <n>', 'seed (use the same seed for eval to share the world)', parsePositiveInt, 1)
+    .option('--examples <n>', 'number of examples', parsePositiveInt, 6000)
+    .option('--d <n>', 'embedding width', parsePositiveInt, 64)
+    .action((o: { out: string; profiles: string; models: string[]; seed: number; examples: number; d: number }) => {
+      const pool = selectModels(loadProfilesFile(o.profiles), o.models);
+      const examples = generateOfflineData(pool, scenarioConfig('stationary', { d: o.d, offlineExamples: o.examples, seed: o.seed }), o.seed);
+      writeOfflineJsonl(o.out, examples);
+      process.stdout.write(`wrote ${examples.length} examples for ${pool.models.length} RMs to ${o.out}\n`);
+    });
+  return sim;
+}

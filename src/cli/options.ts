@@ -1,0 +1,17 @@
+/** Shared option parsers for the CLI: each rejects bad input with a typed error naming the flag. */
+import { fileURLToPath } from 'node:url';
+import { RouterError } from '../core/errors.ts';
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new RouterError('RR_INVALID_CONFIG', `expected a positive integer, got ${JSON.stringify(value)}`, { field: 'option' });
+  return n;
+}
+
+export const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+export const intList = (value: string): number[] => list(value).map(parsePositiveInt);
+
+/** The RewardBench 2 table shipped with the package. */
+export function defaultProfilesPath(): string {
+  return fileURLToPath(new URL('../../data/rewardbench2-profiles.json', import.meta.url));
+}

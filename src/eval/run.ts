@@ -1,0 +1,116 @@
+/**
+ * `reward-router eval`: for each scenario and seed, build the simulated world,
+ * train the prior with the offline stage on the simulated offline data (or load
+ * a prior file), run every method on the same online stream, and aggregate.
+ */
+import { RouterError } from '../core/errors.ts';
+import { defaultPosteriorConfig, type PosteriorConfig } from '../core/posterior.ts';
+import type { PriorFile } from '../core/prior.ts';
+import { trainOfflineRouter, type OfflineDataset, type OfflineReport } from '../offline/index.ts';
+import type { SimConfig } from '../sim/config.ts';
+import { generateOfflineFromWorld, type OfflineExample } from '../sim/offline.ts';
+import { selectModels, type RmPool } from '../sim/profiles.ts';
+import { scenarioConfig } from '../sim/scenarios.ts';
+import { onlineStreamFromWorld } from '../sim/stream.ts';
+import { SimTrainer } from '../sim/trainer.ts';
+import { buildWorld } from '../sim/world.ts';
+import { runLoop } from './loop.ts';
+import { buildMethods } from './methods.ts';
+import type { MethodTrace } from './stats.ts';
+
+export const defaultEvalModels = [
+  'Skywork-Reward-V2-Qwen3-0.6B',
+  'Skywork-Reward-V2-Llama-3.2-3B',
+  'gemini-2.5-flash (judge)',
+  'gpt-4.1 (judge)',
+];
+
+export interface EvalOptions {
+  pool: RmPool;
+  /** RM names to route among (default: the four of the README's table). */
+  models?: readonly string[];
+  scenarios: readonly string[];
+  seeds: readonly number[];
+  /** Overrides of the simulator's defaults, the same for every method and scenario. */
+  sim?: Partial<SimConfig>;
+  posterior?: PosteriorConfig;
+  lag?: number;
+  /** A prior file to use instead of training one per seed. */
+  prior?: PriorFile;
+  offline?: { epochs?: number; lr?: number; batchSize?: number; balance?: boolean };
+  only?: readonly string[];
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+export interface SeedRun {
+  scenario: string;
+  seed: number;
+  traces: MethodTrace[];
+  offline: OfflineReport | null;
+  prior: PriorFile;
+}
+
+export interface EvalResult {
+  models: string[];
+  categories: string[];
+  configs: Record<string, SimConfig>;
+  runs: SeedRun[];
+}
+
+function toDataset(examples: readonly OfflineExample[], arms: readonly string[]): OfflineDataset {
+  return {
+    ids: examples.map((e) => e.id),
+    categories: examples.map((e) => e.category),
+    embeddings: examples.map((e) => e.embedding),
+    labels: examples.map((e) => Uint8Array.from(arms, (a) => e.labels[a]!)),
+    arms: [...arms],
+    width: examples[0]?.embedding.length ?? 0,
+  };
+}
+
+/** The prior's embeddings in the pool's arm order; a prior for other RMs is an error. */
+export function embeddingsFor(prior: PriorFile, arms: readonly string[]): Float64Array[] {
+  return arms.map((a) => {
+    const k = prior.arms.indexOf(a);
+    if (k < 0) throw new RouterError('RR_UNKNOWN_ARM', `the prior has no embedding for RM ${JSON.stringify(a)} (it has ${prior.arms.join(', ')})`, { field: 'arms', arm: a });
+    return prior.embeddings[k]!;
+  });
+}
+
+export async function runEval(o: EvalOptions): Promise<EvalResult> {
+  const pool = selectModels(o.pool, o.models ?? defaultEvalModels);
+  const configs: Record<string, SimConfig> = {};
+  for (const s of o.scenarios) configs[s] = scenarioConfig(s, o.sim ?? {});
+  const total = o.scenarios.reduce((n, s) => n + configs[s]!.batches * o.seeds.length, 0);
+  let done = 0;
+  // The offline data does not depend on the scenario (shift and drift are online-only),
+  // so a seed's prior is trained once and shared by its scenarios.
+  const priors = new Map<string, { prior: PriorFile; report: OfflineReport | null }>();
+  const runs: SeedRun[] = [];
+  for (const scenario of o.scenarios) {
+    for (const seed of o.seeds) {
+      const cfg = { ...configs[scenario]!, seed };
+      const world = buildWorld(pool, cfg, seed);
+      const key = `${seed}/${cfg.d}/${world.dim}/${cfg.offlineExamples}/${JSON.stringify(o.offline ?? {})}`;
+      let trained = o.prior ? { prior: o.prior, report: null } : priors.get(key);
+      if (!trained) {
+        o.onProgress?.(done, total, `offline training, seed ${seed}`);
+        const data = toDataset(generateOfflineFromWorld(world), pool.models);
+        trained = await trainOfflineRouter({ data, d: cfg.d, seed, ...o.offline });
+        priors.set(key, trained);
+      }
+      const run = `eval/${scenario}/seed-${seed}`;
+      const methods = buildMethods({
+        arms: pool.models, embeddings: embeddingsFor(trained.prior, pool.models), seed, run,
+        posterior: o.posterior ?? defaultPosteriorConfig, lag: o.lag ?? 1, only: o.only,
+      });
+      const traces = runLoop({
+        stream: onlineStreamFromWorld(world), trainer: new SimTrainer(cfg.trainer, seed), methods, prior: trained.prior,
+        batches: cfg.batches, tieEps: cfg.tieEps, keepPerPrompt: cfg.keepPerPrompt, seed, run,
+        onBatch: () => o.onProgress?.(++done, total, `${scenario}, seed ${seed}`),
+      });
+      runs.push({ scenario, seed, traces, offline: trained.report, prior: trained.prior });
+    }
+  }
+  return { models: pool.models, categories: pool.categories, configs, runs };
+}
