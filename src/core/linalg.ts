@@ -83,39 +83,113 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>, d: number, aOffs
   return s;
 }
 
-/** Columns per block in `quadFormsBatch`: sized so a d×B block of doubles stays in L2. */
-const BLOCK = 32;
+/** Contexts per register block in `quadFormsBatch` (4 columns × 2 rows = 8 accumulators). */
+const QF_COLS = 4;
+
+/** Packed copy of L = Uᵀ (row i holds L[i][0..i]), grown on demand and reused across calls. */
+let qfPacked = new Float64Array(0);
+/** Per row of L, the index of its first nonzero entry (the skyline; leading zeros are skipped). */
+let qfStart = new Int32Array(0);
+
+/**
+ * Copies L = Uᵀ into `qfPacked` (row i at offset i(i+1)/2) and records each row's
+ * first nonzero column in `qfStart`. Depends only on U, never on the contexts.
+ */
+function qfPackLower(U: Float64Array, d: number): void {
+  const size = (d * (d + 1)) / 2;
+  if (qfPacked.length < size) qfPacked = new Float64Array(size);
+  if (qfStart.length < d) qfStart = new Int32Array(d);
+  const Lp = qfPacked;
+  for (let i = 0; i < d; i++) {
+    const o = (i * (i + 1)) / 2;
+    let first = i;
+    for (let j = 0; j <= i; j++) {
+      const v = U[j * d + i]!;
+      Lp[o + j] = v;
+      if (v !== 0 && j < first) first = j;
+    }
+    qfStart[i] = first;
+  }
+}
 
 /**
  * For N contexts X (N×d row-major), out[n] = ‖U⁻ᵀ xₙ‖² = xₙᵀ (UᵀU)⁻¹ xₙ.
- * A blocked multi-right-hand-side forward solve: each (j, i) step is an axpy
- * over a block of contexts, which is where the batch API earns its speed.
+ *
+ * A left-looking (dot-product) forward solve L y = x with L = Uᵀ, run on
+ * QF_COLS contexts at once and two rows at a time: each loaded L[i][j] serves
+ * QF_COLS contexts and each loaded y_j serves two rows, all in registers.
+ *
+ * Reproducibility: every context's column sees the same floating-point
+ * operations in the same order whatever its position or batch size:
+ *   y_i = ((((x_i − L[i][s]·y_s) − L[i][s+1]·y_{s+1}) − …) − L[i][i−1]·y_{i−1}) · (1/L[i][i])
+ * with s = the first nonzero column of the row pair (from U alone), then
+ * out = ((y_0² + y_1²) + …) + y_{d−1}². Padding lanes of a partial block are
+ * independent of the real ones. (Skipped leading zeros change at most the sign
+ * of a zero, which squaring removes.)
  */
 export function quadFormsBatch(U: Float64Array, X: Float64Array, N: number, d: number, out: Float64Array, scratch?: Float64Array): Float64Array {
-  const V = scratch && scratch.length >= d * BLOCK ? scratch : new Float64Array(d * BLOCK);
-  for (let n0 = 0; n0 < N; n0 += BLOCK) {
-    const B = Math.min(BLOCK, N - n0);
-    // V[i][c] = X[n0 + c][i] (transpose the block so the solve runs along contiguous rows)
-    for (let c = 0; c < B; c++) {
-      const xr = (n0 + c) * d;
-      for (let i = 0; i < d; i++) V[i * BLOCK + c] = X[xr + i]!;
-    }
-    for (let j = 0; j < d; j++) {
-      const rj = j * d;
-      const vj = j * BLOCK;
-      const inv = 1 / U[rj + j]!;
-      for (let c = 0; c < B; c++) V[vj + c] = V[vj + c]! * inv;
-      for (let i = j + 1; i < d; i++) {
-        const uji = U[rj + i]!;
-        if (uji === 0) continue;
-        const vi = i * BLOCK;
-        for (let c = 0; c < B; c++) V[vi + c] = V[vi + c]! - uji * V[vj + c]!;
+  if (N <= 0) return out;
+  qfPackLower(U, d);
+  const Lp = qfPacked;
+  const start = qfStart;
+  const ws = scratch && scratch.length >= (QF_COLS + 1) * d ? scratch : new Float64Array((QF_COLS + 1) * d);
+  // Y[j*4 + c] = y_j of context c of the block; inv[i] at ws[4d + i]
+  const Y = ws;
+  const invOff = QF_COLS * d;
+  for (let i = 0; i < d; i++) ws[invOff + i] = 1 / U[i * d + i]!;
+  for (let n0 = 0; n0 < N; n0 += QF_COLS) {
+    const B = Math.min(QF_COLS, N - n0);
+    for (let c = 0; c < QF_COLS; c++) {
+      if (c < B) {
+        const xr = (n0 + c) * d;
+        for (let i = 0; i < d; i++) Y[i * QF_COLS + c] = X[xr + i]!;
+      } else {
+        for (let i = 0; i < d; i++) Y[i * QF_COLS + c] = 0;
       }
     }
-    for (let c = 0; c < B; c++) out[n0 + c] = 0;
-    for (let i = 0; i < d; i++) {
-      const vi = i * BLOCK;
-      for (let c = 0; c < B; c++) { const v = V[vi + c]!; out[n0 + c] = out[n0 + c]! + v * v; }
+    let i = 0;
+    for (; i + 1 < d; i += 2) {
+      const r0 = (i * (i + 1)) / 2;
+      const r1 = r0 + i + 1;
+      const y0 = i * QF_COLS;
+      const y1 = y0 + QF_COLS;
+      let a0 = Y[y0]!, a1 = Y[y0 + 1]!, a2 = Y[y0 + 2]!, a3 = Y[y0 + 3]!;
+      let b0 = Y[y1]!, b1 = Y[y1 + 1]!, b2 = Y[y1 + 2]!, b3 = Y[y1 + 3]!;
+      const s0 = start[i]!, s1 = start[i + 1]!;
+      for (let j = s0 < s1 ? s0 : s1; j < i; j++) {
+        const l = Lp[r0 + j]!;
+        const m = Lp[r1 + j]!;
+        const yj = j * QF_COLS;
+        const v0 = Y[yj]!, v1 = Y[yj + 1]!, v2 = Y[yj + 2]!, v3 = Y[yj + 3]!;
+        a0 -= l * v0; a1 -= l * v1; a2 -= l * v2; a3 -= l * v3;
+        b0 -= m * v0; b1 -= m * v1; b2 -= m * v2; b3 -= m * v3;
+      }
+      const s = ws[invOff + i]!;
+      a0 *= s; a1 *= s; a2 *= s; a3 *= s;
+      const m = Lp[r1 + i]!;
+      b0 -= m * a0; b1 -= m * a1; b2 -= m * a2; b3 -= m * a3;
+      const t = ws[invOff + i + 1]!;
+      b0 *= t; b1 *= t; b2 *= t; b3 *= t;
+      Y[y0] = a0; Y[y0 + 1] = a1; Y[y0 + 2] = a2; Y[y0 + 3] = a3;
+      Y[y1] = b0; Y[y1 + 1] = b1; Y[y1 + 2] = b2; Y[y1 + 3] = b3;
+    }
+    if (i < d) {
+      // last row when d is odd
+      const r0 = (i * (i + 1)) / 2;
+      const y0 = i * QF_COLS;
+      let a0 = Y[y0]!, a1 = Y[y0 + 1]!, a2 = Y[y0 + 2]!, a3 = Y[y0 + 3]!;
+      for (let j = start[i]!; j < i; j++) {
+        const l = Lp[r0 + j]!;
+        const yj = j * QF_COLS;
+        a0 -= l * Y[yj]!; a1 -= l * Y[yj + 1]!; a2 -= l * Y[yj + 2]!; a3 -= l * Y[yj + 3]!;
+      }
+      const s = ws[invOff + i]!;
+      Y[y0] = a0 * s; Y[y0 + 1] = a1 * s; Y[y0 + 2] = a2 * s; Y[y0 + 3] = a3 * s;
+    }
+    for (let c = 0; c < B; c++) {
+      let q = 0;
+      for (let k = 0; k < d; k++) { const v = Y[k * QF_COLS + c]!; q += v * v; }
+      out[n0 + c] = q;
     }
   }
   return out;
