@@ -40,3 +40,15 @@ export function selectionTables(summaries: readonly MethodSummary[], categories:
   }
   return parts.join('\n\n');
 }
+
+/** One wide table: a row per method, a column per (scenario, horizon), accuracy mean ± std in %. */
+export function compactTable(summaries: readonly MethodSummary[]): string {
+  const cols = [...new Set(summaries.map((s) => `${s.scenario} ${s.horizon}`))];
+  const methods = [...new Set(summaries.map((s) => s.name))];
+  const cell = (m: string, col: string) => {
+    const s = summaries.find((x) => x.name === m && `${x.scenario} ${x.horizon}` === col);
+    return s ? `${pct(s.accuracy)} ± ${pct(s.accuracyStd)}` : '';
+  };
+  const calls = (m: string) => String(summaries.find((x) => x.name === m)!.rmCallsPerPair);
+  return render([['method', 'RM calls/pair', ...cols], ...methods.map((m) => [m, calls(m), ...cols.map((c) => cell(m, c))])]);
+}

@@ -14,7 +14,7 @@ import { scenarioNames } from '../../sim/scenarios.ts';
 import { htmlReport } from '../../eval/report.ts';
 import { defaultEvalModels, runEval } from '../../eval/run.ts';
 import { summarizeEval } from '../../eval/summary.ts';
-import { accuracyTables, selectionTables } from '../../eval/table.ts';
+import { accuracyTables, compactTable, selectionTables } from '../../eval/table.ts';
 import { defaultProfilesPath, intList, list, parsePositiveInt } from '../options.ts';
 
 export interface EvalCliOptions {
@@ -78,7 +78,7 @@ export async function evalCommand(o: EvalCliOptions, out: NodeJS.WritableStream 
   }
   const offline = result.runs.filter((r, i, a) => a.findIndex((x) => x.seed === r.seed) === i)
     .map((r) => `seed ${r.seed}: router_accuracy ${(100 * (r.prior.metrics.router_accuracy ?? NaN)).toFixed(2)}% vs best fixed ${(100 * Math.max(...Object.values(r.prior.metrics.fixed).map((v) => v ?? 0))).toFixed(2)}% (${r.offline?.backend ?? 'prior file'})`);
-  out.write(`${settingsText}\n\noffline prior (held-out split):\n  ${offline.join('\n  ')}\n\n${accuracyTables(summaries, result.categories)}\n\n${selectionTables(summaries, result.categories)}\n\nreport: ${o.report}\n`);
+  out.write(`${settingsText}\n\noffline prior (held-out split):\n  ${offline.join('\n  ')}\n\n### routed-label accuracy % (mean ± std over seeds), by scenario and horizon (batches)\n\n${compactTable(summaries)}\n\n${accuracyTables(summaries, result.categories)}\n\n${selectionTables(summaries, result.categories)}\n\nreport: ${o.report}\n`);
 }
 
 export function registerEvalCommand(program: Command): Command {
