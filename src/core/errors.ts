@@ -16,6 +16,13 @@ export const errorCodes = [
   'RR_NUMERICAL', // a posterior lost positive definiteness beyond repair
   'RR_IO', // a file could not be read or written
   'RR_BROKER', // the Kafka broker could not be started or reached
+  'RR_DECODE', // bytes that are not a decodable Avro record (bad marker/magic, truncated or garbage body)
+  'RR_UNKNOWN_SCHEMA', // a writer schema (fingerprint / registry id) the reader does not know or cannot resolve
+  'RR_ENCODE', // a value that does not match its Avro schema on encode
+  'RR_SCHEMA', // a malformed or conflicting .avsc schema file
+  'RR_INVALID_RECORD', // a decoded record that breaks its contract (wrong vector length, NaN/Inf, bad kind)
+  'RR_REGISTRY', // the Confluent schema registry could not be reached or answered an error
+  'RR_BUS', // a bus operation was refused or failed (unknown topic, fenced producer, closed client, timeout)
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
