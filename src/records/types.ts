@@ -1,0 +1,189 @@
+/**
+ * TypeScript shapes of the Avro records in schemas/*.avsc, field for field.
+ *
+ * Avro `long` is a JS `number` here: avsc reads and writes longs as numbers
+ * and refuses |n| > 2^52 ("potential precision loss" / invalid value), which
+ * batches, versions, counts, seeds and millisecond clocks never reach. Kafka offsets, which can, travel as
+ * decimal strings (DeadLetter.sourceOffset). Avro arrays are plain `number[]`
+ * (avsc checks `Array.isArray`, so no Float64Array); matrices travel as `bytes`
+ * (see src/avro/f64.ts). Nullable fields (`["null", T]` with default null) are
+ * `T | null`. Decoded values are avsc record instances with exactly these fields.
+ */
+
+export interface GenerationPair {
+  pairId: string;
+  responseA: string;
+  responseB: string;
+  /** Length d (or the projection's input width); empty when an embedding service fills it later. */
+  embedding: number[];
+}
+
+export interface Generation {
+  run: string;
+  batch: number;
+  promptId: string;
+  /** Added after v0 (schemas/evolution/Generation.v0.avsc); old records read as null. */
+  category: string | null;
+  pairs: GenerationPair[];
+  sentAtMs: number;
+}
+
+export interface RequestPair {
+  pairId: string;
+  responseA: string;
+  responseB: string;
+}
+
+export interface ScoringRequest {
+  run: string;
+  batch: number;
+  promptId: string;
+  rm: string;
+  pairs: RequestPair[];
+  routedAtMs: number;
+}
+
+export interface PairScore {
+  pairId: string;
+  scoreA: number;
+  scoreB: number;
+}
+
+export interface Score {
+  run: string;
+  batch: number;
+  promptId: string;
+  rm: string;
+  /** Added after v0 (schemas/evolution/Score.v0.avsc); old records read as "unknown". */
+  modelVersion: string;
+  latencyMs: number;
+  pairs: PairScore[];
+}
+
+export type Side = 'A' | 'B';
+
+export interface Label {
+  run: string;
+  batch: number;
+  promptId: string;
+  pairId: string;
+  rm: string;
+  chosen: Side;
+  margin: number;
+}
+
+export type FeedbackKind = 'LOSS' | 'BATCH_END';
+
+/** One flat record with a kind tag: LOSS sets pairId + loss, BATCH_END sets expectedPairs. */
+export interface Feedback {
+  run: string;
+  batch: number;
+  kind: FeedbackKind;
+  pairId: string | null;
+  loss: number | null;
+  expectedPairs: number | null;
+}
+
+export interface Decision {
+  run: string;
+  batch: number;
+  promptId: string;
+  pairId: string;
+  method: string;
+  seed: number;
+  /** Last batch the posterior used had applied; −1 = the prior. */
+  posteriorVersion: number;
+  context: number[];
+  arms: string[];
+  chosen: number;
+  chosenRm: string;
+  means: number[];
+  stds: number[];
+  samples: number[];
+  decidedAtMs: number;
+}
+
+export interface DeltaRow {
+  pairId: string;
+  x: number[];
+  r: number;
+}
+
+export interface PosteriorDelta {
+  run: string;
+  batch: number;
+  rm: string;
+  d: number;
+  /** Sorted by pairId, no duplicates (src/core/delta.ts normalizeDelta). */
+  rows: DeltaRow[];
+}
+
+export interface PosteriorSnapshot {
+  run: string;
+  rm: string;
+  /** Last batch applied; −1 = the prior. */
+  version: number;
+  d: number;
+  lambda0: number;
+  sigma2: number;
+  refreshEvery: number;
+  n: number;
+  sinceRefresh: number;
+  /** d·d float64 LE, row-major. */
+  precision: Buffer;
+  /** d float64 LE. */
+  b: Buffer;
+  /** d·d float64 LE, row-major. */
+  factor: Buffer;
+  /** Run id → last batch applied. */
+  applied: Record<string, number>;
+}
+
+export const deadLetterReasons = [
+  'UNDECODABLE',
+  'UNKNOWN_SCHEMA',
+  'WRONG_VECTOR_LENGTH',
+  'NON_FINITE',
+  'UNKNOWN_RM',
+  'DUPLICATE_PAIR',
+  'UNKNOWN_PAIR',
+  'LATE_FEEDBACK',
+  'INVALID_RECORD',
+] as const;
+
+export type DeadLetterReason = (typeof deadLetterReasons)[number];
+
+export interface DeadLetter {
+  sourceTopic: string;
+  sourcePartition: number;
+  /** Decimal string: Kafka offsets are int64. */
+  sourceOffset: string;
+  stage: string;
+  reason: DeadLetterReason;
+  message: string;
+  original: Buffer;
+  originalKey: Buffer | null;
+  atMs: number;
+}
+
+/** Record name (the .avsc file name and the Avro name without namespace) → its TS shape. */
+export interface RecordTypes {
+  Generation: Generation;
+  ScoringRequest: ScoringRequest;
+  Score: Score;
+  Label: Label;
+  Feedback: Feedback;
+  Decision: Decision;
+  PosteriorDelta: PosteriorDelta;
+  PosteriorSnapshot: PosteriorSnapshot;
+  DeadLetter: DeadLetter;
+}
+
+export type RecordName = keyof RecordTypes;
+
+export const recordNames: readonly RecordName[] = [
+  'Generation', 'ScoringRequest', 'Score', 'Label', 'Feedback', 'Decision', 'PosteriorDelta', 'PosteriorSnapshot', 'DeadLetter',
+];
+
+/** The Avro namespace of every record. */
+export const NAMESPACE = 'ai.rewardrouter.v1';
