@@ -1,0 +1,104 @@
+/**
+ * The Kafka adapter of the bus (kafkajs 2.2.4). The kafkajs client is a collaborator: pass one in
+ * (`kafka`) or let the factory build it from brokers/clientId. See docs/bus.md.
+ */
+import kafkajs from 'kafkajs';
+import type { Admin, ConfigResourceTypes as ConfigResourceType, Kafka as KafkaClient, KafkaConfig,
+  logLevel as LogLevel } from 'kafkajs';
+import { RouterError } from '../../core/errors.ts';
+import type { Bus, BusConsumer, BusProducer, BusRecord, ConsumerOptions, ConsumerTiming, PartitionEnd,
+  ProducerOptions, ReadToEndOptions, TopicSpec } from '../types.ts';
+import { Naming } from './convert.ts';
+import { KafkaBusConsumer } from './consumer.ts';
+import { createKafkaProducer } from './producer.ts';
+import { readToEnd } from './readToEnd.ts';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** kafkajs log level; default ERROR. */
+  logLevel?: LogLevel;
+  /** Namespace for topics, group ids and transactional ids, e.g. 'rr.' or a replay's 'replay-7.'. */
+  prefix?: string;
+  /** A ready kafkajs client (then brokers/clientId/logLevel/kafkaConfig are not used). */
+  kafka?: KafkaClient;
+  /** More kafkajs client settings (connectionTimeout, retry, ssl, sasl…). */
+  kafkaConfig?: Partial<KafkaConfig>;
+  /** Default consumer timings; tests want short ones (test/helpers/kafka.ts TEST_CONSUMER_SETTINGS). */
+  consumerTiming?: ConsumerTiming;
+  /** Transaction timeout in ms, ≤ the broker's transaction.max.timeout.ms. Default 60 000. */
+  transactionTimeout?: number;
+  /** How long a consumer's run() waits for the group join. Default 30 000 ms. */
+  joinTimeoutMs?: number;
+}
+
+// kafkajs is CommonJS: Node's ESM loader sees only some of its names (not ConfigResourceTypes) as named exports.
+const { ConfigResourceTypes, Kafka, logLevel } = kafkajs;
+const TOPIC: ConfigResourceType = ConfigResourceTypes.TOPIC;
+
+let readers = 0;
+
+export function createKafkaBus(opts: KafkaBusOptions): Bus {
+  const kafka = opts.kafka ?? new Kafka({ ...opts.kafkaConfig, brokers: opts.brokers, clientId: opts.clientId,
+    logLevel: opts.logLevel ?? logLevel.ERROR });
+  const naming = new Naming(opts.prefix ?? '');
+  const timing = opts.consumerTiming ?? {};
+  const open = new Set<{ close(): Promise<void> }>();
+  let admin: Promise<Admin> | null = null;
+  let closed = false;
+
+  const getAdmin = (): Promise<Admin> => {
+    if (closed) return Promise.reject(new RouterError('RR_BUS', 'bus is closed'));
+    admin ??= (async () => { const a = kafka.admin(); await a.connect(); return a; })();
+    return admin;
+  };
+  const track = <T extends { close(): Promise<void> }>(client: T): T => {
+    open.add(client);
+    const close = client.close.bind(client);
+    client.close = async () => { open.delete(client); await close(); };
+    return client;
+  };
+
+  return {
+    async createTopics(specs: TopicSpec[]): Promise<void> {
+      if (specs.length === 0) return;
+      await (await getAdmin()).createTopics({
+        waitForLeaders: true,
+        topics: specs.map((s) => ({ topic: naming.topic(s.name), numPartitions: s.partitions,
+          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })) })),
+      });
+    },
+    async describeTopicConfig(name: string): Promise<Record<string, string>> {
+      const { resources } = await (await getAdmin()).describeConfigs({ includeSynonyms: false,
+        resources: [{ type: TOPIC, name: naming.topic(name) }] });
+      const resource = resources[0];
+      if (resource === undefined || resource.errorCode !== 0) {
+        throw new RouterError('RR_BUS', `describeConfigs(${name}) failed: ${resource?.errorMessage ?? 'no answer'}`, { topic: name });
+      }
+      return Object.fromEntries(resource.configEntries.map((e) => [e.configName, e.configValue]));
+    },
+    async producer(popts: ProducerOptions = {}): Promise<BusProducer> {
+      if (closed) throw new RouterError('RR_BUS', 'bus is closed');
+      return track(await createKafkaProducer(kafka, naming, popts, { transactionTimeout: opts.transactionTimeout ?? 60_000 }));
+    },
+    async consumer(copts: ConsumerOptions): Promise<BusConsumer> {
+      if (closed) throw new RouterError('RR_BUS', 'bus is closed');
+      return track(new KafkaBusConsumer(kafka, naming, copts, { timing, joinTimeoutMs: opts.joinTimeoutMs ?? 30_000 }));
+    },
+    async readToEnd(topic: string, ropts?: ReadToEndOptions): Promise<BusRecord[]> {
+      readers += 1;
+      const groupId = naming.group(`${opts.clientId}.read-to-end.${process.pid}.${readers}`);
+      return readToEnd({ kafka, admin: await getAdmin(), naming, timing, groupId }, topic, ropts);
+    },
+    async endOffsets(topic: string): Promise<PartitionEnd[]> {
+      const ends = await (await getAdmin()).fetchTopicOffsets(naming.topic(topic));
+      return ends.map((e) => ({ partition: e.partition, low: e.low, high: e.high })).sort((a, b) => a.partition - b.partition);
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled([...open].map((c) => c.close()));
+      if (admin !== null) await (await admin).disconnect();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * A consumer-group member of the Kafka adapter (kafkajs eachBatch). run() resolves only after
+ * GROUP_JOIN: kafkajs's own run() resolves before the join, and a caller that produces right away
+ * would race the assignment (KAFKA-LOCAL.md §6).
+ */
+import type { Consumer, Kafka } from 'kafkajs';
+import { RouterError } from '../../core/errors.ts';
+import type { BatchHandler, BusConsumer, ConsumerOptions, ConsumerTiming, TopicPartitionOffset } from '../types.ts';
+import { toBusRecord, toWireOffsets } from './convert.ts';
+import type { Naming } from './convert.ts';
+import { waitForJoin } from './join.ts';
+
+export interface KafkaConsumerSettings {
+  timing: ConsumerTiming;
+  /** How long run() waits for the group join. */
+  joinTimeoutMs: number;
+}
+
+export class KafkaBusConsumer implements BusConsumer {
+  readonly groupId: string;
+  private readonly consumer: Consumer;
+  private readonly wireTopics: string[];
+  private started = false;
+  private closed = false;
+  private isPaused = false;
+  /** The handler's own error, to hand to onError instead of kafkajs's wrapper around it. */
+  private handlerError: unknown = undefined;
+
+  constructor(kafka: Kafka, private readonly naming: Naming, private readonly opts: ConsumerOptions,
+    private readonly settings: KafkaConsumerSettings) {
+    this.groupId = opts.groupId;
+    this.wireTopics = opts.topics.map((t) => naming.topic(t));
+    this.consumer = kafka.consumer({
+      groupId: naming.group(opts.groupId),
+      readUncommitted: !(opts.readCommitted ?? true),
+      allowAutoTopicCreation: false,
+      ...settings.timing,
+      ...opts.timing,
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.opts.onError?.(this.handlerError ?? payload.error);
+    });
+  }
+
+  get paused(): boolean {
+    return this.isPaused;
+  }
+
+  async run(handler: BatchHandler): Promise<void> {
+    if (this.closed || this.started) throw new RouterError('RR_BUS', `consumer of group ${this.groupId} cannot run twice`);
+    this.started = true;
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.wireTopics, fromBeginning: this.opts.fromBeginning ?? false });
+    const joined = waitForJoin(this.consumer, this.settings.joinTimeoutMs, this.groupId);
+    await this.consumer.run({
+      autoCommit: this.opts.autoCommit ?? true,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        const topic = this.naming.fromWire(batch.topic);
+        const records = batch.messages.map((m) => toBusRecord(topic, batch.partition, m));
+        try {
+          await handler({ topic, partition: batch.partition, records });
+        } catch (err) {
+          this.handlerError = err;
+          // retriable: false makes kafkajs stop (no retry, no restart) and emit CRASH → onError.
+          throw new RouterError('RR_BUS', `handler failed on ${topic}[${batch.partition}]`, { cause: err, retriable: false });
+        }
+      },
+    });
+    // kafkajs refuses pause() before run(); a pause asked for earlier is applied now.
+    if (this.isPaused) this.pause();
+    await joined;
+  }
+
+  pause(): void {
+    this.isPaused = true;
+    if (this.started) this.consumer.pause(this.wireTopics.map((topic) => ({ topic })));
+  }
+
+  resume(): void {
+    this.isPaused = false;
+    if (this.started) this.consumer.resume(this.wireTopics.map((topic) => ({ topic })));
+  }
+
+  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
+    if (offsets.length > 0) await this.consumer.commitOffsets(toWireOffsets(this.naming, offsets));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.consumer.disconnect(); // waits for the running batch, then LeaveGroup
+  }
+}

@@ -1,0 +1,2 @@
+export { createKafkaBus } from './bus.ts';
+export type { KafkaBusOptions } from './bus.ts';
