@@ -30,6 +30,8 @@ export interface Generation {
 
 export interface RequestPair {
   pairId: string;
+  /** Position of the pair in its prompt (0-based). */
+  index: number;
   responseA: string;
   responseB: string;
 }
@@ -40,11 +42,15 @@ export interface ScoringRequest {
   promptId: string;
   rm: string;
   pairs: RequestPair[];
+  /** Pairs of the whole prompt, over all RMs. */
+  promptPairs: number;
   routedAtMs: number;
 }
 
 export interface PairScore {
   pairId: string;
+  /** Position in the prompt; −1 for records written by v0. */
+  index: number;
   scoreA: number;
   scoreB: number;
 }
@@ -57,19 +63,27 @@ export interface Score {
   /** Added after v0 (schemas/evolution/Score.v0.avsc); old records read as "unknown". */
   modelVersion: string;
   latencyMs: number;
+  /** Pairs of the whole prompt; 0 for records written by v0. */
+  promptPairs: number;
   pairs: PairScore[];
 }
 
 export type Side = 'A' | 'B';
 
-export interface Label {
-  run: string;
-  batch: number;
-  promptId: string;
+export interface PairLabel {
   pairId: string;
   rm: string;
   chosen: Side;
   margin: number;
+}
+
+/** One record per prompt (possibly with no kept pair), so the trainer knows the prompt is done. */
+export interface Label {
+  run: string;
+  batch: number;
+  promptId: string;
+  promptPairs: number;
+  pairs: PairLabel[];
 }
 
 export type FeedbackKind = 'LOSS' | 'BATCH_END';

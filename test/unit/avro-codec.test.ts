@@ -78,8 +78,9 @@ describe('single-object codec', () => {
   });
 
   it('rejects a value that does not match its schema with RR_ENCODE naming the field', () => {
-    const bad = { ...(readValue('Label') as object), chosen: 'C' };
-    assert.throws(() => codec.encodeSync('labels', bad as never), (e: unknown) => isRouterError(e, 'RR_ENCODE') && e.field === 'chosen: "C"');
+    const label = readValue('Label') as { pairs: object[] };
+    const bad = { ...label, pairs: [{ ...label.pairs[0], chosen: 'C' }] };
+    assert.throws(() => codec.encodeSync('labels', bad as never), (e: unknown) => isRouterError(e, 'RR_ENCODE') && /chosen: "C"/.test(String(e.field)));
   });
 });
 
@@ -87,10 +88,12 @@ describe('schema evolution (BACKWARD: old writers, new reader)', () => {
   const v0 = (name: string) => catalog.entries().find((e) => e.name === name && e.version === 'v0')!;
 
   it('reads a Score written with v0 (no modelVersion) with the default filled', () => {
-    const { modelVersion: _drop, ...old } = readValue('Score') as Record<string, unknown>;
+    const { modelVersion: _drop, promptPairs: _p, pairs, ...rest } = readValue('Score') as Record<string, unknown> & { pairs: { index: number }[] };
+    const old = { ...rest, pairs: pairs.map(({ index: _i, ...p }) => p) };
     const bytes = encodeSingleObject(v0('Score'), old);
     assert.notDeepEqual(bytes.subarray(2, 10), catalog.schema('Score').fingerprintLE);
-    assert.deepEqual(plain(codec.decodeSync('scores', bytes)), { ...old, modelVersion: 'unknown' });
+    // v1 fields read as their defaults: modelVersion "unknown", promptPairs 0, index −1
+    assert.deepEqual(plain(codec.decodeSync('scores', bytes)), { ...rest, modelVersion: 'unknown', promptPairs: 0, pairs: old.pairs.map((p) => ({ ...p, index: -1 })) });
   });
 
   it('reads a Generation written with v0 (no category) as category null', () => {
@@ -144,12 +147,11 @@ describe('decode failures are typed, with the DeadLetter reason', () => {
   });
 
   it('a garbage body with a huge array count fails fast instead of looping', () => {
-    // Score body: run "r", batch 0, promptId "p", rm "m", modelVersion "v", latencyMs, then pairs count ≈ 2^62.
-    const body = Buffer.concat([Buffer.from('0272000270026d0276', 'hex'), Buffer.alloc(8), Buffer.from('feffffffffffffff7f', 'hex')]);
+    // Score body: run "r", batch 0, promptId "p", rm "m", modelVersion "v", latencyMs, promptPairs 0, then pairs count ≈ 2^62.
+    // The bounds guard rejects the count against the bytes left before avsc would iterate over it.
+    const body = Buffer.concat([Buffer.from('0272000270026d0276', 'hex'), Buffer.alloc(8), Buffer.from('00feffffffffffffff7f', 'hex')]);
     const buf = Buffer.concat([MARKER, catalog.schema('Score').fingerprintLE, body]);
-    const t0 = process.hrtime.bigint();
     rejects(() => decodeSingleObject(catalog, catalog.schema('Score'), buf), 'RR_DECODE', 'UNDECODABLE');
     assert.throws(() => codec.decodeSync('scores', buf), /block of \d+ items with 0 bytes left/);
-    assert.ok(process.hrtime.bigint() - t0 < 50_000_000n, 'under 50 ms');
   });
 });
