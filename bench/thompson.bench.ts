@@ -4,6 +4,7 @@
  *   npm run bench                 full run: d ∈ {64, 256, 576, 768} × K ∈ {4, 8}
  *   npm run bench -- --quick      d ∈ {64, 576}, K = 8
  *   npm run bench -- --json       one machine-readable JSON object on stdout
+ *   npm run bench -- --js-kernel  every column with the JS quadFormsBatch kernel (no wasm SIMD)
  *
  * Per (d, K), a batch of 480 unit contexts routed against K posteriors that
  * have had 200 rank-one updates each (so the factors are dense), in
@@ -17,6 +18,8 @@
  *   fresh   a Cholesky of Λ_k per pair per arm, then the draw; measured on a
  *           few pairs and reported per decision
  * and per update: ArmPosterior.update (rank-one) vs refresh() (full Cholesky).
+ * Also, same process: ours and K quadFormsBatch calls alone with the wasm SIMD
+ * kernel against the JS kernel (setQuadFormsKernel('js')).
  *
  * Progress goes to stderr; the table (or the JSON) to stdout.
  */
@@ -24,6 +27,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setQuadFormsKernel, quadFormsKernel } from '../src/core/kernels/quadforms.ts';
 import { backSolve, choleskyUpper, forwardSolve, quadFormsBatch } from '../src/core/linalg.ts';
 import { ArmPosterior } from '../src/core/posterior.ts';
 import { CounterRng } from '../src/core/rng.ts';
@@ -39,6 +43,8 @@ const GOAL = { d: 576, K: 8, numpyRatio: 0.5, updateSpeedup: 20 };
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const JSON_OUT = argv.includes('--json');
+const JS_KERNEL = argv.includes('--js-kernel');
+if (JS_KERNEL) setQuadFormsKernel('js');
 const DS = QUICK ? [64, 576] : [64, 256, 576, 768];
 const KS = QUICK ? [8] : [4, 8];
 
@@ -237,6 +243,8 @@ interface Figure { median_ms: number; decisions_per_s: number; repeats: number; 
 interface Row {
   d: number; K: number;
   ours: Figure; refTs: Figure; fresh: Figure & { extrapolated: boolean };
+  /** Same process: ours and K quadFormsBatch calls with the JS kernel forced, and the kernel in use. */
+  kernelAb: { kernel: string; oursJs: Figure; qfMs: number; qfJsMs: number };
   numpy: { default_threads: number; one_thread: number | null; best: number } | null;
   ratios: { oursOverRefTs: number; oursOverNumpy: number | null; oursOverFresh: number };
 }
@@ -261,6 +269,18 @@ function benchRouting(d: number, K: number, allArms: readonly ArmPosterior[], ba
   const again = thompsonBatch(arms, batch, rng);
   for (let n = 0; n < N; n++) if (first[n]!.arm !== again[n]!.arm) throw new Error('thompsonBatch is not deterministic');
 
+  // same process, JS kernel forced: ours again, and the K quadFormsBatch calls alone
+  const kernel = quadFormsKernel();
+  const q = new Float64Array(N);
+  const qfAll = (): void => { for (const a of arms) quadFormsBatch(a.factor, batch.X, N, d, q); };
+  const qfMs = median(time(qfAll, 2, big ? 5 : 9));
+  setQuadFormsKernel('js');
+  const jsFirst = thompsonBatch(arms, batch, rng);
+  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) if (!Object.is(jsFirst[n]!.stds[k], first[n]!.stds[k])) throw new Error('JS and wasm kernels disagree');
+  const oursJs = figure(time(() => { thompsonBatch(arms, batch, rng); }, 1, big ? 5 : 9), N);
+  const qfJsMs = median(time(qfAll, 1, big ? 5 : 9));
+  setQuadFormsKernel(JS_KERNEL ? 'js' : 'auto');
+
   // (a) reference TS
   const g = new FastNormal(11);
   const picks = new Int32Array(N);
@@ -269,7 +289,7 @@ function benchRouting(d: number, K: number, allArms: readonly ArmPosterior[], ba
   // (c) fresh factorization, on a few pairs
   const fp = Math.min(N, freshPairs(d));
   const fresh = figure(time(() => freshFactorization(arms, batch.X, d, fp, g, picks), 1, big ? 3 : 5), fp);
-  return { d, K, ours, refTs, fresh: { ...fresh, extrapolated: fp < N } };
+  return { d, K, ours, refTs, fresh: { ...fresh, extrapolated: fp < N }, kernelAb: { kernel, oursJs, qfMs, qfJsMs } };
 }
 
 function benchUpdates(d: number, base: ArmPosterior): UpdateRow {
@@ -403,6 +423,15 @@ function main(): void {
   out.push('ours/NumPy uses the faster of the two NumPy figures. "fresh chol (n pr)": measured on n pairs per repeat and');
   out.push('extrapolated to decisions/s (each pair costs the same: K Choleskys + K draws). ref-TS and fresh draw z with a');
   out.push('fast mulberry32 + Box–Muller generator (ours uses the Philox counter RNG, one normal per pair and arm).');
+  out.push('');
+  out.push(`quadFormsBatch kernel, same process (ours = ${full[0]?.kernelAb.kernel ?? '?'} kernel; "JS" forces the JS kernel):`);
+  out.push('');
+  out.push('| d | K | ours | ours, JS kernel | speedup | K quadForms (ms) | K quadForms, JS (ms) | kernel speedup |');
+  out.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of full) {
+    const ab = r.kernelAb;
+    out.push(`| ${r.d} | ${r.K} | ${f0(r.ours.decisions_per_s)} | ${f0(ab.oursJs.decisions_per_s)} | ${rx(r.ours.decisions_per_s / ab.oursJs.decisions_per_s)} | ${ab.qfMs.toFixed(2)} | ${ab.qfJsMs.toFixed(2)} | ${rx(ab.qfJsMs / ab.qfMs)} |`);
+  }
   out.push('');
   out.push('| d | rank-one update (ms) | refactorization (ms) | speedup |');
   out.push('|---:|---:|---:|---:|');
