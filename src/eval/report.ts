@@ -30,11 +30,13 @@ function linePlot(title: string, series: Series[], yLabel: string): string {
       `<rect x="${W - R + 12}" y="${T + i * 18 - 9}" width="12" height="3" fill="${c}"/>` +
       `<text x="${W - R + 30}" y="${T + i * 18 - 4}" font-size="11">${esc(s.name)}</text>`;
   }).join('');
+  const xTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * (n - 1)));
+  const xAxis = xTicks.map((i) => `<text x="${x(i)}" y="${H - B + 14}" font-size="10" text-anchor="middle">${i + 1}</text>`).join('');
   const grid = ticks.map((v) => `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/><text x="${L - 6}" y="${y(v) + 4}" font-size="10" text-anchor="end">${v.toFixed(3)}</text>`).join('');
   return `<figure><svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">` +
     `<text x="${L}" y="16" font-size="13" font-weight="bold">${esc(title)}</text>${grid}` +
     `<line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#999"/>` +
-    `<text x="${(L + W - R) / 2}" y="${H - 6}" font-size="11" text-anchor="middle">batch</text>` +
+    `${xAxis}<text x="${(L + W - R) / 2}" y="${H - 4}" font-size="11" text-anchor="middle">batch</text>` +
     `<text x="14" y="${(T + H - B) / 2}" font-size="11" transform="rotate(-90 14 ${(T + H - B) / 2})" text-anchor="middle">${esc(yLabel)}</text>` +
     `${lines}</svg></figure>`;
 }
