@@ -5,11 +5,10 @@
  */
 import { Command } from 'commander';
 import { isRouterError } from '../core/errors.ts';
-import { registerEvalCommand, evalCommand } from './commands/eval.ts';
+import { registerEvalCommand } from './commands/eval.ts';
+import { registerLoopCommands } from './commands/loop.ts';
 import { registerOfflineCommand } from './commands/offline.ts';
 import { registerSimCommand } from './commands/sim.ts';
-import { defaultProfilesPath } from './options.ts';
-import { defaultEvalModels } from '../eval/run.ts';
 
 const program = new Command('reward-router')
   .description('Per-pair reward-model routing (BayesianRouter) for online RLHF/RLAIF')
@@ -18,13 +17,8 @@ const program = new Command('reward-router')
 registerEvalCommand(program);
 registerOfflineCommand(program);
 registerSimCommand(program);
-
-program.command('start')
-  .description('the main job; until the Kafka loop lands: the simulated evaluation of every method (3 scenarios × 5 seeds × 200 batches)')
-  .action(() => evalCommand({
-    profiles: defaultProfilesPath(), models: defaultEvalModels, scenario: 'all', seeds: 5, firstSeed: 1, batches: 200,
-    horizons: [30], d: 64, lambda0: 50, lag: 1, report: 'reports/eval.html', json: false, progress: true,
-  }));
+// `start` (the whole loop), `loop init`, `topics create`, `run <app>`.
+registerLoopCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,155 @@
+/**
+ * The stream loop's commands: `loop init` (train a prior on the simulated offline data and write
+ * loop.json beside it), `topics create`, `run <app>` (one app as its own process on Kafka) and
+ * `start` (the whole loop in one process, in-process bus by default, Kafka with --brokers).
+ */
+import { writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Command } from 'commander';
+import { createCodec } from '../../avro/codec.ts';
+import { createKafkaBus } from '../../bus/kafka/index.ts';
+import { createMemoryBus } from '../../bus/memory/index.ts';
+import type { Bus, Clock } from '../../bus/types.ts';
+import type { PriorFile } from '../../core/prior.ts';
+import { defaultEvalModels } from '../../eval/run.ts';
+import { trainOfflineRouter, writePrior, type OfflineDataset } from '../../offline/index.ts';
+import { generateOfflineFromWorld } from '../../sim/offline.ts';
+import { selectModels } from '../../sim/profiles.ts';
+import { loadProfilesFile } from '../../sim/profilesFile.ts';
+import { scenarioConfig } from '../../sim/scenarios.ts';
+import { buildWorld } from '../../sim/world.ts';
+import { startApp } from '../../../streams/apps.ts';
+import { jsonLogger, type LoopSettings } from '../../../streams/context.ts';
+import { runLoop, type LoopSummary } from '../../../streams/loop.ts';
+import { buildSettings, defaultProfiles, loadSettings, type LoopConfigFile } from '../../../streams/settings.ts';
+import { createLoopTopics, describePlan } from '../../../streams/topics.ts';
+import { list, parsePositiveInt } from '../options.ts';
+
+const wallClock: Clock = { now: () => Date.now() };
+const nonNegative = (v: string): number => (v === '0' ? 0 : parsePositiveInt(v));
+
+interface PriorRequest { scenario: string; seed: number; d: number; models: string[]; profiles: string; epochs?: number }
+
+/** Trains the prior with the offline stage on the simulated offline data of the same seed (as `eval` does). */
+export async function trainSimPrior(o: PriorRequest): Promise<PriorFile> {
+  const pool = selectModels(loadProfilesFile(o.profiles), o.models);
+  const cfg = scenarioConfig(o.scenario, { seed: o.seed, d: o.d });
+  const examples = generateOfflineFromWorld(buildWorld(pool, cfg, o.seed));
+  const data: OfflineDataset = {
+    ids: examples.map((e) => e.id), categories: examples.map((e) => e.category), embeddings: examples.map((e) => e.embedding),
+    labels: examples.map((e) => Uint8Array.from(pool.models, (a) => e.labels[a]!)), arms: [...pool.models], width: examples[0]?.embedding.length ?? 0,
+  };
+  return (await trainOfflineRouter({ data, d: o.d, seed: o.seed, ...(o.epochs !== undefined ? { epochs: o.epochs } : {}) })).prior;
+}
+
+function kafkaBus(brokers: string, clientId: string): Bus {
+  return createKafkaBus({ brokers: list(brokers), clientId });
+}
+
+function printSummary(s: LoopSummary, out: NodeJS.WritableStream): void {
+  const dl = Object.entries(s.deadLetters).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
+  out.write([
+    `batches: ${s.batches}   pairs routed: ${s.pairs}   wall time: ${(s.wallMs / 1000).toFixed(1)} s`,
+    `routed-label accuracy: ${(100 * s.accuracy).toFixed(2)}%   kept-label accuracy: ${(100 * s.keptAccuracy).toFixed(2)}%`,
+    `dead letters: ${dl}`,
+    ...s.snapshots.map((p) => `posterior ${p.rm}: version ${p.version}, ${p.n} updates`),
+  ].join('\n') + '\n');
+}
+
+interface StartOptions { batches: number; seed: number; scenario: string; brokers?: string; config?: string; d: number; epochs?: number; prefix?: string }
+
+export async function startCommand(o: StartOptions): Promise<LoopSummary> {
+  const log = jsonLogger(process.stderr, { quiet: true });
+  let settings: LoopSettings;
+  if (o.config) {
+    settings = await loadSettings(o.config);
+  } else {
+    process.stderr.write(`training the prior on the simulated offline data (seed ${o.seed}, d ${o.d})…\n`);
+    const prior = await trainSimPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: defaultEvalModels, profiles: defaultProfiles, epochs: o.epochs });
+    settings = buildSettings({ seed: o.seed, prefix: o.prefix ?? (o.brokers ? `rr-${Date.now()}.` : 'rr.'), sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } } }, prior);
+  }
+  const bus = o.brokers ? kafkaBus(o.brokers, 'reward-router-start') : createMemoryBus({ clock: wallClock });
+  const t0 = performance.now();
+  const progress = (t: number, stats: Record<string, Record<string, number>>) => {
+    const pairs = stats.trainer?.pairs ?? 0;
+    const dead = Object.values(stats).reduce((n, a) => n + (a.deadLettered ?? 0), 0);
+    const rate = pairs / Math.max((performance.now() - t0) / 1000, 1e-3);
+    process.stderr.write(`\rbatch ${t + 1}/${o.batches}  ${rate.toFixed(0)} pairs/s  dead letters ${dead}   `);
+  };
+  try {
+    const summary = await runLoop({ bus, settings, batches: o.batches, clock: wallClock, log, codec: createCodec(), onProgress: progress });
+    process.stderr.write('\n');
+    printSummary(summary, process.stdout);
+    return summary;
+  } finally {
+    await bus.close();
+  }
+}
+
+export function registerLoopCommands(program: Command): void {
+  const loop = program.command('loop').description('the streaming loop: configuration');
+  loop.command('init')
+    .description('train a prior on the simulated offline data and write loop.json (+ prior.json beside it)')
+    .requiredOption('--out <path>', 'the config file to write')
+    .option('--seed <n>', 'seed', nonNegative, 1)
+    .option('--run <id>', 'training run id (default loop/<scenario>/seed-<seed>)')
+    .option('--prefix <p>', 'topic prefix', 'rr.')
+    .option('--scenario <name>', 'stationary | shift | drift', 'stationary')
+    .option('--batches <n>', 'batches the trainer runs', parsePositiveInt, 20)
+    .option('--d <n>', 'router dimension', parsePositiveInt, 64)
+    .option('--models <list>', 'RMs, comma-separated', list, defaultEvalModels)
+    .option('--epochs <n>', 'offline training epochs', parsePositiveInt)
+    .action(async (o: { out: string; seed: number; run?: string; prefix: string; scenario: string; batches: number; d: number; models: string[]; epochs?: number }) => {
+      const prior = await trainSimPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: o.models, profiles: defaultProfiles, epochs: o.epochs });
+      const file: LoopConfigFile = { ...(o.run ? { run: o.run } : {}), seed: o.seed, prefix: o.prefix, arms: o.models, prior: 'prior.json', sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } } };
+      buildSettings(file, prior); // validate before writing anything
+      await writePrior(join(dirname(resolve(o.out)), 'prior.json'), prior);
+      await writeFile(o.out, JSON.stringify(file, null, 2) + '\n', 'utf8');
+      process.stdout.write(`wrote ${o.out} and ${join(dirname(o.out), 'prior.json')}\n`);
+    });
+
+  program.command('topics').description('topic administration').command('create')
+    .description('create every topic of the loop (partitions, compaction, configs) and print the plan')
+    .requiredOption('--config <path>', 'loop.json').requiredOption('--brokers <list>', 'Kafka brokers, e.g. 127.0.0.1:9092')
+    .action(async (o: { config: string; brokers: string }) => {
+      const settings = await loadSettings(o.config);
+      const bus = kafkaBus(o.brokers, 'reward-router-topics');
+      try {
+        process.stdout.write(describePlan(await createLoopTopics(bus, settings)) + '\n');
+      } finally {
+        await bus.close();
+      }
+    });
+
+  program.command('run <app>')
+    .description('run one app (router, scorer:<rm>, labeler, trainer, aggregator, store) as its own process on Kafka')
+    .requiredOption('--config <path>', 'loop.json').requiredOption('--brokers <list>', 'Kafka brokers')
+    .option('--rm <id>', 'the RM of a scorer').option('--batches <n>', 'batches (trainer)', parsePositiveInt)
+    .option('--delay-ms <n>', 'simulated scoring time per request (scorer)', nonNegative).option('--instance <id>', 'router instance id', `${process.pid}`)
+    .action(async (app: string, o: { config: string; brokers: string; rm?: string; batches?: number; delayMs?: number; instance: string }) => {
+      const settings = await loadSettings(o.config);
+      const bus = kafkaBus(o.brokers, `reward-router-${app.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+      const log = jsonLogger(process.stderr);
+      const handle = await startApp(app, { bus, codec: createCodec({ prefix: settings.prefix }), clock: wallClock, log, settings }, o);
+      log.info('started', { app: handle.name });
+      const stop = new Promise<void>((res) => { process.once('SIGTERM', () => res()); process.once('SIGINT', () => res()); });
+      const done = (handle as { done?: Promise<void> }).done;
+      await (done ? Promise.race([done, stop]) : stop);
+      await handle.close();
+      await bus.close();
+      log.info('stopped', { app: handle.name, ...handle.stats() });
+    });
+
+  program.command('start')
+    .description('the whole loop in one process: the in-process bus by default, Kafka with --brokers')
+    .option('--batches <n>', 'batches', parsePositiveInt, 20)
+    .option('--seed <n>', 'seed', nonNegative, 1)
+    .option('--scenario <name>', 'stationary | shift | drift', 'stationary')
+    .option('--d <n>', 'router dimension', parsePositiveInt, 64)
+    .option('--epochs <n>', 'offline training epochs for the on-the-fly prior', parsePositiveInt)
+    .option('--config <path>', 'a loop.json instead of the defaults')
+    .option('--prefix <p>', 'topic prefix')
+    .option('--brokers <list>', 'run on Kafka instead of the in-process bus')
+    .action(async (o: StartOptions) => { await startCommand(o); });
+}

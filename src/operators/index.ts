@@ -1,0 +1,22 @@
+// The stream operators, one per file (docs/streams.md).
+export type { Rejected, Work } from './types.ts';
+export { decodeRecords } from './decodeRecords.ts';
+export { validateGeneration } from './validateGeneration.ts';
+export type { RoutableGeneration, ValidateConfig } from './validateGeneration.ts';
+export { awaitPosterior } from './awaitPosterior.ts';
+export type { AwaitPosteriorConfig, Released } from './awaitPosterior.ts';
+export { routePairs } from './routePairs.ts';
+export type { PosteriorSet, RouteConfig, RoutedPrompt } from './routePairs.ts';
+export { scorePairs } from './scorePairs.ts';
+export type { ScoreBackend, ScoreConfig } from './scorePairs.ts';
+export { collectPrompt } from './collectPrompt.ts';
+export type { CollectConfig, PromptScores, ScoredPair } from './collectPrompt.ts';
+export { keepDecisive } from './keepDecisive.ts';
+export type { KeepConfig } from './keepDecisive.ts';
+export { deadLetterOn } from './deadLetterOn.ts';
+export type { DeadLetterStage } from './deadLetterOn.ts';
+export { processBatches } from './processBatches.ts';
+export type { ProcessIo, RecordOutput } from './processBatches.ts';
+export { toDeadLetters } from './toDeadLetters.ts';
+export type { DeadLetterConfig } from './toDeadLetters.ts';
+export { windowByBatch } from './windowByBatch.ts';

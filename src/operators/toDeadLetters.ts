@@ -1,0 +1,24 @@
+import { concatMap, type OperatorFunction } from 'rxjs';
+import type { RecordCodec } from '../avro/codec.ts';
+import type { Clock, OutRecord } from '../bus/types.ts';
+import { deadLetter } from '../../streams/deadLetter.ts';
+import type { Rejected } from './types.ts';
+
+export interface DeadLetterConfig {
+  codec: RecordCodec;
+  clock: Clock;
+  /** Topic prefix of the loop (the `dlq` topic is `prefix + "dlq"`). */
+  prefix: string;
+  /** The stage name written into every letter (e.g. `router`). */
+  stage: string;
+}
+
+/**
+ * Turns each batch of rejections into the `dlq` records to produce, one per
+ * rejection, with the source position, reason code and original bytes.
+ *
+ * @see deadLetterOn for the one-record form.
+ */
+export function toDeadLetters(cfg: DeadLetterConfig): OperatorFunction<readonly Rejected[], OutRecord[]> {
+  return concatMap((rejected) => Promise.all(rejected.map((r) => deadLetter(cfg.codec, cfg.clock, cfg.prefix, cfg.stage, r.record, r.error, r.reason))));
+}

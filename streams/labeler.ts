@@ -1,0 +1,86 @@
+/**
+ * The labeler app: collects every prompt's scores (all RMs) until its
+ * `promptPairs` distinct pairs are in, keeps the first `keepPerPrompt`
+ * decisive pairs by index, and produces one Label per prompt. A pair with a
+ * NaN/Inf score is dead-lettered and counts as not decisive, so its prompt
+ * still completes.
+ */
+import { Subject, Subscription, map, tap } from 'rxjs';
+import { codecError } from '../src/avro/errors.ts';
+import { consumeBatches } from '../src/bus/flow.ts';
+import type { OutRecord } from '../src/bus/types.ts';
+import { collectPrompt, type PromptScores } from '../src/operators/collectPrompt.ts';
+import { deadLetterOn } from '../src/operators/deadLetterOn.ts';
+import { decodeRecords } from '../src/operators/decodeRecords.ts';
+import { keepDecisive } from '../src/operators/keepDecisive.ts';
+import { processBatches } from '../src/operators/processBatches.ts';
+import type { Work } from '../src/operators/types.ts';
+import { recordKey, topicName } from '../src/records/topics.ts';
+import type { Label, Score } from '../src/records/types.ts';
+import type { AppContext, AppHandle } from './context.ts';
+
+/** Marks unusable pairs and rejects them (NON_FINITE); a v0 score without prompt size is rejected whole. */
+function checkScore(work: Work<Score>): Work<PromptScores> {
+  const sc = work.value;
+  if (sc === undefined) return { ...work, value: undefined };
+  const rejected = [...work.rejected];
+  if (sc.promptPairs < 1) {
+    rejected.push({ record: work.record, error: codecError('RR_INVALID_RECORD', 'INVALID_RECORD', `score of ${sc.promptId} has no prompt size (promptPairs ${sc.promptPairs})`), reason: 'INVALID_RECORD' });
+    return { record: work.record, value: undefined, rejected };
+  }
+  const pairs = sc.pairs.map((p) => {
+    const usable = Number.isFinite(p.scoreA) && Number.isFinite(p.scoreB);
+    if (!usable) rejected.push({ record: work.record, error: codecError('RR_INVALID_RECORD', 'NON_FINITE', `pair ${p.pairId}: scores ${p.scoreA}, ${p.scoreB}`, { pairId: p.pairId }), reason: 'NON_FINITE' });
+    return { pairId: p.pairId, index: p.index, rm: sc.rm, scoreA: p.scoreA, scoreB: p.scoreB, usable };
+  });
+  return { record: work.record, value: { run: sc.run, batch: sc.batch, promptId: sc.promptId, promptPairs: sc.promptPairs, pairs }, rejected };
+}
+
+export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: number } = {}): Promise<AppHandle> {
+  const { bus, codec, clock, settings: s } = ctx;
+  const log = ctx.log.namespace('labeler');
+  const stats = { labels: 0, kept: 0, deadLettered: 0, inFlight: 0, maxInFlightSeen: 0 };
+  const producer = await bus.producer();
+  const dlq = topicName(s.prefix, 'dlq');
+  // collectPrompt keeps its prompts across records, so it runs on one long-lived
+  // stream; each record pushes its part in and picks up what completed, synchronously.
+  const parts = new Subject<PromptScores>();
+  const completed: Label[] = [];
+  const labelSub = parts.pipe(collectPrompt(), keepDecisive({ tieEps: s.tieEps, keepPerPrompt: s.keepPerPrompt })).subscribe((l) => completed.push(l));
+  const consumer = await bus.consumer({
+    groupId: `${s.prefix}labeler`, topics: [topicName(s.prefix, 'scores')], fromBeginning: true, autoCommit: false,
+    maxBatchSize: opts.maxBatchSize ?? Math.max(1, Math.floor(s.maxInFlight / 2)),
+    onError: (err) => log.error('consumer stopped', { err: String(err) }),
+  });
+  const sub = new Subscription();
+  sub.add(consumeBatches(consumer, { maxInFlight: s.maxInFlight }).pipe(
+    tap((b) => { stats.inFlight += b.records.length; stats.maxInFlightSeen = Math.max(stats.maxInFlightSeen, stats.inFlight); }),
+    processBatches((records$) => records$.pipe(
+      decodeRecords(codec, 'scores'),
+      map(checkScore),
+      deadLetterOn({ codec, clock, prefix: s.prefix, stage: 'labeler' }, (prompt) => {
+        parts.next(prompt);
+        const labels = completed.splice(0);
+        return Promise.all(labels.map(async (l): Promise<OutRecord> => {
+          stats.labels++;
+          stats.kept += l.pairs.length;
+          return { topic: topicName(s.prefix, 'labels'), key: Buffer.from(recordKey('labels', l) as string), value: await codec.encode('labels', l) };
+        }));
+      }),
+    ), {
+      send: async (out) => { stats.deadLettered += out.filter((r) => r.topic === dlq).length; await producer.send(out); },
+      commit: (offsets) => consumer.commit(offsets),
+    }),
+  ).subscribe({ next: (n) => { stats.inFlight -= n; }, error: (err: unknown) => log.error('labeler pipeline failed', { err: String(err) }) }));
+
+  return {
+    name: 'labeler',
+    stats: () => ({ ...stats }),
+    async close() {
+      sub.unsubscribe();
+      labelSub.unsubscribe();
+      await consumer.close();
+      await producer.close();
+    },
+  };
+}

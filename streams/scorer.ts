@@ -1,0 +1,116 @@
+/**
+ * The scorer app, one per RM: consumes `requests.<rm>` (group `scorer.<rm>`),
+ * scores each request with a ScoreBackend and produces one Score per request.
+ * The simulated backend scores on the common gap scale of the simulator:
+ * scoreA − scoreB = ±gap[rm], the sign being the RM's (possibly wrong) preference.
+ */
+import { Subscription, tap } from 'rxjs';
+import { consumeBatches } from '../src/bus/flow.ts';
+import { codecError } from '../src/avro/errors.ts';
+import { RouterError } from '../src/core/errors.ts';
+import { deadLetterOn } from '../src/operators/deadLetterOn.ts';
+import { decodeRecords } from '../src/operators/decodeRecords.ts';
+import { processBatches } from '../src/operators/processBatches.ts';
+import { scorePairs, type ScoreBackend } from '../src/operators/scorePairs.ts';
+import { recordKey, requestsTopic, topicName } from '../src/records/topics.ts';
+import type { PairScore, ScoringRequest } from '../src/records/types.ts';
+import { routedLabel } from '../src/sim/labels.ts';
+import { selectModels } from '../src/sim/profiles.ts';
+import { loadProfilesFile } from '../src/sim/profilesFile.ts';
+import { onlineStreamFromWorld, type OnlineStream, type SimPair } from '../src/sim/stream.ts';
+import { buildWorld } from '../src/sim/world.ts';
+import type { AppContext, AppHandle, LoopSettings } from './context.ts';
+
+/** The simulated online stream of a loop's settings (the same batches the trainer sends). */
+export function simStream(s: LoopSettings): OnlineStream {
+  return onlineStreamFromWorld(buildWorld(selectModels(loadProfilesFile(s.sim.profiles), s.arms), s.sim.config, s.seed));
+}
+
+/** Looks pairs up in the simulated batch they came from; keeps the last few batches. */
+export class SimPairIndex {
+  readonly #stream: OnlineStream;
+  readonly #cache = new Map<number, Map<string, SimPair>>();
+  constructor(stream: OnlineStream, readonly keep = 4) { this.#stream = stream; }
+
+  pair(batch: number, pairId: string): SimPair {
+    let pairs = this.#cache.get(batch);
+    if (!pairs) {
+      pairs = new Map(this.#stream.generateBatch(batch).prompts.flatMap((p) => p.pairs.map((x) => [x.pairId, x] as const)));
+      this.#cache.set(batch, pairs);
+      if (this.#cache.size > this.keep) this.#cache.delete(this.#cache.keys().next().value!);
+    }
+    const p = pairs.get(pairId);
+    if (!p) throw codecError('RR_INVALID_RECORD', 'UNKNOWN_PAIR', `pair ${pairId} is not in simulated batch ${batch}`, { pairId });
+    return p;
+  }
+}
+
+/** The simulated backend: scoreA = +g/2, scoreB = −g/2 when the RM prefers A (so scoreA − scoreB = g exactly). */
+export function simBackend(index: SimPairIndex, arms: readonly string[], delay?: (ms: number) => Promise<void>, delayMs = 0): ScoreBackend {
+  return {
+    modelVersion: 'sim',
+    async score(req: ScoringRequest): Promise<PairScore[]> {
+      if (delayMs > 0 && delay) await delay(delayMs);
+      const k = arms.indexOf(req.rm);
+      return req.pairs.map((rp) => {
+        const p = index.pair(req.batch, rp.pairId);
+        const half = p.gap[k]! / 2;
+        const { prefersA } = routedLabel(p, k);
+        return { pairId: rp.pairId, index: rp.index, scoreA: prefersA ? half : -half, scoreB: prefersA ? -half : half };
+      });
+    },
+  };
+}
+
+export interface ScorerOptions {
+  /** The RM this instance serves (required). */
+  rm?: string;
+  /** Another backend (an HTTP RM server…); default the simulated one. */
+  backend?: ScoreBackend;
+  /** Simulated GPU time per request (backpressure tests). */
+  delayMs?: number;
+  maxBatchSize?: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function startScorerApp(ctx: AppContext, opts: ScorerOptions = {}): Promise<AppHandle> {
+  const { bus, codec, clock, settings: s } = ctx;
+  const rm = opts.rm;
+  if (rm === undefined || !s.arms.includes(rm)) throw new RouterError('RR_INVALID_CONFIG', `scorer: rm ${JSON.stringify(rm)} is not one of ${s.arms.join(', ')}`, { field: 'rm' });
+  const log = ctx.log.namespace(`scorer.${rm}`);
+  const stats = { scored: 0, deadLettered: 0, inFlight: 0, maxInFlightSeen: 0 };
+  const backend = opts.backend ?? simBackend(new SimPairIndex(simStream(s)), s.arms, sleep, opts.delayMs ?? 0);
+  const producer = await bus.producer();
+  const dlq = topicName(s.prefix, 'dlq');
+  const consumer = await bus.consumer({
+    groupId: `${s.prefix}scorer.${rm}`, topics: [requestsTopic(s.prefix, rm)], fromBeginning: true, autoCommit: false,
+    maxBatchSize: opts.maxBatchSize ?? Math.max(1, Math.floor(s.maxInFlight / 2)),
+    onError: (err) => log.error('consumer stopped', { err: String(err) }),
+  });
+  const sub = new Subscription();
+  sub.add(consumeBatches(consumer, { maxInFlight: s.maxInFlight }).pipe(
+    tap((b) => { stats.inFlight += b.records.length; stats.maxInFlightSeen = Math.max(stats.maxInFlightSeen, stats.inFlight); }),
+    processBatches((records$) => records$.pipe(
+      decodeRecords(codec, 'requests'),
+      scorePairs({ backend, arms: s.arms, clock }),
+      deadLetterOn({ codec, clock, prefix: s.prefix, stage: `scorer.${rm}` }, async (score) => {
+        stats.scored += score.pairs.length;
+        return [{ topic: topicName(s.prefix, 'scores'), key: Buffer.from(recordKey('scores', score) as string), value: await codec.encode('scores', score) }];
+      }),
+    ), {
+      send: async (out) => { stats.deadLettered += out.filter((r) => r.topic === dlq).length; await producer.send(out); },
+      commit: (offsets) => consumer.commit(offsets),
+    }),
+  ).subscribe({ next: (n) => { stats.inFlight -= n; }, error: (err: unknown) => log.error('scorer pipeline failed', { err: String(err) }) }));
+
+  return {
+    name: `scorer:${rm}`,
+    stats: () => ({ ...stats }),
+    async close() {
+      sub.unsubscribe();
+      await consumer.close();
+      await producer.close();
+    },
+  };
+}

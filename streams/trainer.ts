@@ -1,0 +1,137 @@
+/**
+ * The simulated trainer app: drives the loop batch by batch. For t = 0..T−1 it
+ * sends batch t's generations (pairs in generation order, embedding = the sim
+ * pair's x), waits for one Label per prompt, computes each kept pair's DPO loss
+ * under the pre-update policy (SimTrainer) and sends one LOSS per kept pair and
+ * one BATCH_END, then goes on. Its labels consumer starts before the first send.
+ */
+import type { OutRecord } from '../src/bus/types.ts';
+import { topicName, recordKey } from '../src/records/topics.ts';
+import type { Feedback, Generation, Label } from '../src/records/types.ts';
+import type { SimBatch } from '../src/sim/stream.ts';
+import { SimTrainer } from '../src/sim/trainer.ts';
+import type { AppContext, AppHandle } from './context.ts';
+import { simStream } from './scorer.ts';
+
+export interface TrainerOptions {
+  /** Batches to run (default settings.sim.config.batches). */
+  batches?: number;
+  /** Called after each batch's feedback is sent. */
+  onBatch?: (t: number, stats: Record<string, number>) => void;
+}
+
+export interface TrainerHandle extends AppHandle {
+  /** Resolves when every batch's feedback is sent; rejects if the trainer fails. */
+  readonly done: Promise<void>;
+}
+
+/** Labels per batch, by prompt (re-deliveries overwrite with the same content). */
+class LabelInbox {
+  readonly #byBatch = new Map<number, Map<string, Label>>();
+  #wake: (() => void) | null = null;
+
+  add(l: Label): void {
+    let m = this.#byBatch.get(l.batch);
+    if (!m) this.#byBatch.set(l.batch, (m = new Map()));
+    m.set(l.promptId, l);
+    this.#wake?.();
+  }
+
+  /** Waits for `n` prompts of batch t; `closed` aborts the wait. */
+  async take(t: number, n: number, closed: () => boolean): Promise<Label[] | null> {
+    for (;;) {
+      const m = this.#byBatch.get(t);
+      if (m && m.size >= n) { this.#byBatch.delete(t); return [...m.values()]; }
+      if (closed()) return null;
+      await new Promise<void>((r) => { this.#wake = r; });
+      this.#wake = null;
+    }
+  }
+
+  close(): void { this.#wake?.(); }
+}
+
+/** The Generation records of one simulated batch (one per prompt, pairs in generation order). */
+export function generationRecords(ctx: Pick<AppContext, 'codec' | 'clock' | 'settings'>, b: SimBatch): Promise<OutRecord[]> {
+  const { codec, clock, settings: s } = ctx;
+  return Promise.all(b.prompts.map(async (p) => {
+    const g: Generation = {
+      run: s.run, batch: b.t, promptId: p.promptId, category: p.category, sentAtMs: clock.now(),
+      pairs: p.pairs.map((x) => ({ pairId: x.pairId, responseA: `${x.pairId}:a`, responseB: `${x.pairId}:b`, embedding: Array.from(x.x) })),
+    };
+    return { topic: topicName(s.prefix, 'generations'), key: Buffer.from(recordKey('generations', g) as string), value: await codec.encode('generations', g) };
+  }));
+}
+
+export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}): Promise<TrainerHandle> {
+  const { bus, codec, settings: s } = ctx;
+  const log = ctx.log.namespace('trainer');
+  const T = opts.batches ?? s.sim.config.batches;
+  const stats = { batch: 0, batches: T, pairs: 0, labels: 0, kept: 0, keptCorrect: 0 };
+  const stream = simStream(s);
+  const sim = new SimTrainer(s.sim.config.trainer, s.seed);
+  const inbox = new LabelInbox();
+  let closed = false;
+  const producer = await bus.producer();
+  const consumer = await bus.consumer({
+    groupId: `${s.prefix}trainer`, topics: [topicName(s.prefix, 'labels')], fromBeginning: true,
+    onError: (err) => log.error('consumer stopped', { err: String(err) }),
+  });
+  await consumer.run(async (batch) => {
+    for (const r of batch.records) {
+      try {
+        const l = await codec.decode('labels', r.value ?? Buffer.alloc(0));
+        if (l.run === s.run) inbox.add(l);
+      } catch (err) {
+        log.warn('undecodable label skipped', { offset: r.offset, err: String(err) });
+      }
+    }
+  });
+
+  const feedbackOut = async (f: Feedback) => ({ topic: topicName(s.prefix, 'feedback'), key: Buffer.from(s.run), value: await codec.encode('feedback', f) });
+  const generations = (b: SimBatch) => generationRecords(ctx, b);
+
+  const run = async (): Promise<void> => {
+    for (let t = 0; t < T && !closed; t++) {
+      const b = stream.generateBatch(t);
+      await producer.send(await generations(b));
+      const labels = await inbox.take(t, b.prompts.length, () => closed);
+      if (labels === null) return;
+      const gold = new Map(b.prompts.flatMap((p) => p.pairs.map((x) => [x.pairId, x.goldA] as const)));
+      const out = [];
+      let kept = 0;
+      for (const l of labels) {
+        for (const pl of l.pairs) {
+          const goldA = gold.get(pl.pairId);
+          if (goldA === undefined) { log.warn('label for a pair not in the batch', { pairId: pl.pairId }); continue; }
+          const labelCorrect = (pl.chosen === 'A') === goldA;
+          out.push(await feedbackOut({ run: s.run, batch: t, kind: 'LOSS', pairId: pl.pairId, loss: sim.loss(pl.pairId, labelCorrect), expectedPairs: null }));
+          kept++;
+          if (labelCorrect) stats.keptCorrect++;
+        }
+      }
+      out.push(await feedbackOut({ run: s.run, batch: t, kind: 'BATCH_END', pairId: null, loss: null, expectedPairs: kept }));
+      await producer.send(out);
+      stats.batch = t + 1;
+      stats.pairs += b.prompts.reduce((n, p) => n + p.pairs.length, 0);
+      stats.labels += labels.length;
+      stats.kept += kept;
+      opts.onBatch?.(t, { ...stats });
+    }
+  };
+  const done = run();
+  done.catch((err: unknown) => log.error('trainer failed', { err: String(err) }));
+
+  return {
+    name: 'trainer',
+    done,
+    stats: () => ({ ...stats }),
+    async close() {
+      closed = true;
+      inbox.close();
+      await done.catch(() => undefined);
+      await consumer.close();
+      await producer.close();
+    },
+  };
+}
