@@ -8,7 +8,7 @@ import { createKafkaBus } from '../../src/bus/kafka/index.ts';
 import type { Bus } from '../../src/bus/types.ts';
 import { runLoop, type LoopSummary } from '../../streams/loop.ts';
 import { quietLog, testSettings } from '../unit/streams-fixtures.ts';
-import { brokersFromEnv, TEST_CONSUMER_SETTINGS, uniqueName } from '../helpers/kafka.ts';
+import { brokersFromEnv, TEST_CONSUMER_SETTINGS, testLogLevel, uniqueName } from '../helpers/kafka.ts';
 
 const BATCHES = 20;
 
@@ -27,7 +27,7 @@ describe('the loop on the real broker', { timeout: 300_000 }, () => {
 
   it('ends with posteriors bit-identical to the in-process bus', async () => {
     const memory = await loopOn(createMemoryBus(), 'mem.');
-    const kafkaBus = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('loop'), consumerTiming: TEST_CONSUMER_SETTINGS });
+    const kafkaBus = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('loop'), logLevel: testLogLevel(), consumerTiming: TEST_CONSUMER_SETTINGS });
     buses.push(kafkaBus);
     const kafka = await loopOn(kafkaBus, `${uniqueName('loop')}.`);
     assert.equal(kafka.batches, BATCHES);

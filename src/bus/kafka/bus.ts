@@ -9,6 +9,7 @@ import { RouterError } from '../../core/errors.ts';
 import type { Bus, BusConsumer, BusProducer, BusRecord, ConsumerOptions, ConsumerTiming, PartitionEnd,
   ProducerOptions, ReadToEndOptions, TopicSpec } from '../types.ts';
 import { Naming } from './convert.ts';
+import { fetchTopicOffsets } from './offsets.ts';
 import { KafkaBusConsumer } from './consumer.ts';
 import { createKafkaProducer } from './producer.ts';
 import { readToEnd } from './readToEnd.ts';
@@ -91,7 +92,7 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
       return readToEnd({ kafka, admin: await getAdmin(), naming, timing, groupId }, topic, ropts);
     },
     async endOffsets(topic: string): Promise<PartitionEnd[]> {
-      const ends = await (await getAdmin()).fetchTopicOffsets(naming.topic(topic));
+      const ends = await fetchTopicOffsets(await getAdmin(), naming.topic(topic));
       return ends.map((e) => ({ partition: e.partition, low: e.low, high: e.high })).sort((a, b) => a.partition - b.partition);
     },
     async close(): Promise<void> {

@@ -13,6 +13,7 @@ import { RouterError } from '../../core/errors.ts';
 import type { BusRecord, ConsumerTiming, ReadToEndOptions } from '../types.ts';
 import { toBusRecord } from './convert.ts';
 import type { Naming } from './convert.ts';
+import { fetchTopicOffsets } from './offsets.ts';
 
 export interface ReadToEndContext {
   kafka: Kafka;
@@ -25,7 +26,7 @@ export interface ReadToEndContext {
 
 export async function readToEnd(ctx: ReadToEndContext, topic: string, opts: ReadToEndOptions = {}): Promise<BusRecord[]> {
   const wire = ctx.naming.topic(topic);
-  const ends = await ctx.admin.fetchTopicOffsets(wire);
+  const ends = await fetchTopicOffsets(ctx.admin, wire);
   /** partition → the offset to reach (exclusive); empty partitions are left out. */
   const targets = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
   if (targets.size === 0) return [];
