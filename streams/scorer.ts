@@ -26,16 +26,20 @@ export function simStream(s: LoopSettings): OnlineStream {
   return onlineStreamFromWorld(buildWorld(selectModels(loadProfilesFile(s.sim.profiles), s.arms), s.sim.config, s.seed));
 }
 
-/** Looks pairs up in the simulated batch they came from; keeps the last few batches. */
+/**
+ * Looks pairs up in the simulated batch they came from (generated without embeddings: a scorer
+ * needs only the outcomes). Keeps the last `keep` batches: requests of several batches interleave
+ * when a backlog is drained, and regenerating a batch per request would dominate a scorer's time.
+ */
 export class SimPairIndex {
   readonly #stream: OnlineStream;
   readonly #cache = new Map<number, Map<string, SimPair>>();
-  constructor(stream: OnlineStream, readonly keep = 4) { this.#stream = stream; }
+  constructor(stream: OnlineStream, readonly keep = 64) { this.#stream = stream; }
 
   pair(batch: number, pairId: string): SimPair {
     let pairs = this.#cache.get(batch);
     if (!pairs) {
-      pairs = new Map(this.#stream.generateBatch(batch).prompts.flatMap((p) => p.pairs.map((x) => [x.pairId, x] as const)));
+      pairs = new Map(this.#stream.generateBatch(batch, { embeddings: false }).prompts.flatMap((p) => p.pairs.map((x) => [x.pairId, x] as const)));
       this.#cache.set(batch, pairs);
       if (this.#cache.size > this.keep) this.#cache.delete(this.#cache.keys().next().value!);
     }

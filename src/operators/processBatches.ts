@@ -1,4 +1,4 @@
-import { concatMap, defer, mergeMap, type OperatorFunction } from 'rxjs';
+import { defer, EMPTY, from, mergeMap, type OperatorFunction } from 'rxjs';
 import type { AckableBatch } from '../bus/flow.ts';
 import type { BusRecord, OutRecord, TopicPartitionOffset } from '../bus/types.ts';
 
@@ -10,15 +10,64 @@ export interface RecordOutput {
 
 export interface ProcessIo {
   send(records: OutRecord[]): Promise<void>;
-  /** Commits the next offset to read of a partition (at-least-once: after its outputs are sent). */
+  /** Commits the next offset to read of partitions (at-least-once: after their outputs are sent). */
   commit(offsets: TopicPartitionOffset[]): Promise<void>;
 }
 
 /**
- * Runs a consumer's batches through a per-record pipeline and, once a batch's
- * last record has been handled and its outputs sent, commits the batch's
- * offsets and acknowledges it (which releases its records from the in-flight
- * gate). Emits the number of records each acknowledged batch held.
+ * Coalesces offset commits: at most one commit in flight; marks that arrive meanwhile are folded
+ * into the next one (the highest offset per partition wins). Kafka Streams does the same with its
+ * commit interval: a commit per batch would cost a coordinator round trip per batch.
+ */
+class Committer {
+  readonly #marked = new Map<string, TopicPartitionOffset>();
+  #running: Promise<void> | null = null;
+  constructor(private readonly commit: ProcessIo['commit']) {}
+
+  mark(o: TopicPartitionOffset): void {
+    this.#marked.set(`${o.topic}\u0000${o.partition}`, o);
+    this.#running ??= this.#drain().finally(() => { this.#running = null; });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#marked.size > 0) {
+      const offsets = [...this.#marked.values()];
+      this.#marked.clear();
+      await this.commit(offsets);
+    }
+  }
+}
+
+/**
+ * Most bytes in one produce call. A drained backlog can make one consumer batch produce tens of
+ * megabytes (a Decision per pair carries its context); one produce request that large is refused
+ * by the broker (message.max.bytes), so a batch's outputs go out in chunks of at most this size.
+ */
+export const MAX_SEND_BYTES = 512 * 1024;
+
+function chunks(out: readonly OutRecord[], maxBytes: number): OutRecord[][] {
+  const result: OutRecord[][] = [];
+  let current: OutRecord[] = [];
+  let bytes = 0;
+  for (const r of out) {
+    const size = (r.value?.length ?? 0) + (r.key?.length ?? 0) + 64;
+    if (current.length > 0 && bytes + size > maxBytes) { result.push(current); current = []; bytes = 0; }
+    current.push(r);
+    bytes += size;
+  }
+  if (current.length > 0) result.push(current);
+  return result;
+}
+
+/**
+ * Runs a consumer's batches through a per-record pipeline. Once a batch's last
+ * record has been handled, the whole batch's outputs go out in one produce call;
+ * sends of successive batches overlap, but a batch is acknowledged (released
+ * from the in-flight gate) and its offsets marked for commit only after its own
+ * send and every earlier batch's have completed, so committed offsets never pass
+ * an output that is not durable (at-least-once). Emits the number of records of
+ * each acknowledged batch, in batch order. Pipelining the sends and coalescing
+ * the commits is what keeps a stage from being bound by one round trip per batch.
  *
  * `perRecord` must emit exactly one RecordOutput per record, in order: the
  * acknowledgement rides on the last record of each batch.
@@ -26,6 +75,9 @@ export interface ProcessIo {
 export function processBatches(perRecord: OperatorFunction<BusRecord, RecordOutput>, io: ProcessIo): OperatorFunction<AckableBatch, number> {
   return (batches$) => defer(() => {
     const lastOf = new Map<BusRecord, AckableBatch>();
+    const committer = new Committer(io.commit);
+    let pending: OutRecord[] = [];
+    let previous: Promise<unknown> = Promise.resolve();
     return batches$.pipe(
       mergeMap((b) => {
         const last = b.records[b.records.length - 1];
@@ -34,14 +86,22 @@ export function processBatches(perRecord: OperatorFunction<BusRecord, RecordOutp
         return b.records;
       }),
       perRecord,
-      concatMap(async ({ record, out }) => {
-        if (out.length > 0) await io.send(out);
+      mergeMap(({ record, out }) => {
+        pending.push(...out);
         const b = lastOf.get(record);
-        if (b === undefined) return 0;
+        if (b === undefined) return EMPTY;
         lastOf.delete(record);
-        await io.commit([{ topic: b.topic, partition: b.partition, offset: (BigInt(record.offset) + 1n).toString() }]);
-        b.ack();
-        return b.records.length;
+        const batchOut = pending;
+        pending = [];
+        const sent = Promise.all(chunks(batchOut, MAX_SEND_BYTES).map((c) => io.send(c)));
+        const before = previous;
+        const done = Promise.all([before, sent]).then(() => {
+          committer.mark({ topic: b.topic, partition: b.partition, offset: (BigInt(record.offset) + 1n).toString() });
+          b.ack();
+          return b.records.length;
+        });
+        previous = done;
+        return from(done);
       }),
     );
   });

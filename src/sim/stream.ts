@@ -45,7 +45,12 @@ export interface OnlineStream {
   readonly batches: number;
   /** Category mix at batch t (pool.categories order, sums to 1). */
   mixAt(t: number): Float64Array;
-  generateBatch(t: number): SimBatch;
+  /**
+   * Batch t. `embeddings: false` leaves every pair's x empty and skips its draws (they come from a
+   * cursor of their own, so every other value is unchanged): what a simulated scorer needs, at a
+   * fraction of the cost.
+   */
+  generateBatch(t: number, opts?: { embeddings?: boolean }): SimBatch;
 }
 
 export function createOnlineStream(pool: RmPool, cfg: SimConfig, seed: number = cfg.seed): OnlineStream {
@@ -64,14 +69,16 @@ export function onlineStreamFromWorld(world: SimWorld): OnlineStream {
     world,
     batches: cfg.batches,
     mixAt: (t) => schedule.at(t),
-    generateBatch(t) {
+    generateBatch(t, opts = {}) {
       requireConfig(Number.isSafeInteger(t) && t >= 0, 'batch', `expected a batch index ≥ 0, got ${t}`);
-      return makeBatch(world, schedule.at(t), t, pairIdx);
+      return makeBatch(world, schedule.at(t), t, pairIdx, opts.embeddings ?? true);
     },
   };
 }
 
-function makeBatch(world: SimWorld, mix: Float64Array, t: number, pairIdx: readonly [number, number][]): SimBatch {
+const NO_EMBEDDING = new Float64Array(0);
+
+function makeBatch(world: SimWorld, mix: Float64Array, t: number, pairIdx: readonly [number, number][], embeddings: boolean): SimBatch {
   const { pool, cfg, rng } = world;
   const K = pool.models.length;
   const b = `online/b${t}`;
@@ -89,7 +96,7 @@ function makeBatch(world: SimWorld, mix: Float64Array, t: number, pairIdx: reado
     for (let i = 0; i < quality.length; i++) quality[i] = qualitySeq.normal();
     const online = world.online.map((row) => row[c]!);
     const pairs: SimPair[] = pairIdx.map(([ra, rb]) => {
-      const x = sampleEmbedding(world, c, embSeq);
+      const x = embeddings ? sampleEmbedding(world, c, embSeq) : NO_EMBEDDING;
       const goldA = quality[ra]! >= quality[rb]!;
       const correct = new Array<boolean>(K);
       const gap = new Float64Array(K);

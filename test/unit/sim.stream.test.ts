@@ -126,3 +126,23 @@ test('raw score scales differ across RMs (mean ensembles must z-normalize)', () 
   const scales = Array.from(s.world.scoreScales);
   assert.ok(Math.max(...scales) / Math.min(...scales) > 3, scales.join(', '));
 });
+
+test('a batch without embeddings has the same outcomes, only no contexts', () => {
+  const s = createOnlineStream(pool, stationaryScenario({ d: 16 }));
+  const full = s.generateBatch(5);
+  const lite = s.generateBatch(5, { embeddings: false });
+  assert.equal(lite.prompts.length, full.prompts.length);
+  lite.prompts.forEach((p, i) => {
+    const f = full.prompts[i]!;
+    assert.equal(p.category, f.category);
+    p.pairs.forEach((x, j) => {
+      const y = f.pairs[j]!;
+      assert.equal(x.pairId, y.pairId);
+      assert.equal(x.x.length, 0);
+      assert.equal(x.goldA, y.goldA);
+      assert.deepEqual(x.correct, y.correct);
+      assert.deepEqual([...x.gap], [...y.gap]);
+      assert.deepEqual([...x.signedScore], [...y.signedScore]);
+    });
+  });
+});
