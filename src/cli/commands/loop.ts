@@ -75,11 +75,14 @@ export async function startCommand(o: StartOptions): Promise<LoopSummary> {
     const pairs = stats.trainer?.pairs ?? 0;
     const dead = Object.values(stats).reduce((n, a) => n + (a.deadLettered ?? 0), 0);
     const rate = pairs / Math.max((performance.now() - t0) / 1000, 1e-3);
-    process.stderr.write(`\rbatch ${t + 1}/${o.batches}  ${rate.toFixed(0)} pairs/s  dead letters ${dead}   `);
+    const line = `batch ${t + 1}/${o.batches}  ${rate.toFixed(0)} pairs/s  dead letters ${dead}`;
+    // A live line on a terminal; in a log (CI, a file) one line per tenth of the run.
+    if (process.stderr.isTTY) process.stderr.write(`\r${line}   `);
+    else if ((t + 1) % Math.max(1, Math.round(o.batches / 10)) === 0) process.stderr.write(`${line}\n`);
   };
   try {
     const summary = await runLoop({ bus, settings, batches: o.batches, clock: wallClock, log, codec: createCodec(), onProgress: progress });
-    process.stderr.write('\n');
+    if (process.stderr.isTTY) process.stderr.write('\n');
     printSummary(summary, process.stdout);
     return summary;
   } finally {
@@ -143,7 +146,7 @@ export function registerLoopCommands(program: Command): void {
 
   program.command('start')
     .description('the whole loop in one process: the in-process bus by default, Kafka with --brokers')
-    .option('--batches <n>', 'batches', parsePositiveInt, 20)
+    .option('--batches <n>', 'batches', parsePositiveInt, 200)
     .option('--seed <n>', 'seed', nonNegative, 1)
     .option('--scenario <name>', 'stationary | shift | drift', 'stationary')
     .option('--d <n>', 'router dimension', parsePositiveInt, 64)
