@@ -9,7 +9,7 @@ import { RouterError } from '../../core/errors.ts';
 import type { Bus, BusConsumer, BusProducer, BusRecord, ConsumerOptions, ConsumerTiming, PartitionEnd,
   ProducerOptions, ReadToEndOptions, TopicSpec } from '../types.ts';
 import { Naming } from './convert.ts';
-import { fetchTopicOffsets } from './offsets.ts';
+import { fetchTopicOffsets, withMetadataRetry } from './retry.ts';
 import { KafkaBusConsumer } from './consumer.ts';
 import { createKafkaProducer } from './producer.ts';
 import { readToEnd } from './readToEnd.ts';
@@ -63,11 +63,11 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
   return {
     async createTopics(specs: TopicSpec[]): Promise<void> {
       if (specs.length === 0) return;
-      await (await getAdmin()).createTopics({
-        waitForLeaders: true,
-        topics: specs.map((s) => ({ topic: naming.topic(s.name), numPartitions: s.partitions,
-          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })) })),
-      });
+      const admin = await getAdmin();
+      const topics = specs.map((s) => ({ topic: naming.topic(s.name), numPartitions: s.partitions,
+        configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })) }));
+      // Existing topics are skipped by the broker, so a retried call only finishes the leader wait.
+      await withMetadataRetry(admin, topics.map((t) => t.topic), () => admin.createTopics({ waitForLeaders: true, topics }));
     },
     async describeTopicConfig(name: string): Promise<Record<string, string>> {
       const { resources } = await (await getAdmin()).describeConfigs({ includeSynonyms: false,

@@ -13,7 +13,7 @@ import { RouterError } from '../../core/errors.ts';
 import type { BusRecord, ConsumerTiming, ReadToEndOptions } from '../types.ts';
 import { toBusRecord } from './convert.ts';
 import type { Naming } from './convert.ts';
-import { fetchTopicOffsets } from './offsets.ts';
+import { fetchTopicOffsets } from './retry.ts';
 
 export interface ReadToEndContext {
   kafka: Kafka;
