@@ -48,7 +48,8 @@ export function topicConfigs(base: TopicBase, opts: TopicPlanOptions): Record<st
         'min.compaction.lag.ms': '0',
         // Tombstones (an RM removed) stay long enough for restoring readers to see them.
         'delete.retention.ms': String(24 * 60 * 60 * 1000),
-        'max.message.bytes': String(snapshot),
+        // Never below the broker default: small records still share a batch (src/bus/kafka/convert.ts).
+        'max.message.bytes': String(Math.max(snapshot, KAFKA_DEFAULT_MAX)),
       };
     case 'posterior-deltas':
       return sized(delta);

@@ -28,6 +28,38 @@ export class Naming {
 }
 
 /** Groups records by topic for sendBatch, keeping their order within each topic. */
+/** A record at least this large goes out in a produce request of its own. */
+export const LARGE_RECORD_BYTES = 64 * 1024;
+/** Most bytes of small records put into one produce request. */
+export const REQUEST_BYTES = 512 * 1024;
+
+/**
+ * Splits records into produce requests so that no partition's record batch can pass a topic's
+ * `max.message.bytes`: kafkajs puts every record of one partition in one request into a single
+ * batch, and the broker checks the limit per batch. A large record (a posterior snapshot, a big
+ * delta) goes alone, so its topic needs room for one record only (src/records/topicConfigs.ts);
+ * small records share requests of at most REQUEST_BYTES, under the broker's 1 MiB default.
+ * Order is kept: requests go out one after another on an idempotent producer.
+ */
+export function splitForRequests(records: readonly OutRecord[]): OutRecord[][] {
+  const out: OutRecord[][] = [];
+  let current: OutRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    const size = (r.value?.length ?? 0) + (r.key?.length ?? 0);
+    if (size >= LARGE_RECORD_BYTES) {
+      if (current.length > 0) { out.push(current); current = []; bytes = 0; }
+      out.push([r]);
+      continue;
+    }
+    if (current.length > 0 && bytes + size > REQUEST_BYTES) { out.push(current); current = []; bytes = 0; }
+    current.push(r);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
 export function toTopicMessages(naming: Naming, records: OutRecord[]): TopicMessages[] {
   const byTopic = new Map<string, Message[]>();
   for (const r of records) {

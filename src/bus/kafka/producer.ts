@@ -6,7 +6,7 @@ import { Partitioners } from 'kafkajs';
 import type { Kafka, Producer, Transaction } from 'kafkajs';
 import { RouterError } from '../../core/errors.ts';
 import type { BusProducer, BusTransaction, OutRecord, ProducerOptions, TopicPartitionOffset } from '../types.ts';
-import { toOffsetsByTopic, toTopicMessages } from './convert.ts';
+import { splitForRequests, toOffsetsByTopic, toTopicMessages } from './convert.ts';
 import type { Naming } from './convert.ts';
 
 export interface KafkaProducerSettings {
@@ -39,8 +39,7 @@ class KafkaBusProducer implements BusProducer {
 
   async send(records: OutRecord[]): Promise<void> {
     if (this.transactional) throw new RouterError('RR_BUS', 'a transactional producer sends inside transaction()');
-    if (records.length === 0) return;
-    await this.producer.sendBatch({ topicMessages: toTopicMessages(this.naming, records) });
+    for (const part of splitForRequests(records)) await this.producer.sendBatch({ topicMessages: toTopicMessages(this.naming, part) });
   }
 
   async transaction(): Promise<BusTransaction> {
@@ -59,8 +58,7 @@ class KafkaBusTransaction implements BusTransaction {
   constructor(private readonly txn: Transaction, private readonly naming: Naming) {}
 
   async send(records: OutRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    await this.txn.sendBatch({ topicMessages: toTopicMessages(this.naming, records) });
+    for (const part of splitForRequests(records)) await this.txn.sendBatch({ topicMessages: toTopicMessages(this.naming, part) });
   }
 
   async sendOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
