@@ -43,6 +43,18 @@ function settingsFor(prefix: string) {
     sim: { scenario: 'stationary', config: { d: 64, batches: BATCHES } } }, syntheticPrior(undefined, 64));
 }
 
+/** A fresh topic namespace: settings, a kafkajs bus, the app context, and a pass-through topic. */
+async function namespace(brokers: string[], codec: SingleObjectCodec, name: string) {
+  const prefix = `${uniq(name)}.`;
+  const settings = settingsFor(prefix);
+  const bus = createKafkaBus({ brokers, clientId: uniq(name), logLevel: logLevel.NOTHING, consumerTiming: { maxWaitTimeInMs: 50, heartbeatInterval: 500, sessionTimeout: 6000, rebalanceTimeout: 10000 } });
+  const ctx: AppContext = { bus, codec, clock: wall, log: quietLog, settings };
+  await createLoopTopics(bus, settings);
+  const passTopic = `${prefix}passthrough`;
+  await bus.createTopics([{ name: passTopic, partitions: settings.partitions }]);
+  return { prefix, settings, bus, ctx, passTopic };
+}
+
 /** Counts records arriving on `topic` until `n`; resolves with the wall time of the last one. */
 async function countUntil(kafka: Kafka, topic: string, n: number): Promise<{ consumer: Consumer; done: Promise<number> }> {
   const consumer = kafka.consumer({ groupId: uniq('count'), maxWaitTimeInMs: 50 });
@@ -95,13 +107,7 @@ async function main(): Promise<void> {
   const rows: { pass: number; pipe: number }[] = [];
   try {
     for (let r = 0; r < REPEATS; r++) {
-      const prefix = `${uniq('bench')}.`;
-      const settings = settingsFor(prefix);
-      const bus = createKafkaBus({ brokers, clientId: uniq('bench'), logLevel: logLevel.NOTHING, consumerTiming: { maxWaitTimeInMs: 50, heartbeatInterval: 500, sessionTimeout: 6000, rebalanceTimeout: 10000 } });
-      const ctx: AppContext = { bus, codec, clock: wall, log: quietLog, settings };
-      await createLoopTopics(bus, settings);
-      const passTopic = `${prefix}passthrough`;
-      await bus.createTopics([{ name: passTopic, partitions: settings.partitions }]);
+      const { prefix, settings, bus, ctx, passTopic } = await namespace(brokers, codec, 'bench');
       const { records, pairsPerRecord } = await buildRecords(ctx);
       const gensTopic = topicName(prefix, 'generations');
       const inTopic = `${prefix}pass-in`;
@@ -149,13 +155,7 @@ async function main(): Promise<void> {
 
     // Latency: one generation at a time; added latency = decision CreateTime − generation CreateTime,
     // beside the pass-through's out CreateTime − in CreateTime for the same records.
-    const prefix = `${uniq('lat')}.`;
-    const settings = settingsFor(prefix);
-    const bus = createKafkaBus({ brokers, clientId: uniq('lat'), logLevel: logLevel.NOTHING, consumerTiming: { maxWaitTimeInMs: 50, heartbeatInterval: 500, sessionTimeout: 6000, rebalanceTimeout: 10000 } });
-    const ctx: AppContext = { bus, codec, clock: wall, log: quietLog, settings };
-    await createLoopTopics(bus, settings);
-    const passTopic = `${prefix}passthrough`;
-    await bus.createTopics([{ name: passTopic, partitions: settings.partitions }]);
+    const { prefix, settings, bus, ctx, passTopic } = await namespace(brokers, codec, 'lat');
     const gens = (await generationRecords(ctx, simStream(settings).generateBatch(0))).slice(0, 1);
     const sentAt = new Map<string, number>();
     const routerLat: number[] = [];

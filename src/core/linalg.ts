@@ -8,6 +8,7 @@
  * forward solve and the back solve all walk memory contiguously.
  */
 import { quadFormsWasm } from './kernels/quadforms.ts';
+import { packLowerSkyline } from './kernels/skyline.ts';
 
 /** U (upper, row-major) with Uᵀ U = A. Throws on a non-positive pivot. */
 export function choleskyUpper(A: Float64Array, d: number, U: Float64Array = new Float64Array(d * d)): Float64Array {
@@ -92,25 +93,11 @@ let qfPacked = new Float64Array(0);
 /** Per row of L, the index of its first nonzero entry (the skyline; leading zeros are skipped). */
 let qfStart = new Int32Array(0);
 
-/**
- * Copies L = Uᵀ into `qfPacked` (row i at offset i(i+1)/2) and records each row's
- * first nonzero column in `qfStart`. Depends only on U, never on the contexts.
- */
 function qfPackLower(U: Float64Array, d: number): void {
   const size = (d * (d + 1)) / 2;
   if (qfPacked.length < size) qfPacked = new Float64Array(size);
   if (qfStart.length < d) qfStart = new Int32Array(d);
-  const Lp = qfPacked;
-  for (let i = 0; i < d; i++) {
-    const o = (i * (i + 1)) / 2;
-    let first = i;
-    for (let j = 0; j <= i; j++) {
-      const v = U[j * d + i]!;
-      Lp[o + j] = v;
-      if (v !== 0 && j < first) first = j;
-    }
-    qfStart[i] = first;
-  }
+  packLowerSkyline(U, d, qfPacked, qfStart);
 }
 
 /**

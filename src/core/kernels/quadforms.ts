@@ -12,6 +12,7 @@
  * synchronously once, on first use; no I/O.
  */
 import { QUADFORMS_WASM_BASE64 } from './quadforms.wasm.ts';
+import { packLowerSkyline } from './skyline.ts';
 
 /** The little of the WebAssembly JS API used here (the project's TS lib has no DOM/wasm types). */
 interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
@@ -109,17 +110,8 @@ export function quadFormsWasm(U: Float64Array, X: Float64Array, N: number, d: nu
   const start = new Int32Array(buf, oStart, d);
   const inv = new Float64Array(buf, oInv, d);
   // The same packing and skyline as the JS kernel (from U alone).
-  for (let i = 0; i < d; i++) {
-    const o = (i * (i + 1)) / 2;
-    let first = i;
-    for (let j = 0; j <= i; j++) {
-      const v = U[j * d + i]!;
-      Lp[o + j] = v;
-      if (v !== 0 && j < first) first = j;
-    }
-    start[i] = first;
-    inv[i] = 1 / U[i * d + i]!;
-  }
+  packLowerSkyline(U, d, Lp, start);
+  for (let i = 0; i < d; i++) inv[i] = 1 / U[i * d + i]!;
   const xs = new Float64Array(buf, oX, chunk * d);
   const os = new Float64Array(buf, oOut, chunk);
   for (let n0 = 0; n0 < N; n0 += chunk) {
