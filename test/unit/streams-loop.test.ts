@@ -82,3 +82,29 @@ describe('streams: the whole loop on the in-process bus', () => {
     assert.ok(first.summary.accuracy > 0.5 && first.summary.accuracy <= 1);
   });
 });
+
+describe('streams: the loop with the Confluent wire format (fake registry)', () => {
+  it('frames every record as magic 0 + schema id and computes the same posteriors', async () => {
+    const { fakeRegistry } = await import('../helpers/fakeRegistry.ts');
+    const { createCodec } = await import('../../src/avro/codec.ts');
+    const fake = await fakeRegistry();
+    try {
+      const s = testSettings({ prefix: 'cf.' });
+      const run = async (codec?: ReturnType<typeof createCodec>) => {
+        const clock = counterClock();
+        const bus = createMemoryBus({ clock });
+        try {
+          const summary = await runLoop({ bus, settings: s, batches: 5, clock, log: quietLog, codec });
+          return { summary, decisions: await bus.readToEnd(topicName(s.prefix, 'decisions')) };
+        } finally { await bus.close(); }
+      };
+      const confluent = await run(createCodec({ registryUrl: fake.url, prefix: s.prefix }));
+      const single = await run();
+      assert.ok(confluent.decisions.length > 0 && confluent.decisions.every((r) => r.value![0] === 0), 'magic byte 0');
+      assert.ok(fake.schemas.length >= 5, 'the schemas were registered');
+      confluent.summary.snapshots.forEach((snap, k) => assert.ok(snap.factor.equals(single.summary.snapshots[k]!.factor)));
+    } finally {
+      await fake.close();
+    }
+  });
+});

@@ -57,7 +57,7 @@ function printSummary(s: LoopSummary, out: NodeJS.WritableStream): void {
   ].join('\n') + '\n');
 }
 
-interface StartOptions { batches: number; seed: number; scenario: string; brokers?: string; config?: string; d: number; epochs?: number; prefix?: string }
+interface StartOptions { batches: number; seed: number; scenario: string; brokers?: string; config?: string; d: number; epochs?: number; prefix?: string; schemaRegistry?: string }
 
 export async function startCommand(o: StartOptions): Promise<LoopSummary> {
   const log = jsonLogger(process.stderr, { quiet: true });
@@ -81,7 +81,7 @@ export async function startCommand(o: StartOptions): Promise<LoopSummary> {
     else if ((t + 1) % Math.max(1, Math.round(o.batches / 10)) === 0) process.stderr.write(`${line}\n`);
   };
   try {
-    const summary = await runLoop({ bus, settings, batches: o.batches, clock: wallClock, log, codec: createCodec(), onProgress: progress });
+    const summary = await runLoop({ bus, settings, batches: o.batches, clock: wallClock, log, codec: createCodec({ registryUrl: o.schemaRegistry, prefix: settings.prefix }), onProgress: progress });
     if (process.stderr.isTTY) process.stderr.write('\n');
     printSummary(summary, process.stdout);
     return summary;
@@ -130,11 +130,12 @@ export function registerLoopCommands(program: Command): void {
     .requiredOption('--config <path>', 'loop.json').requiredOption('--brokers <list>', 'Kafka brokers')
     .option('--rm <id>', 'the RM of a scorer').option('--batches <n>', 'batches (trainer)', parsePositiveInt)
     .option('--delay-ms <n>', 'simulated scoring time per request (scorer)', nonNegative).option('--instance <id>', 'router instance id', `${process.pid}`)
-    .action(async (app: string, o: { config: string; brokers: string; rm?: string; batches?: number; delayMs?: number; instance: string }) => {
+    .option('--schema-registry <url>', 'Confluent schema registry: Confluent wire format instead of Avro single-object encoding', process.env.SCHEMA_REGISTRY_URL)
+    .action(async (app: string, o: { config: string; brokers: string; rm?: string; batches?: number; delayMs?: number; instance: string; schemaRegistry?: string }) => {
       const settings = await loadSettings(o.config);
       const bus = kafkaBus(o.brokers, `reward-router-${app.replace(/[^A-Za-z0-9._-]/g, '_')}`);
       const log = jsonLogger(process.stderr);
-      const handle = await startApp(app, { bus, codec: createCodec({ prefix: settings.prefix }), clock: wallClock, log, settings }, o);
+      const handle = await startApp(app, { bus, codec: createCodec({ registryUrl: o.schemaRegistry, prefix: settings.prefix }), clock: wallClock, log, settings }, o);
       log.info('started', { app: handle.name });
       const stop = new Promise<void>((res) => { process.once('SIGTERM', () => res()); process.once('SIGINT', () => res()); });
       const done = (handle as { done?: Promise<void> }).done;
@@ -154,5 +155,6 @@ export function registerLoopCommands(program: Command): void {
     .option('--config <path>', 'a loop.json instead of the defaults')
     .option('--prefix <p>', 'topic prefix')
     .option('--brokers <list>', 'run on Kafka instead of the in-process bus')
+    .option('--schema-registry <url>', 'Confluent schema registry: Confluent wire format instead of Avro single-object encoding', process.env.SCHEMA_REGISTRY_URL)
     .action(async (o: StartOptions) => { await startCommand(o); });
 }
