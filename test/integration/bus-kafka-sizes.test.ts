@@ -7,7 +7,7 @@ import { logLevel } from 'kafkajs';
 import { createKafkaBus } from '../../src/bus/kafka/index.ts';
 import { topicConfigs } from '../../src/records/topicConfigs.ts';
 import { snapshotBytes } from '../../src/records/sizes.ts';
-import { brokersFromEnv, TEST_CONSUMER_SETTINGS, uniqueName } from '../helpers/kafka.ts';
+import { brokersFromEnv, TEST_CONSUMER_SETTINGS, uniqueName, waitFor } from '../helpers/kafka.ts';
 
 describe('large records on the real broker', { timeout: 60_000 }, () => {
   const bus = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('sizes'), logLevel: logLevel.NOTHING, consumerTiming: TEST_CONSUMER_SETTINGS });
@@ -24,7 +24,9 @@ describe('large records on the real broker', { timeout: 60_000 }, () => {
     const txn = await txp.transaction();
     await txn.send(records);
     await txn.commit();
-    const read = await bus.readToEnd(topic);
+    // EndTxn returns before the commit markers are written: poll until the transaction is readable.
+    let read = await bus.readToEnd(topic);
+    await waitFor(async () => (read = await bus.readToEnd(topic)).length === 8, { timeoutMs: 20_000, intervalMs: 100, message: 'the transaction readable' });
     assert.equal(read.length, 8);
     assert.deepEqual(read.map((r) => r.key!.toString()).join(''), 'abcdabcd');
     assert.ok(read.every((r) => r.value!.length === size));
