@@ -39,14 +39,24 @@ function checkScore(work: Work<Score>): Work<PromptScores> {
 export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: number } = {}): Promise<AppHandle> {
   const { bus, codec, clock, settings: s } = ctx;
   const log = ctx.log.namespace('labeler');
-  const stats = { labels: 0, kept: 0, deadLettered: 0, inFlight: 0, maxInFlightSeen: 0 };
+  const stats = { labels: 0, kept: 0, deadLettered: 0, inFlight: 0, maxInFlightSeen: 0, openPrompts: 0 };
   const producer = await bus.producer();
   const dlq = topicName(s.prefix, 'dlq');
   // collectPrompt keeps its prompts across records, so it runs on one long-lived
   // stream; each record pushes its part in and picks up what completed, synchronously.
   const parts = new Subject<PromptScores>();
   const completed: Label[] = [];
-  const labelSub = parts.pipe(collectPrompt(), keepDecisive({ tieEps: s.tieEps, keepPerPrompt: s.keepPerPrompt })).subscribe((l) => completed.push(l));
+  // Where each open (incomplete) prompt's first score sits: commits stay below it, so a crash
+  // mid-prompt re-reads the prompt's scores instead of losing them (at-least-once).
+  const openAt = new Map<string, { partition: number; offset: bigint }>();
+  let current: { partition: number; offset: bigint } | null = null;
+  const collect = collectPrompt({ onOpen: (key) => { if (current) openAt.set(key, current); }, onDone: (key) => openAt.delete(key) });
+  const labelSub = parts.pipe(collect, keepDecisive({ tieEps: s.tieEps, keepPerPrompt: s.keepPerPrompt })).subscribe((l) => completed.push(l));
+  const holdBack = (_topic: string, partition: number): bigint | undefined => {
+    let min: bigint | undefined;
+    for (const o of openAt.values()) if (o.partition === partition && (min === undefined || o.offset < min)) min = o.offset;
+    return min;
+  };
   const consumer = await bus.consumer({
     groupId: `${s.prefix}labeler`, topics: [topicName(s.prefix, 'scores')], fromBeginning: true, autoCommit: false,
     maxBatchSize: opts.maxBatchSize ?? Math.max(1, Math.floor(s.maxInFlight / 2)),
@@ -58,6 +68,7 @@ export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: nu
     processBatches((records$) => records$.pipe(
       decodeRecords(codec, 'scores'),
       map(checkScore),
+      tap((work) => { current = { partition: work.record.partition, offset: BigInt(work.record.offset) }; }),
       deadLetterOn({ codec, clock, prefix: s.prefix, stage: 'labeler' }, (prompt) => {
         parts.next(prompt);
         const labels = completed.splice(0);
@@ -70,12 +81,13 @@ export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: nu
     ), {
       send: async (out) => { stats.deadLettered += out.filter((r) => r.topic === dlq).length; await producer.send(out); },
       commit: (offsets) => consumer.commit(offsets),
+      holdBack,
     }),
   ).subscribe({ next: (n) => { stats.inFlight -= n; }, error: (err: unknown) => log.error('labeler pipeline failed', { err: String(err) }) }));
 
   return {
     name: 'labeler',
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, openPrompts: openAt.size }),
     async close() {
       sub.unsubscribe();
       labelSub.unsubscribe();

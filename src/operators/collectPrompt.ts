@@ -25,7 +25,13 @@ export interface PromptScores {
 export interface CollectConfig {
   /** How many completed prompt keys to remember, so late re-deliveries are ignored (default 65 536). */
   rememberDone?: number;
+  /** Called when a prompt is opened (its first part arrives) and when it completes; e.g. to hold back offset commits. */
+  onOpen?: (key: string) => void;
+  onDone?: (key: string) => void;
 }
+
+/** The key collectPrompt groups by (and passes to onOpen / onDone). */
+export const promptKey = (p: { run: string; promptId: string }): string => `${p.run}\u0000${p.promptId}`;
 
 /**
  * Groups score records by (run, prompt) until `promptPairs` distinct pairs are
@@ -41,14 +47,18 @@ export function collectPrompt(cfg: CollectConfig = {}): OperatorFunction<PromptS
     const open = new Map<string, { head: PromptScores; pairs: Map<string, ScoredPair> }>();
     const done = new Set<string>();
     return source.pipe(mergeMap((part) => {
-      const key = `${part.run}\u0000${part.promptId}`;
+      const key = promptKey(part);
       if (done.has(key)) return [];
       let entry = open.get(key);
-      if (!entry) open.set(key, (entry = { head: part, pairs: new Map() }));
+      if (!entry) {
+        open.set(key, (entry = { head: part, pairs: new Map() }));
+        cfg.onOpen?.(key);
+      }
       for (const p of part.pairs) if (!entry.pairs.has(p.pairId)) entry.pairs.set(p.pairId, p);
       if (entry.pairs.size < entry.head.promptPairs) return [];
       open.delete(key);
       done.add(key);
+      cfg.onDone?.(key);
       // A Set iterates in insertion order: dropping the first key forgets the oldest prompt.
       if (done.size > remember) done.delete(done.values().next().value!);
       const pairs = [...entry.pairs.values()].sort((a, b) => a.index - b.index);

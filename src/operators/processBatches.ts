@@ -12,6 +12,11 @@ export interface ProcessIo {
   send(records: OutRecord[]): Promise<void>;
   /** Commits the next offset to read of partitions (at-least-once: after their outputs are sent). */
   commit(offsets: TopicPartitionOffset[]): Promise<void>;
+  /**
+   * The lowest offset of a partition a stage still needs (e.g. the first score of a prompt that
+   * is not complete yet), or undefined. Commits never pass it, so a restart re-reads that state.
+   */
+  holdBack?(topic: string, partition: number): bigint | undefined;
 }
 
 /**
@@ -96,7 +101,9 @@ export function processBatches(perRecord: OperatorFunction<BusRecord, RecordOutp
         const sent = Promise.all(chunks(batchOut, MAX_SEND_BYTES).map((c) => io.send(c)));
         const before = previous;
         const done = Promise.all([before, sent]).then(() => {
-          committer.mark({ topic: b.topic, partition: b.partition, offset: (BigInt(record.offset) + 1n).toString() });
+          const next = BigInt(record.offset) + 1n;
+          const held = io.holdBack?.(b.topic, b.partition);
+          committer.mark({ topic: b.topic, partition: b.partition, offset: (held !== undefined && held < next ? held : next).toString() });
           b.ack();
           return b.records.length;
         });
