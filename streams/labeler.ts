@@ -5,19 +5,18 @@
  * NaN/Inf score is dead-lettered and counts as not decisive, so its prompt
  * still completes.
  */
-import { Subject, Subscription, map, tap } from 'rxjs';
+import { Subject, map, tap } from 'rxjs';
 import { codecError } from '../src/avro/errors.ts';
-import { consumeBatches } from '../src/bus/flow.ts';
 import type { OutRecord } from '../src/bus/types.ts';
 import { collectPrompt, type PromptScores } from '../src/operators/collectPrompt.ts';
 import { deadLetterOn } from '../src/operators/deadLetterOn.ts';
 import { decodeRecords } from '../src/operators/decodeRecords.ts';
 import { keepDecisive } from '../src/operators/keepDecisive.ts';
-import { processBatches } from '../src/operators/processBatches.ts';
 import type { Work } from '../src/operators/types.ts';
 import { recordKey, topicName } from '../src/records/topics.ts';
 import type { Label, Score } from '../src/records/types.ts';
 import type { AppContext, AppHandle } from './context.ts';
+import { runStage } from './stage.ts';
 
 /** Marks unusable pairs and rejects them (NON_FINITE); a v0 score without prompt size is rejected whole. */
 function checkScore(work: Work<Score>): Work<PromptScores> {
@@ -38,10 +37,8 @@ function checkScore(work: Work<Score>): Work<PromptScores> {
 
 export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: number } = {}): Promise<AppHandle> {
   const { bus, codec, clock, settings: s } = ctx;
-  const log = ctx.log.namespace('labeler');
-  const stats = { labels: 0, kept: 0, deadLettered: 0, inFlight: 0, maxInFlightSeen: 0, openPrompts: 0 };
+  const stats = { labels: 0, kept: 0 };
   const producer = await bus.producer();
-  const dlq = topicName(s.prefix, 'dlq');
   // collectPrompt keeps its prompts across records, so it runs on one long-lived
   // stream; each record pushes its part in and picks up what completed, synchronously.
   const parts = new Subject<PromptScores>();
@@ -57,15 +54,9 @@ export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: nu
     for (const o of openAt.values()) if (o.partition === partition && (min === undefined || o.offset < min)) min = o.offset;
     return min;
   };
-  const consumer = await bus.consumer({
-    groupId: `${s.prefix}labeler`, topics: [topicName(s.prefix, 'scores')], fromBeginning: true, autoCommit: false,
-    maxBatchSize: opts.maxBatchSize ?? Math.max(1, Math.floor(s.maxInFlight / 2)),
-    onError: (err) => log.error('consumer stopped', { err: String(err) }),
-  });
-  const sub = new Subscription();
-  sub.add(consumeBatches(consumer, { maxInFlight: s.maxInFlight }).pipe(
-    tap((b) => { stats.inFlight += b.records.length; stats.maxInFlightSeen = Math.max(stats.maxInFlightSeen, stats.inFlight); }),
-    processBatches((records$) => records$.pipe(
+  const runner = await runStage(ctx, producer, {
+    name: 'labeler', groupId: `${s.prefix}labeler`, topics: [topicName(s.prefix, 'scores')], maxBatchSize: opts.maxBatchSize, holdBack,
+    perRecord: (records$) => records$.pipe(
       decodeRecords(codec, 'scores'),
       map(checkScore),
       tap((work) => { current = { partition: work.record.partition, offset: BigInt(work.record.offset) }; }),
@@ -78,20 +69,15 @@ export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: nu
           return { topic: topicName(s.prefix, 'labels'), key: Buffer.from(recordKey('labels', l) as string), value: await codec.encode('labels', l) };
         }));
       }),
-    ), {
-      send: async (out) => { stats.deadLettered += out.filter((r) => r.topic === dlq).length; await producer.send(out); },
-      commit: (offsets) => consumer.commit(offsets),
-      holdBack,
-    }),
-  ).subscribe({ next: (n) => { stats.inFlight -= n; }, error: (err: unknown) => log.error('labeler pipeline failed', { err: String(err) }) }));
+    ),
+  });
 
   return {
     name: 'labeler',
-    stats: () => ({ ...stats, openPrompts: openAt.size }),
+    stats: () => ({ ...stats, ...runner.counters, openPrompts: openAt.size }),
     async close() {
-      sub.unsubscribe();
+      await runner.close();
       labelSub.unsubscribe();
-      await consumer.close();
       await producer.close();
     },
   };

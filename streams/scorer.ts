@@ -4,13 +4,10 @@
  * The simulated backend scores on the common gap scale of the simulator:
  * scoreA − scoreB = ±gap[rm], the sign being the RM's (possibly wrong) preference.
  */
-import { Subscription, tap } from 'rxjs';
-import { consumeBatches } from '../src/bus/flow.ts';
 import { codecError } from '../src/avro/errors.ts';
 import { RouterError } from '../src/core/errors.ts';
 import { deadLetterOn } from '../src/operators/deadLetterOn.ts';
 import { decodeRecords } from '../src/operators/decodeRecords.ts';
-import { processBatches } from '../src/operators/processBatches.ts';
 import { scorePairs, type ScoreBackend } from '../src/operators/scorePairs.ts';
 import { recordKey, requestsTopic, topicName } from '../src/records/topics.ts';
 import type { PairScore, ScoringRequest } from '../src/records/types.ts';
@@ -20,6 +17,7 @@ import { loadProfilesFile } from '../src/sim/profilesFile.ts';
 import { onlineStreamFromWorld, type OnlineStream, type SimPair } from '../src/sim/stream.ts';
 import { buildWorld } from '../src/sim/world.ts';
 import type { AppContext, AppHandle, LoopSettings } from './context.ts';
+import { runStage } from './stage.ts';
 
 /** The simulated online stream of a loop's settings (the same batches the trainer sends). */
 export function simStream(s: LoopSettings): OnlineStream {
@@ -82,38 +80,26 @@ export async function startScorerApp(ctx: AppContext, opts: ScorerOptions = {}):
   const { bus, codec, clock, settings: s } = ctx;
   const rm = opts.rm;
   if (rm === undefined || !s.arms.includes(rm)) throw new RouterError('RR_INVALID_CONFIG', `scorer: rm ${JSON.stringify(rm)} is not one of ${s.arms.join(', ')}`, { field: 'rm' });
-  const log = ctx.log.namespace(`scorer.${rm}`);
-  const stats = { scored: 0, deadLettered: 0, inFlight: 0, maxInFlightSeen: 0 };
+  const stats = { scored: 0 };
   const backend = opts.backend ?? simBackend(new SimPairIndex(simStream(s)), s.arms, sleep, opts.delayMs ?? 0);
   const producer = await bus.producer();
-  const dlq = topicName(s.prefix, 'dlq');
-  const consumer = await bus.consumer({
-    groupId: `${s.prefix}scorer.${rm}`, topics: [requestsTopic(s.prefix, rm)], fromBeginning: true, autoCommit: false,
-    maxBatchSize: opts.maxBatchSize ?? Math.max(1, Math.floor(s.maxInFlight / 2)),
-    onError: (err) => log.error('consumer stopped', { err: String(err) }),
-  });
-  const sub = new Subscription();
-  sub.add(consumeBatches(consumer, { maxInFlight: s.maxInFlight }).pipe(
-    tap((b) => { stats.inFlight += b.records.length; stats.maxInFlightSeen = Math.max(stats.maxInFlightSeen, stats.inFlight); }),
-    processBatches((records$) => records$.pipe(
+  const runner = await runStage(ctx, producer, {
+    name: `scorer.${rm}`, groupId: `${s.prefix}scorer.${rm}`, topics: [requestsTopic(s.prefix, rm)], maxBatchSize: opts.maxBatchSize,
+    perRecord: (records$) => records$.pipe(
       decodeRecords(codec, 'requests'),
       scorePairs({ backend, arms: s.arms, clock }),
       deadLetterOn({ codec, clock, prefix: s.prefix, stage: `scorer.${rm}` }, async (score) => {
         stats.scored += score.pairs.length;
         return [{ topic: topicName(s.prefix, 'scores'), key: Buffer.from(recordKey('scores', score) as string), value: await codec.encode('scores', score) }];
       }),
-    ), {
-      send: async (out) => { stats.deadLettered += out.filter((r) => r.topic === dlq).length; await producer.send(out); },
-      commit: (offsets) => consumer.commit(offsets),
-    }),
-  ).subscribe({ next: (n) => { stats.inFlight -= n; }, error: (err: unknown) => log.error('scorer pipeline failed', { err: String(err) }) }));
+    ),
+  });
 
   return {
     name: `scorer:${rm}`,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, ...runner.counters }),
     async close() {
-      sub.unsubscribe();
-      await consumer.close();
+      await runner.close();
       await producer.close();
     },
   };
