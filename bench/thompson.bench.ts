@@ -126,8 +126,12 @@ function makeBatch(d: number, seed: number): ContextBatch {
 
 // ---------------------------------------------------------------- the contenders
 
-/** (a) The authors' full-vector draw in TS: per pair and arm, w̃ = μ + U⁻¹z, score <w̃, x>, argmax. */
-function referenceTs(arms: readonly ArmPosterior[], X: Float64Array, d: number, pairs: number, g: FastNormal, out: Int32Array): void {
+/**
+ * The authors' full-vector draw for every pair and arm: w̃ = μ + U⁻¹z with z ~ N(0, I), score
+ * <w̃, x>, argmax. `factorOf(arm, k)` gives the factor: cached (a) or refactorized (c).
+ */
+function fullVectorDraws(arms: readonly ArmPosterior[], X: Float64Array, d: number, pairs: number, g: FastNormal, out: Int32Array,
+  factorOf: (arm: ArmPosterior) => Float64Array): void {
   const K = arms.length;
   const z = new Float64Array(d);
   const w = new Float64Array(d);
@@ -136,29 +140,7 @@ function referenceTs(arms: readonly ArmPosterior[], X: Float64Array, d: number, 
     const xo = n * d;
     for (let k = 0; k < K; k++) {
       const arm = arms[k]!;
-      g.fill(z);
-      backSolve(arm.factor, z, d, w);
-      const mu = arm.mean;
-      let s = 0;
-      for (let i = 0; i < d; i++) s += (mu[i]! + w[i]!) * X[xo + i]!;
-      scores[k] = s;
-    }
-    out[n] = argmax(scores);
-  }
-}
-
-/** (c) A fresh Cholesky of Λ_k per pair per arm, then the same draw. */
-function freshFactorization(arms: readonly ArmPosterior[], X: Float64Array, d: number, pairs: number, g: FastNormal, out: Int32Array): void {
-  const K = arms.length;
-  const U = new Float64Array(d * d);
-  const z = new Float64Array(d);
-  const w = new Float64Array(d);
-  const scores = new Float64Array(K);
-  for (let n = 0; n < pairs; n++) {
-    const xo = n * d;
-    for (let k = 0; k < K; k++) {
-      const arm = arms[k]!;
-      choleskyUpper(arm.precision, d, U);
+      const U = factorOf(arm);
       g.fill(z);
       backSolve(U, z, d, w);
       const mu = arm.mean;
@@ -168,6 +150,17 @@ function freshFactorization(arms: readonly ArmPosterior[], X: Float64Array, d: n
     }
     out[n] = argmax(scores);
   }
+}
+
+/** (a) The authors' reference form in TS: the draw from each arm's cached factor. */
+function referenceTs(arms: readonly ArmPosterior[], X: Float64Array, d: number, pairs: number, g: FastNormal, out: Int32Array): void {
+  fullVectorDraws(arms, X, d, pairs, g, out, (arm) => arm.factor);
+}
+
+/** (c) A fresh Cholesky of Λ_k per pair per arm, then the same draw. */
+function freshFactorization(arms: readonly ArmPosterior[], X: Float64Array, d: number, pairs: number, g: FastNormal, out: Int32Array): void {
+  const U = new Float64Array(d * d);
+  fullVectorDraws(arms, X, d, pairs, g, out, (arm) => choleskyUpper(arm.precision, d, U));
 }
 
 // ---------------------------------------------------------------- NumPy
