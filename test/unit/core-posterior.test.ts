@@ -3,14 +3,9 @@ import { describe, it } from 'node:test';
 import { choleskyUpper, cholUpdate, quadFormsBatch, forwardSolve } from '../../src/core/linalg.ts';
 import { ArmPosterior } from '../../src/core/posterior.ts';
 import { CounterRng } from '../../src/core/rng.ts';
+import { unitVector } from '../helpers/vectors.ts';
 
-function unit(s: ReturnType<CounterRng['sequence']>, d: number): Float64Array {
-  const x = new Float64Array(d);
-  let n = 0;
-  for (let i = 0; i < d; i++) { x[i] = s.normal(); n += x[i]! * x[i]!; }
-  for (let i = 0; i < d; i++) x[i] = x[i]! / Math.sqrt(n);
-  return x;
-}
+const unit = unitVector;
 
 /** Gaussian elimination with partial pivoting: the "direct solve" reference. */
 function directSolve(A: Float64Array, b: Float64Array, d: number): Float64Array {

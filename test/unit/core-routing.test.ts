@@ -9,16 +9,12 @@ import type { LearnInput, RoutingPolicy } from '../../src/core/policy.ts';
 import { CounterRng } from '../../src/core/rng.ts';
 import { BanditPolicy } from '../../src/core/bandit.ts';
 import type { Decision } from '../../src/core/thompson.ts';
+import { unitVector } from '../helpers/vectors.ts';
 
 const ARMS = ['rm-a', 'rm-b', 'rm-c', 'rm-d'];
 const d = 16;
 
-function unit(s: ReturnType<CounterRng['sequence']>): Float64Array {
-  const x = new Float64Array(d);
-  let n = 0;
-  for (let i = 0; i < d; i++) { x[i] = s.normal(); n += x[i]! * x[i]!; }
-  return x.map((v) => v / Math.sqrt(n));
-}
+const unit = (s: ReturnType<CounterRng['sequence']>): Float64Array => unitVector(s, d);
 
 const seq = new CounterRng(1, 'fixture').sequence('emb');
 const EMB = ARMS.map(() => unit(seq));

@@ -8,17 +8,12 @@ import { quadFormsKernel, quadFormsWasm, setQuadFormsKernel } from '../../src/co
 import { choleskyUpper, quadFormsBatch, quadFormsBatchJs } from '../../src/core/linalg.ts';
 import { ArmPosterior } from '../../src/core/posterior.ts';
 import { CounterRng } from '../../src/core/rng.ts';
+import { unitVector } from '../helpers/vectors.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const wasmAvailable = quadFormsKernel() === 'wasm-simd';
 
-function unit(s: ReturnType<CounterRng['sequence']>, d: number): Float64Array {
-  const x = new Float64Array(d);
-  let n = 0;
-  for (let i = 0; i < d; i++) { x[i] = s.normal(); n += x[i]! * x[i]!; }
-  for (let i = 0; i < d; i++) x[i] = x[i]! / Math.sqrt(n);
-  return x;
-}
+const unit = unitVector;
 
 /** A real posterior factor: prior λ0·I, then `updates` rank-one updates. */
 function factor(d: number, updates: number, seed: number): Float64Array {
