@@ -8,6 +8,7 @@ import type { Admin, ConfigResourceTypes as ConfigResourceType, Kafka as KafkaCl
 import { RouterError } from '../../core/errors.ts';
 import type { Bus, BusConsumer, BusProducer, BusRecord, ConsumerOptions, ConsumerTiming, PartitionEnd,
   ProducerOptions, ReadToEndOptions, TopicSpec } from '../types.ts';
+import { OpenClients } from '../clients.ts';
 import { Naming } from './convert.ts';
 import { fetchTopicOffsets, withMetadataRetry } from './retry.ts';
 import { KafkaBusConsumer } from './consumer.ts';
@@ -44,22 +45,14 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     logLevel: opts.logLevel ?? logLevel.ERROR });
   const naming = new Naming(opts.prefix ?? '');
   const timing = opts.consumerTiming ?? {};
-  const open = new Set<{ close(): Promise<void> }>();
+  const clients = new OpenClients();
   let admin: Promise<Admin> | null = null;
-  let closed = false;
 
   const getAdmin = (): Promise<Admin> => {
-    if (closed) return Promise.reject(new RouterError('RR_BUS', 'bus is closed'));
+    if (clients.closed) return Promise.reject(new RouterError('RR_BUS', 'bus is closed'));
     admin ??= (async () => { const a = kafka.admin(); await a.connect(); return a; })();
     return admin;
   };
-  const track = <T extends { close(): Promise<void> }>(client: T): T => {
-    open.add(client);
-    const close = client.close.bind(client);
-    client.close = async () => { open.delete(client); await close(); };
-    return client;
-  };
-
   return {
     async createTopics(specs: TopicSpec[]): Promise<void> {
       if (specs.length === 0) return;
@@ -79,12 +72,12 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
       return Object.fromEntries(resource.configEntries.map((e) => [e.configName, e.configValue]));
     },
     async producer(popts: ProducerOptions = {}): Promise<BusProducer> {
-      if (closed) throw new RouterError('RR_BUS', 'bus is closed');
-      return track(await createKafkaProducer(kafka, naming, popts, { transactionTimeout: opts.transactionTimeout ?? 60_000 }));
+      clients.assertOpen();
+      return clients.track(await createKafkaProducer(kafka, naming, popts, { transactionTimeout: opts.transactionTimeout ?? 60_000 }));
     },
     async consumer(copts: ConsumerOptions): Promise<BusConsumer> {
-      if (closed) throw new RouterError('RR_BUS', 'bus is closed');
-      return track(new KafkaBusConsumer(kafka, naming, copts, { timing, joinTimeoutMs: opts.joinTimeoutMs ?? 30_000 }));
+      clients.assertOpen();
+      return clients.track(new KafkaBusConsumer(kafka, naming, copts, { timing, joinTimeoutMs: opts.joinTimeoutMs ?? 30_000 }));
     },
     async readToEnd(topic: string, ropts?: ReadToEndOptions): Promise<BusRecord[]> {
       readers += 1;
@@ -96,9 +89,8 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
       return ends.map((e) => ({ partition: e.partition, low: e.low, high: e.high })).sort((a, b) => a.partition - b.partition);
     },
     async close(): Promise<void> {
-      if (closed) return;
-      closed = true;
-      await Promise.allSettled([...open].map((c) => c.close()));
+      if (clients.closed) return;
+      await clients.closeAll();
       if (admin !== null) await (await admin).disconnect();
     },
   };

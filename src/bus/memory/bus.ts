@@ -6,7 +6,8 @@
  */
 import type { Bus, BusConsumer, BusProducer, BusRecord, Clock, ConsumerOptions, PartitionEnd, ProducerOptions,
   ReadToEndOptions, TopicSpec } from '../types.ts';
-import { busError, MemoryBroker } from './broker.ts';
+import { OpenClients } from '../clients.ts';
+import { MemoryBroker } from './broker.ts';
 import { MemoryConsumer } from './consumer.ts';
 import { MemoryProducer } from './producer.ts';
 
@@ -28,15 +29,7 @@ export function counterClock(start = 0): Clock {
 
 export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
   const broker = new MemoryBroker(opts.clock ?? counterClock());
-  const open = new Set<{ close(): Promise<void> }>();
-  let closed = false;
-  const track = <T extends { close(): Promise<void> }>(client: T): T => {
-    if (closed) throw busError('bus is closed');
-    open.add(client);
-    const close = client.close.bind(client);
-    client.close = async () => { open.delete(client); await close(); };
-    return client;
-  };
+  const clients = new OpenClients();
 
   return {
     async createTopics(specs: TopicSpec[]): Promise<void> {
@@ -46,10 +39,10 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
       return { ...broker.topic(name).configs };
     },
     async producer(popts?: ProducerOptions): Promise<BusProducer> {
-      return track(new MemoryProducer(broker, popts));
+      return clients.track(new MemoryProducer(broker, popts));
     },
     async consumer(copts: ConsumerOptions): Promise<BusConsumer> {
-      return track(new MemoryConsumer(broker, copts));
+      return clients.track(new MemoryConsumer(broker, copts));
     },
     async readToEnd(topic: string, ropts: ReadToEndOptions = {}): Promise<BusRecord[]> {
       const readCommitted = ropts.readCommitted ?? true;
@@ -71,8 +64,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
       }
     },
     async close(): Promise<void> {
-      closed = true;
-      await Promise.all([...open].map((c) => c.close()));
+      await clients.closeAll();
     },
   };
 }
