@@ -34,6 +34,11 @@ export interface LoopSettings {
   /** Records a consumer may have in flight before it pauses (backpressure). */
   maxInFlight: number;
   partitions: number;
+  /**
+   * Text mode: the model directory of the router's text encoder (src/encoder/); the simulated trainer
+   * then sends prompt and response texts without vectors. Absent: the trainer supplies the vectors.
+   */
+  encoder?: string;
   /** The simulated policy, RM pool and trainer (scorer and trainer apps). */
   sim: { profiles: string; scenario: string; config: SimConfig };
 }

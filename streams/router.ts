@@ -8,9 +8,13 @@
 import { tap, type SchedulerLike } from 'rxjs';
 import type { BusProducer, OutRecord } from '../src/bus/types.ts';
 import { CounterRng } from '../src/core/rng.ts';
+import { checkPriorEncoder } from '../src/encoder/check.ts';
+import { loadPairEncoder } from '../src/encoder/index.ts';
+import type { PairEncoder } from '../src/encoder/types.ts';
 import { awaitPosterior } from '../src/operators/awaitPosterior.ts';
 import { deadLetterOn } from '../src/operators/deadLetterOn.ts';
 import { decodeRecords } from '../src/operators/decodeRecords.ts';
+import { embedGenerations } from '../src/operators/embedGenerations.ts';
 import { routePairs, type RoutedPrompt } from '../src/operators/routePairs.ts';
 import { validateGeneration } from '../src/operators/validateGeneration.ts';
 import { recordKey, requestsTopics, topicName } from '../src/records/topics.ts';
@@ -26,6 +30,11 @@ export interface RouterOptions {
   scheduler?: SchedulerLike;
   /** Most records per in-process batch (default maxInFlight / 2). */
   maxBatchSize?: number;
+  /**
+   * Text encoder for generations whose pairs come without a vector. Default: loaded from
+   * `settings.encoder` (a model directory) when set, else none (vectors must be supplied).
+   */
+  encoder?: PairEncoder | null;
 }
 
 export interface RouterHandle extends AppHandle {
@@ -35,6 +44,17 @@ export interface RouterHandle extends AppHandle {
 export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}): Promise<RouterHandle> {
   const { bus, codec, clock, settings: s } = ctx;
   const log = ctx.log.namespace('router');
+  // Refuse a prior from another encoder's space before anything starts.
+  if (opts.encoder !== undefined) checkPriorEncoder(s.prior, opts.encoder?.info ?? null);
+  const encoder = opts.encoder !== undefined ? opts.encoder : s.encoder !== undefined ? await loadPairEncoder(s.encoder) : null;
+  if (opts.encoder === undefined && encoder !== null) {
+    try {
+      checkPriorEncoder(s.prior, encoder.info);
+    } catch (err) {
+      await encoder.close();
+      throw err;
+    }
+  }
   const stats = { routed: 0, waitedMs: 0, timedOut: 0, replicaDeadLettered: 0 };
   const producer: BusProducer = await bus.producer();
   const stage = { codec, clock, prefix: s.prefix, stage: 'router' };
@@ -61,6 +81,7 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
     name: 'router', groupId: `${s.prefix}router`, topics: [topicName(s.prefix, 'generations')], maxBatchSize: opts.maxBatchSize,
     perRecord: (records$) => records$.pipe(
       decodeRecords(codec, 'generations'),
+      embedGenerations(encoder),
       validateGeneration({ run: s.run, prior: s.prior, seen }),
       awaitPosterior({ versions: replica.version$, required: (w) => (w.value ? w.value.generation.batch - s.lag : -Infinity), maxWaitMs: s.posteriorWaitMs, scheduler: opts.scheduler }),
       tap((r) => { stats.waitedMs += r.waitedMs; if (r.timedOut) stats.timedOut++; }),
@@ -81,6 +102,7 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
       await runner.close();
       await replica.close();
       await producer.close();
+      if (opts.encoder === undefined) await encoder?.close();
     },
   };
 }
