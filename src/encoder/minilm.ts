@@ -53,17 +53,27 @@ export async function loadMiniLM(dir: string, opts: MiniLMOptions = {}): Promise
   } catch (cause) {
     throw new RouterError('RR_ENCODER', `${root}: cannot load ${MINILM_NAME}: ${(cause as Error).message}`, { cause, source: root, field: 'encoder' });
   }
+  const special = tokenizer.encode('', { add_special_tokens: true });
+  const [cls, sep] = [special[0]!, special[special.length - 1]!];
   return {
     name: MINILM_NAME,
     checksum,
     dim: MINILM_DIM,
     async embed(texts: readonly string[]): Promise<Float64Array[]> {
       if (texts.length === 0) return [];
-      const inputs = tokenizer([...texts], { padding: true, truncation: true, max_length: MINILM_MAX_TOKENS });
+      // Truncation by hand: transformers.js 4.3 cuts the sequence *with* its special tokens (the final
+      // [SEP] is lost past 256 tokens), where sentence-transformers and the tokenizers library cut the
+      // text and keep [CLS] … [SEP]. Measured against scripts/encoder_reference.py.
+      const rows = texts.map((t) => [cls, ...tokenizer.encode(t, { add_special_tokens: false }).slice(0, MINILM_MAX_TOKENS - 2), sep]);
+      const len = Math.max(...rows.map((r) => r.length));
+      const ids = new BigInt64Array(rows.length * len);
+      const mask = new BigInt64Array(rows.length * len);
+      rows.forEach((r, i) => r.forEach((id, t) => { ids[i * len + t] = BigInt(id); mask[i * len + t] = 1n; }));
+      const shape = [rows.length, len];
+      const inputs = { input_ids: new tf.Tensor('int64', ids, shape), attention_mask: new tf.Tensor('int64', mask, shape), token_type_ids: new tf.Tensor('int64', new BigInt64Array(rows.length * len), shape) };
       const out = (await model(inputs)) as { last_hidden_state: Tensor };
       const hidden = out.last_hidden_state;
-      const [n, len, dim] = hidden.dims as [number, number, number];
-      const mask = (inputs as unknown as { attention_mask: Tensor }).attention_mask.data;
+      const [n, , dim] = hidden.dims as [number, number, number];
       const h = hidden.data as Float32Array;
       const vectors: Float64Array[] = [];
       for (let i = 0; i < n; i++) {
