@@ -7,19 +7,18 @@ import { after, before, describe, it } from 'node:test';
 import { SingleObjectCodec } from '../../src/avro/codec.ts';
 import { counterClock, createMemoryBus } from '../../src/bus/memory/index.ts';
 import { isRouterError } from '../../src/core/errors.ts';
-import { PRIOR_FORMAT, parsePrior, serializePrior, type PriorFile } from '../../src/core/prior.ts';
-import { CounterRng } from '../../src/core/rng.ts';
+import { parsePrior, serializePrior, type PriorFile } from '../../src/core/prior.ts';
 import { fetchEncoder, loadPairEncoder, pipAvailable, type PairEncoder } from '../../src/encoder/index.ts';
 import { trainOfflineRouter } from '../../src/offline/index.ts';
 import { embedTextExamples, parseTextLine } from '../../src/offline/textJsonl.ts';
 import { recordKey, requestsTopic, topicName } from '../../src/records/topics.ts';
 import type { Decision, Generation, ScoringRequest } from '../../src/records/types.ts';
-import { defaultEvalModels } from '../../src/eval/run.ts';
 import { simPromptText, simResponseText } from '../../src/sim/texts.ts';
 import { buildSettings } from '../../streams/settings.ts';
 import { startRouterApp } from '../../streams/router.ts';
 import { createLoopTopics } from '../../streams/topics.ts';
 import { waitFor } from '../helpers/kafka.ts';
+import { textPrior } from '../helpers/textPrior.ts';
 import { quietLog } from './streams-fixtures.ts';
 
 const hasPip = await pipAvailable();
@@ -37,23 +36,6 @@ const TOLERANCE = 1e-6;
 
 const D = 16;
 const codec = new SingleObjectCodec();
-
-/** A prior with a projection from the encoder's width, tagged with `encoder` (drawn, not trained). */
-function textPrior(encoder: PairEncoder['info'] | undefined, width: number): PriorFile {
-  const rng = new CounterRng(11, 'test/text-prior');
-  const w = rng.sequence('w');
-  const unit = (v: Float64Array) => v.map((x) => x / Math.hypot(...v));
-  const prior: PriorFile = {
-    format: PRIOR_FORMAT, d: D, arms: [...defaultEvalModels],
-    embeddings: defaultEvalModels.map((a) => unit(Float64Array.from({ length: D }, () => rng.sequence(a).normal()))),
-    projection: {
-      inputDim: width, weight: Array.from({ length: D }, () => Float64Array.from({ length: width }, () => 0.2 * w.normal())),
-      bias: new Float64Array(D), gamma: new Float64Array(D).fill(1), beta: new Float64Array(D), eps: 1e-5,
-    },
-    metrics: { router_accuracy: null, fixed: {} }, training: { seed: 11, epochs: 0, lossWeights: { bt: 1, cls: 0, reg: 0 } },
-  };
-  return encoder === undefined ? prior : { ...prior, encoder };
-}
 
 /** Three prompts of four responses (six pairs each), text only: the simulator's template banks. */
 function textGenerations(run: string): Generation[] {
