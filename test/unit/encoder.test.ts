@@ -1,10 +1,13 @@
 // The encoder's pure parts (no model needed): featurization, the prior's encoder field, the mismatch
 // check, and the text JSONL of the offline stage. The model itself: encoder-model.test.ts.
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isRouterError } from '../../src/core/errors.ts';
 import { parsePrior, serializePrior, type PriorEncoder } from '../../src/core/prior.ts';
-import { checkPriorEncoder, FEATURIZATION, pairFeature, promptOf, promptResponseText } from '../../src/encoder/index.ts';
+import { checkPriorEncoder, encoderInstalled, FEATURIZATION, loadMiniLM, pairFeature, promptOf, promptResponseText } from '../../src/encoder/index.ts';
 import { parseTextLine } from '../../src/offline/textJsonl.ts';
 import { syntheticPrior } from './streams-fixtures.ts';
 
@@ -94,5 +97,13 @@ describe('offline text JSONL', () => {
     bad(line({ labels: { m1: 2 } }), 'labels.m1');
     bad(JSON.stringify({ id: 'e', responseA: 'a', responseB: 'b', labels: { m1: 1 } }), 'prompt');
     bad(line({ labels: { m2: 1 } }), 'labels.m2', ['m1']);
+  });
+});
+
+describe('encoder installation errors', () => {
+  it('a model directory without the model files → RR_ENCODER telling how to install it', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'rr-encoder-'));
+    assert.equal(encoderInstalled(empty), false);
+    await assert.rejects(loadMiniLM(empty), (e: unknown) => isRouterError(e, 'RR_ENCODER') && /encoder fetch/.test(e.message));
   });
 });
