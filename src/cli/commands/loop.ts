@@ -140,9 +140,14 @@ export function registerLoopCommands(program: Command): void {
     .option('--d <n>', 'router dimension', parsePositiveInt, 64)
     .option('--models <list>', 'RMs, comma-separated', list, defaultEvalModels)
     .option('--epochs <n>', 'offline training epochs', parsePositiveInt)
-    .action(async (o: { out: string; seed: number; run?: string; prefix: string; scenario: string; batches: number; d: number; models: string[]; epochs?: number }) => {
-      const prior = await trainSimPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: o.models, profiles: defaultProfiles, epochs: o.epochs });
-      const file: LoopConfigFile = { ...(o.run ? { run: o.run } : {}), seed: o.seed, prefix: o.prefix, arms: o.models, prior: 'prior.json', sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } } };
+    .option('--text', 'text mode: the prior is trained on the text demo data with the encoder, loop.json names the encoder')
+    .option('--encoder <dir>', `text mode with this encoder model directory (default ${defaultEncoderDir()})`)
+    .action(async (o: { out: string; seed: number; run?: string; prefix: string; scenario: string; batches: number; d: number; models: string[]; epochs?: number; text?: boolean; encoder?: string }) => {
+      const text = o.text === true || o.encoder !== undefined;
+      const encoder = text ? resolve(o.encoder ?? defaultEncoderDir()) : undefined;
+      const request = { scenario: o.scenario, seed: o.seed, d: o.d, models: o.models, profiles: defaultProfiles, epochs: o.epochs };
+      const prior = encoder !== undefined ? await trainTextPrior({ ...request, encoder }) : await trainSimPrior(request);
+      const file: LoopConfigFile = { ...(o.run ? { run: o.run } : {}), seed: o.seed, prefix: o.prefix, arms: o.models, prior: 'prior.json', sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } }, ...(encoder !== undefined ? { encoder } : {}) };
       buildSettings(file, prior); // validate before writing anything
       await writePrior(join(dirname(resolve(o.out)), 'prior.json'), prior);
       await writeFile(o.out, JSON.stringify(file, null, 2) + '\n', 'utf8');
