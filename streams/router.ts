@@ -44,16 +44,15 @@ export interface RouterHandle extends AppHandle {
 export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}): Promise<RouterHandle> {
   const { bus, codec, clock, settings: s } = ctx;
   const log = ctx.log.namespace('router');
-  // Refuse a prior from another encoder's space before anything starts.
-  if (opts.encoder !== undefined) checkPriorEncoder(s.prior, opts.encoder?.info ?? null);
-  const encoder = opts.encoder !== undefined ? opts.encoder : s.encoder !== undefined ? await loadPairEncoder(s.encoder) : null;
-  if (opts.encoder === undefined && encoder !== null) {
-    try {
-      checkPriorEncoder(s.prior, encoder.info);
-    } catch (err) {
-      await encoder.close();
-      throw err;
-    }
+  // The text encoder (injected, or loaded from settings.encoder and then owned here); a prior from
+  // another encoder's space is refused before anything starts.
+  const ownsEncoder = opts.encoder === undefined && s.encoder !== undefined;
+  const encoder = ownsEncoder ? await loadPairEncoder(s.encoder!) : (opts.encoder ?? null);
+  try {
+    checkPriorEncoder(s.prior, encoder?.info ?? null);
+  } catch (err) {
+    if (ownsEncoder) await encoder?.close();
+    throw err;
   }
   const stats = { routed: 0, waitedMs: 0, timedOut: 0, replicaDeadLettered: 0 };
   const producer: BusProducer = await bus.producer();
@@ -102,7 +101,7 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
       await runner.close();
       await replica.close();
       await producer.close();
-      if (opts.encoder === undefined) await encoder?.close();
+      if (ownsEncoder) await encoder?.close();
     },
   };
 }
