@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { SingleObjectCodec } from '../../src/avro/codec.ts';
+import { encodeSingleObject } from '../../src/avro/singleObject.ts';
 import { counterClock, createMemoryBus } from '../../src/bus/memory/index.ts';
 import { isRouterError } from '../../src/core/errors.ts';
 import { parsePrior, serializePrior, type PriorFile } from '../../src/core/prior.ts';
@@ -52,7 +53,7 @@ function textGenerations(run: string): Generation[] {
 }
 
 /** Runs the router app alone on the in-process bus; returns its decisions (timestamps zeroed) and requests. */
-async function route(prior: PriorFile, encoder: PairEncoder, gens: Generation[]): Promise<{ decisions: Decision[]; requests: ScoringRequest[] }> {
+async function route(prior: PriorFile, encoder: PairEncoder, gens: Generation[], encode: (g: Generation) => Buffer = (g) => codec.encodeSync('generations', g)): Promise<{ decisions: Decision[]; requests: ScoringRequest[] }> {
   const s = buildSettings({ seed: 3, run: 'test/text', prefix: 'tx.', partitions: 1, posteriorWaitMs: 600_000, encoder: '(injected)', sim: { config: { d: D } } }, prior);
   const clock = counterClock();
   const bus = createMemoryBus({ clock });
@@ -60,7 +61,7 @@ async function route(prior: PriorFile, encoder: PairEncoder, gens: Generation[])
   const router = await startRouterApp({ bus, codec, clock, log: quietLog, settings: s }, { encoder });
   try {
     const producer = await bus.producer();
-    await producer.send(gens.map((g) => ({ topic: topicName(s.prefix, 'generations'), key: Buffer.from(recordKey('generations', g) as string), value: codec.encodeSync('generations', g) })));
+    await producer.send(gens.map((g) => ({ topic: topicName(s.prefix, 'generations'), key: Buffer.from(recordKey('generations', g) as string), value: encode(g) })));
     const total = gens.reduce((n, g) => n + g.pairs.length, 0);
     const read = async (topic: string) => (await bus.readToEnd(topic)).map((r) => r.value!);
     await waitFor(async () => (await read(topicName(s.prefix, 'decisions'))).length >= total, { message: 'decisions', timeoutMs: 60_000 });
@@ -117,6 +118,21 @@ describe('the real text encoder (all-MiniLM-L6-v2 int8)', { skip: hasPip ? false
     // The prompt travels with every scoring request.
     for (const r of a.requests) assert.equal(r.prompt, text.find((g) => g.promptId === r.promptId)!.prompt);
     assert.ok(new Set(a.decisions.map((d) => d.chosenRm)).size > 1, 'the drawn prior routes to more than one RM');
+  });
+
+  it('routes a record written with the previous schema (v1: no prompt, vectors supplied) as the same record written now', async () => {
+    const prior = textPrior(encoder.info, encoder.info.dim);
+    const gens = await Promise.all(textGenerations('test/text').map(async (g) => {
+      const vectors = await encoder.embedPairs(g.pairs.map((p) => ({ prompt: g.prompt!, responseA: p.responseA, responseB: p.responseB })));
+      return { ...g, prompt: '', messages: [], pairs: g.pairs.map((p, i) => ({ ...p, embedding: Array.from(vectors[i]!) })) };
+    }));
+    const v1 = codec.catalog.entries().find((e) => e.name === 'Generation' && e.version === 'v1')!;
+    const old = await route(prior, encoder, gens, (g) => { const { prompt: _p, messages: _m, ...rest } = g; return encodeSingleObject(v1, rest); });
+    const now = await route(prior, encoder, gens);
+    assert.equal(old.decisions.length, 18);
+    assert.deepEqual(old.decisions, now.decisions);
+    assert.deepEqual(old.requests, now.requests);
+    for (const r of old.requests) assert.equal(r.prompt, '');
   });
 
   it('the router refuses a prior trained with another encoder: RR_ENCODER_MISMATCH naming both', async () => {

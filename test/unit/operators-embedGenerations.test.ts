@@ -63,6 +63,7 @@ describe('embedGenerations', () => {
       const [out] = await firstValueFrom(from([work(g)]).pipe(embedGenerations(enc), validateGeneration({ run: 'r', prior, seen: new Set() }), toArray()));
       assert.deepEqual(out!.value!.pairs.map((p) => p.pairId), ['p-1'], 'the pair with a vector is still routed');
       assert.deepEqual(out!.rejected.map((r) => r.reason), ['WRONG_VECTOR_LENGTH']);
+      assert.match(String(out!.rejected[0]!.error), /p-0: no embedding, and the router could not embed it/);
     }
   });
 
