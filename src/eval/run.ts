@@ -4,6 +4,7 @@
  * a prior file), run every method on the same online stream, and aggregate.
  */
 import { RouterError } from '../core/errors.ts';
+import { CounterRng } from '../core/rng.ts';
 import { defaultPosteriorConfig, type PosteriorConfig } from '../core/posterior.ts';
 import type { PriorFile } from '../core/prior.ts';
 import { trainOfflineRouter, type OfflineDataset, type OfflineReport } from '../offline/index.ts';
@@ -77,6 +78,32 @@ export function embeddingsFor(prior: PriorFile, arms: readonly string[]): Float6
   });
 }
 
+/**
+ * The order the arms are run in for one seed: the names sorted, then shuffled by a seeded draw.
+ * So a run depends on the pool as a SET (listing it in another order changes nothing, not even
+ * the offline training), and across seeds no RM is systematically first: whatever still depends on
+ * position (index-keyed draws, the offline model's initialization) is spread fairly over the RMs.
+ */
+export function armOrder(models: readonly string[], seed: number): string[] {
+  const order = [...models].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const seq = new CounterRng(seed, 'reward-router/eval/arm-order').sequence('permutation');
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = seq.int(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+/** Traces of a run in `order`, re-expressed in the pool's own order (fixed:* rows, selection rows). */
+function toPoolOrder(traces: MethodTrace[], order: readonly string[], models: readonly string[]): MethodTrace[] {
+  const fromRun = models.map((m) => order.indexOf(m));
+  const fixedRank = (name: string) => (name.startsWith('fixed:') ? models.indexOf(name.slice(6)) : -1);
+  return traces
+    .map((tr, i) => ({ tr, i }))
+    .sort((a, b) => (fixedRank(a.tr.name) - fixedRank(b.tr.name)) || a.i - b.i)
+    .map(({ tr }) => (tr.selected ? { ...tr, selected: tr.selected.map((row) => fromRun.map((k) => row[k]!)) } : tr));
+}
+
 export async function runEval(o: EvalOptions): Promise<EvalResult> {
   const pool = selectModels(o.pool, o.models ?? defaultEvalModels);
   const configs: Record<string, SimConfig> = {};
@@ -90,18 +117,19 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   for (const scenario of o.scenarios) {
     for (const seed of o.seeds) {
       const cfg = { ...configs[scenario]!, seed };
-      const world = buildWorld(pool, cfg, seed);
+      const order = armOrder(pool.models, seed);
+      const world = buildWorld(selectModels(pool, order), cfg, seed);
       const key = `${seed}/${cfg.d}/${world.dim}/${cfg.offlineExamples}/${JSON.stringify(o.offline ?? {})}`;
       let trained = o.prior ? { prior: o.prior, report: null } : priors.get(key);
       if (!trained) {
         o.onProgress?.(done, total, `offline training, seed ${seed}`);
-        const data = toDataset(generateOfflineFromWorld(world), pool.models);
+        const data = toDataset(generateOfflineFromWorld(world), order);
         trained = await trainOfflineRouter({ data, d: cfg.d, seed, ...o.offline });
         priors.set(key, trained);
       }
       const run = `eval/${scenario}/seed-${seed}`;
       const methods = buildMethods({
-        arms: pool.models, embeddings: embeddingsFor(trained.prior, pool.models), seed, run,
+        arms: order, embeddings: embeddingsFor(trained.prior, order), seed, run,
         posterior: o.posterior ?? defaultPosteriorConfig, lag: o.lag ?? 1, only: o.only,
       });
       const traces = runLoop({
@@ -109,7 +137,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
         batches: cfg.batches, tieEps: cfg.tieEps, keepPerPrompt: cfg.keepPerPrompt, seed, run,
         onBatch: () => o.onProgress?.(++done, total, `${scenario}, seed ${seed}`),
       });
-      runs.push({ scenario, seed, traces, offline: trained.report, prior: trained.prior });
+      runs.push({ scenario, seed, traces: toPoolOrder(traces, order, pool.models), offline: trained.report, prior: trained.prior });
     }
   }
   return { models: pool.models, categories: pool.categories, configs, runs };
