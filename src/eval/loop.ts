@@ -4,6 +4,7 @@
  * of the pairs the labeller keeps, exactly as the streaming loop does.
  */
 import { makeBatch } from '../core/context.ts';
+import { keepKeys, type KeepRule } from '../core/keep.ts';
 import { majorityVoteCorrect, meanEnsembleCorrect, oracleCorrect } from '../core/ensembles.ts';
 import type { LearnInput } from '../core/policy.ts';
 import { identityOrProject } from '../core/projection.ts';
@@ -23,7 +24,9 @@ export interface LoopOptions {
   batches: number;
   tieEps: number;
   keepPerPrompt: number;
-  /** Seeds the ensembles' tie-breaking coin. */
+  /** Which decisive pairs are kept: a seeded draw per pair (default, the authors' rule) or the first ones. */
+  keep?: KeepRule;
+  /** Seeds the ensembles' tie-breaking coin and the kept-pair draw. */
   seed: number;
   run: string;
   onBatch?: (t: number) => void;
@@ -55,6 +58,7 @@ export function runLoop(o: LoopOptions): MethodTrace[] {
   const C = o.stream.world.pool.categories.length;
   const traces = o.methods.map((m) => newTrace(m.name, m.rmCallsPerPair, m.kind === 'router'));
   const coin = new CounterRng(o.seed, `${o.run}/ensemble`);
+  const keepKey = (o.keep ?? 'random') === 'random' ? keepKeys(o.seed, o.run) : undefined;
   for (let t = 0; t < o.batches; t++) {
     const sim: SimBatch = o.stream.generateBatch(t);
     const pairs = sim.prompts.flatMap((p) => p.pairs);
@@ -83,7 +87,7 @@ export function runLoop(o: LoopOptions): MethodTrace[] {
         let offset = 0;
         for (const prompt of sim.prompts) {
           const local = arms.slice(offset, offset + prompt.pairs.length);
-          for (const j of keepDecisive(prompt.pairs, local, o.tieEps, o.keepPerPrompt)) {
+          for (const j of keepDecisive(prompt.pairs, local, o.tieEps, o.keepPerPrompt, keepKey)) {
             const g = offset + j;
             const p = pairs[g]!;
             const arm = arms[g]!;

@@ -38,7 +38,7 @@ export interface EvalOptions {
   lag?: number;
   /** A prior file to use instead of training one per seed. */
   prior?: PriorFile;
-  offline?: { epochs?: number; lr?: number; batchSize?: number; balance?: boolean };
+  offline?: { epochs?: number; lr?: number; batchSize?: number; balance?: boolean; balanceRule?: 'authors' | 'paths'; btAverage?: 'example' | 'pair' };
   only?: readonly string[];
   onProgress?: (done: number, total: number, label: string) => void;
 }
