@@ -12,13 +12,15 @@ import type { PriorFile } from '../core/prior.ts';
 import { CounterRng, Stream } from '../core/rng.ts';
 import type { OnlineStream, SimBatch, SimPair } from '../sim/stream.ts';
 import { keepDecisive } from '../sim/labels.ts';
-import type { SimTrainer } from '../sim/trainer.ts';
+import type { LoopTrainer, SimTrainer } from '../sim/trainer.ts';
 import type { Method } from './methods.ts';
 import { newTrace, type MethodTrace } from './stats.ts';
 
 export interface LoopOptions {
   stream: OnlineStream;
   trainer: SimTrainer;
+  /** A trainer per method (e.g. a policy that learns from that method's labels); default: `trainer` for all. */
+  trainerFor?: (method: number) => LoopTrainer;
   methods: readonly Method[];
   prior: Pick<PriorFile, 'd' | 'projection'>;
   batches: number;
@@ -57,6 +59,7 @@ export function runLoop(o: LoopOptions): MethodTrace[] {
   const K = o.stream.world.pool.models.length;
   const C = o.stream.world.pool.categories.length;
   const traces = o.methods.map((m) => newTrace(m.name, m.rmCallsPerPair, m.kind === 'router'));
+  const trainers: LoopTrainer[] = o.methods.map((_, i) => o.trainerFor?.(i) ?? o.trainer);
   const coin = new CounterRng(o.seed, `${o.run}/ensemble`);
   const keepKey = (o.keep ?? 'random') === 'random' ? keepKeys(o.seed, o.run) : undefined;
   for (let t = 0; t < o.batches; t++) {
@@ -84,6 +87,8 @@ export function runLoop(o: LoopOptions): MethodTrace[] {
         });
         tr.selected!.push(sel);
         const feedback: LearnInput[] = [];
+        const trained: { category: number; correct: boolean }[] = [];
+        const trainer = trainers[i]!;
         let offset = 0;
         for (const prompt of sim.prompts) {
           const local = arms.slice(offset, offset + prompt.pairs.length);
@@ -91,10 +96,12 @@ export function runLoop(o: LoopOptions): MethodTrace[] {
             const g = offset + j;
             const p = pairs[g]!;
             const arm = arms[g]!;
-            feedback.push({ pairId: p.pairId, arm, x: batch.X.subarray(g * o.prior.d, (g + 1) * o.prior.d), loss: o.trainer.loss(p.pairId, p.correct[arm]!) });
+            feedback.push({ pairId: p.pairId, arm, x: batch.X.subarray(g * o.prior.d, (g + 1) * o.prior.d), loss: trainer.loss(p.pairId, p.correct[arm]!, prompt.categoryIndex) });
+            trained.push({ category: prompt.categoryIndex, correct: p.correct[arm]! });
           }
           offset += prompt.pairs.length;
         }
+        trainer.observe?.(trained);
         m.policy.learn(t, feedback);
       }
       tr.correct.push(ok.reduce((a, b) => a + b, 0));

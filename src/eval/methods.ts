@@ -5,6 +5,7 @@
  */
 import { bayesianRouter, laserRouter, onlineOnlyRouter } from '../core/bandit.ts';
 import { fixedPolicy, offlineOnlyPolicy, randomPolicy } from '../core/baselines.ts';
+import { AffineCalibratedPolicy, calibratedRouter } from '../core/calibrated.ts';
 import { LaserAuthorsPolicy } from '../core/laserAuthors.ts';
 import type { PosteriorConfig } from '../core/posterior.ts';
 import type { RoutingPolicy } from '../core/policy.ts';
@@ -16,7 +17,7 @@ export type Method =
   | { kind: 'router'; name: string; rmCallsPerPair: 1; policy: RoutingPolicy }
   | { kind: 'ensemble'; name: EnsembleKind; rmCallsPerPair: number };
 
-export const allMethodNames = ['bayesian-router', 'laser', 'laser-authors', 'laser-authors-batch', 'random', 'offline-only', 'online-only', 'majority-vote', 'mean-ensemble', 'oracle', 'fixed'] as const;
+export const allMethodNames = ['bayesian-router', 'bayesian-router-calibrated', 'laser', 'laser-authors', 'laser-authors-batch', 'random', 'offline-only', 'online-only', 'majority-vote', 'mean-ensemble', 'oracle', 'fixed'] as const;
 
 /** The simulator's pair ids are `<prompt id>-r<a>r<b>`: the query a pair belongs to. */
 export function promptOfPair(pairId: string): string {
@@ -39,7 +40,8 @@ export interface MethodSetup {
 }
 
 export function buildMethods(s: MethodSetup): Method[] {
-  const want = (n: string) => !s.only || s.only.includes(n);
+  // Variants outside allMethodNames (e.g. bayesian-router-calibrated-rewards) run only when named.
+  const want = (n: string) => (!s.only ? (allMethodNames as readonly string[]).includes(n) : s.only.includes(n));
   // Exact ties (LinUCB's batch 0, equal offline scores) go to a seeded draw per (pair, arm name),
   // never to the first-listed RM.
   const tieRng = () => new CounterRng(s.seed, `${s.run}/tie`);
@@ -47,6 +49,10 @@ export function buildMethods(s: MethodSetup): Method[] {
   const d = s.embeddings[0]?.length ?? 0;
   const routers: RoutingPolicy[] = [];
   if (want('bayesian-router')) routers.push(bayesianRouter(setup()));
+  // The calibration kept (docs/calibration.md): the affine map of rewards onto the prior's scale.
+  if (want('bayesian-router-calibrated')) routers.push(new AffineCalibratedPolicy(setup()));
+  if (want('bayesian-router-calibrated-affine-sigma1')) routers.push(new AffineCalibratedPolicy(setup(), { noise: 'config' }, 'bayesian-router-calibrated-affine-sigma1'));
+  if (want('bayesian-router-calibrated-centred')) routers.push(calibratedRouter(setup(), 'centred', 'bayesian-router-calibrated-centred'));
   if (want('laser')) routers.push(laserRouter(setup()));
   for (const mode of ['query', 'batch'] as const) {
     const name = mode === 'query' ? 'laser-authors' : 'laser-authors-batch';

@@ -13,8 +13,11 @@ import { generateOfflineFromWorld, type OfflineExample } from '../sim/offline.ts
 import { selectModels, type RmPool } from '../sim/profiles.ts';
 import { scenarioConfig } from '../sim/scenarios.ts';
 import { onlineStreamFromWorld } from '../sim/stream.ts';
-import { SimTrainer } from '../sim/trainer.ts';
-import { buildWorld } from '../sim/world.ts';
+import { applyPriorShift } from '../sim/shift.ts';
+import { LearningTrainer, SimTrainer } from '../sim/trainer.ts';
+import { buildWorld, sampleEmbedding, type SimWorld } from '../sim/world.ts';
+import { identityOrProject } from '../core/projection.ts';
+import { argmax } from '../core/thompson.ts';
 import { runLoop } from './loop.ts';
 import { buildMethods } from './methods.ts';
 import type { MethodTrace } from './stats.ts';
@@ -69,6 +72,23 @@ function toDataset(examples: readonly OfflineExample[], arms: readonly string[])
   };
 }
 
+/**
+ * The RM the trained prior prefers per category (index into world.pool.models): the most frequent
+ * offline-only pick over 200 online-like contexts of the category (a cursor of its own).
+ */
+export function priorPreference(world: SimWorld, prior: PriorFile): number[] {
+  const emb = embeddingsFor(prior, world.pool.models);
+  return world.pool.categories.map((c, ci) => {
+    const seq = world.rng.sequence(`eval/prior-preference/${c}`);
+    const votes = new Array<number>(emb.length).fill(0);
+    for (let i = 0; i < 200; i++) {
+      const x = identityOrProject(prior, sampleEmbedding(world, ci, seq));
+      votes[argmax(emb.map((e) => e.reduce((a, v, j) => a + v * x[j]!, 0)))]!++;
+    }
+    return argmax(votes);
+  });
+}
+
 /** The prior's embeddings in the pool's arm order; a prior for other RMs is an error. */
 export function embeddingsFor(prior: PriorFile, arms: readonly string[]): Float64Array[] {
   return arms.map((a) => {
@@ -118,15 +138,19 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     for (const seed of o.seeds) {
       const cfg = { ...configs[scenario]!, seed };
       const order = armOrder(pool.models, seed);
-      const world = buildWorld(selectModels(pool, order), cfg, seed);
-      const key = `${seed}/${cfg.d}/${world.dim}/${cfg.offlineExamples}/${JSON.stringify(o.offline ?? {})}`;
+      const world0 = buildWorld(selectModels(pool, order), cfg, seed);
+      // The offline data depends on the seed and on the offline settings of the scenario only.
+      const key = `${seed}/${cfg.d}/${world0.dim}/${cfg.offlineExamples}/${JSON.stringify([cfg.offlineMix, cfg.offlineDomain ?? null, cfg.errorCorrelation ?? 0])}/${JSON.stringify(o.offline ?? {})}`;
       let trained = o.prior ? { prior: o.prior, report: null } : priors.get(key);
       if (!trained) {
         o.onProgress?.(done, total, `offline training, seed ${seed}`);
-        const data = toDataset(generateOfflineFromWorld(world), order);
+        const data = toDataset(generateOfflineFromWorld(world0), order);
         trained = await trainOfflineRouter({ data, d: cfg.d, seed, ...o.offline });
         priors.set(key, trained);
       }
+      const world = cfg.shift.kind === 'demotePrior'
+        ? { ...world0, online: applyPriorShift(world0.pool, cfg, world0.online, priorPreference(world0, trained.prior)) }
+        : world0;
       const run = `eval/${scenario}/seed-${seed}`;
       const methods = buildMethods({
         arms: order, embeddings: embeddingsFor(trained.prior, order), seed, run,
@@ -134,6 +158,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       });
       const traces = runLoop({
         stream: onlineStreamFromWorld(world), trainer: new SimTrainer(cfg.trainer, seed), methods, prior: trained.prior,
+        trainerFor: cfg.policyLearning ? () => new LearningTrainer(cfg.trainer, cfg.policyLearning!.scale, pool.categories.length, seed) : undefined,
         batches: cfg.batches, tieEps: cfg.tieEps, keepPerPrompt: cfg.keepPerPrompt, seed, run,
         onBatch: () => o.onProgress?.(++done, total, `${scenario}, seed ${seed}`),
       });
