@@ -86,6 +86,13 @@ export interface AffineOptions {
    * prior predicts); 'config': the posterior config's σ² (1, the authors').
    */
   noise: 'empirical' | 'config';
+  /**
+   * 'empirical': λ0 = β²/τ², where τ² is how far the arms' mean rewards sit from what the prior
+   * predicts beyond their noise (the variance over arms of each arm's mean residual r − α − β·s,
+   * minus the noise σ²/n_k it would have anyway), clamped to `lambda0Range`; 'config': λ0 as configured.
+   */
+  prior: 'empirical' | 'config';
+  lambda0Range: readonly [number, number];
 }
 
 export class AffineCalibratedPolicy implements RoutingPolicy {
@@ -109,21 +116,29 @@ export class AffineCalibratedPolicy implements RoutingPolicy {
   beta = 1;
   /** The reward noise σ² in use (reward units). */
   sigma2: number;
+  /** The prior precision in use (the prior's units). */
+  lambda0: number;
+  /** Per arm: Σ r, Σ s over its observations (for the empirical λ0). */
+  readonly #armR: number[];
+  readonly #armS: number[];
 
   constructor(s: RouterSetup, o: Partial<AffineOptions> = {}, name = 'bayesian-router-calibrated') {
     this.name = name;
     this.arms = s.arms;
     this.#s = s;
-    this.#o = { minObs: 100, minSlope: 0.05, noise: 'empirical', ...o };
+    this.#o = { minObs: 100, minSlope: 0.05, noise: 'empirical', prior: 'empirical', lambda0Range: [10, 10000], ...o };
     this.#d = s.embeddings[0]?.length ?? 0;
     const d = this.#d;
     this.#sxx = s.arms.map(() => new Float64Array(d * d));
     this.#srx = s.arms.map(() => new Float64Array(d));
     this.#sx = s.arms.map(() => new Float64Array(d));
     this.#n = s.arms.map(() => 0);
+    this.#armR = s.arms.map(() => 0);
+    this.#armS = s.arms.map(() => 0);
     this.#tie = s.tieRng ? tieKeys(s.tieRng, armSlots(s.arms)) : undefined;
     this.posteriors = s.embeddings.map((e) => ArmPosterior.fromPrior(e, s.posterior ?? defaultPosteriorConfig));
     this.sigma2 = (s.posterior ?? defaultPosteriorConfig).sigma2;
+    this.lambda0 = (s.posterior ?? defaultPosteriorConfig).lambda0;
   }
 
   route(_t: number, batch: ContextBatch): Decision[] {
@@ -149,6 +164,8 @@ export class AffineCalibratedPolicy implements RoutingPolicy {
         for (let b = 0; b < d; b++) sxx[a * d + b]! += x[a]! * x[b]!;
       }
       this.#n[f.arm]!++;
+      this.#armR[f.arm]! += r[i]!;
+      this.#armS[f.arm]! += s;
     }
     this.#refit();
     this.#rebuild();
@@ -161,6 +178,7 @@ export class AffineCalibratedPolicy implements RoutingPolicy {
       this.alpha = n > 0 ? r / n : 0;
       this.beta = 1;
       this.sigma2 = configured;
+      this.lambda0 = (this.#s.posterior ?? defaultPosteriorConfig).lambda0;
       return;
     }
     const vs = ss / n - (s / n) ** 2;
@@ -171,6 +189,20 @@ export class AffineCalibratedPolicy implements RoutingPolicy {
     this.alpha = r / n - this.beta * (s / n);
     // Residual variance of r around α + β·s (for the clamped β too), floored.
     this.sigma2 = this.#o.noise === 'empirical' ? Math.max(1e-4, vr - 2 * this.beta * cov + this.beta * this.beta * vs) : configured;
+    if (this.#o.prior === 'empirical') {
+      // Method of moments over the arms that have observations: spread of their mean residuals
+      // beyond the noise each mean carries.
+      // The prior predicts a mean residual of 0 for every arm, so τ² is their mean square minus noise.
+      let m2 = 0, noise = 0, k = 0;
+      this.#n.forEach((nk, a) => {
+        if (nk === 0) return;
+        const e = (this.#armR[a]! - this.alpha * nk - this.beta * this.#armS[a]!) / nk;
+        m2 += e * e; noise += this.sigma2 / nk; k++;
+      });
+      const [lo, hi] = this.#o.lambda0Range;
+      const tau2 = k > 0 ? Math.max(0, (m2 - noise) / k) : 0;
+      this.lambda0 = tau2 > 0 ? Math.min(hi, Math.max(lo, (this.beta * this.beta) / tau2)) : hi;
+    }
   }
 
   #rebuild(): void {
@@ -185,11 +217,11 @@ export class AffineCalibratedPolicy implements RoutingPolicy {
       const sxx = this.#sxx[k]!, srx = this.#srx[k]!, sx = this.#sx[k]!;
       for (let a = 0; a < d; a++) {
         for (let c = 0; c < d; c++) precision[a * d + c] = w * sxx[a * d + c]!;
-        precision[a * d + a]! += cfg.lambda0;
-        b[a] = cfg.lambda0 * e[a]! + v * (srx[a]! - this.alpha * sx[a]!);
+        precision[a * d + a]! += this.lambda0;
+        b[a] = this.lambda0 * e[a]! + v * (srx[a]! - this.alpha * sx[a]!);
       }
       const factor = choleskyUpper(precision, d);
-      return ArmPosterior.restore({ d, lambda0: cfg.lambda0, sigma2: cfg.sigma2, refreshEvery: cfg.refreshEvery, n: this.#n[k]!, sinceRefresh: 0, precision, b, factor });
+      return ArmPosterior.restore({ d, lambda0: this.lambda0, sigma2: cfg.sigma2, refreshEvery: cfg.refreshEvery, n: this.#n[k]!, sinceRefresh: 0, precision, b, factor });
     });
   }
 }

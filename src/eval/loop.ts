@@ -10,14 +10,15 @@ import type { LearnInput } from '../core/policy.ts';
 import { identityOrProject } from '../core/projection.ts';
 import type { PriorFile } from '../core/prior.ts';
 import { CounterRng, Stream } from '../core/rng.ts';
-import type { OnlineStream, SimBatch, SimPair } from '../sim/stream.ts';
+import type { SimBatch, SimPair } from '../sim/stream.ts';
+import type { LoopStream } from './verdicts.ts';
 import { keepDecisive } from '../sim/labels.ts';
 import type { LoopTrainer, SimTrainer } from '../sim/trainer.ts';
 import type { Method } from './methods.ts';
 import { newTrace, type MethodTrace } from './stats.ts';
 
 export interface LoopOptions {
-  stream: OnlineStream;
+  stream: LoopStream;
   trainer: SimTrainer;
   /** A trainer per method (e.g. a policy that learns from that method's labels); default: `trainer` for all. */
   trainerFor?: (method: number) => LoopTrainer;

@@ -19,6 +19,7 @@ import { buildWorld, sampleEmbedding, type SimWorld } from '../sim/world.ts';
 import { identityOrProject } from '../core/projection.ts';
 import { argmax } from '../core/thompson.ts';
 import { runLoop } from './loop.ts';
+import { verdictStream, type VerdictLine } from './verdicts.ts';
 import { buildMethods } from './methods.ts';
 import type { MethodTrace } from './stats.ts';
 
@@ -43,6 +44,8 @@ export interface EvalOptions {
   prior?: PriorFile;
   offline?: { epochs?: number; lr?: number; batchSize?: number; balance?: boolean; balanceRule?: 'authors' | 'paths'; btAverage?: 'example' | 'pair' };
   only?: readonly string[];
+  /** Recorded verdicts as the online stream instead of the simulator's (needs `prior`); scenario `stream`. */
+  stream?: { lines: readonly VerdictLine[]; source: string; batchPairs?: number };
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
@@ -127,14 +130,23 @@ function toPoolOrder(traces: MethodTrace[], order: readonly string[], models: re
 export async function runEval(o: EvalOptions): Promise<EvalResult> {
   const pool = selectModels(o.pool, o.models ?? defaultEvalModels);
   const configs: Record<string, SimConfig> = {};
-  for (const s of o.scenarios) configs[s] = scenarioConfig(s, o.sim ?? {});
-  const total = o.scenarios.reduce((n, s) => n + configs[s]!.batches * o.seeds.length, 0);
+  if (o.stream && !o.prior) {
+    throw new RouterError('RR_INVALID_CONFIG', 'prior: eval --stream needs --prior FILE (a prior trained for the encoder that made the contexts)', { field: 'prior' });
+  }
+  const recorded = o.stream ? verdictStream(o.stream.lines, pool.models, o.stream.batchPairs, pool.categories) : null;
+  const scenarios = recorded ? ['stream'] : o.scenarios;
+  for (const s of scenarios) {
+    configs[s] = recorded
+      ? scenarioConfig('stationary', { ...o.sim, batches: Math.min(o.sim?.batches ?? recorded.batches, recorded.batches) })
+      : scenarioConfig(s, o.sim ?? {});
+  }
+  const total = scenarios.reduce((n, s) => n + configs[s]!.batches * o.seeds.length, 0);
   let done = 0;
   // The offline data does not depend on the scenario (shift and drift are online-only),
   // so a seed's prior is trained once and shared by its scenarios.
   const priors = new Map<string, { prior: PriorFile; report: OfflineReport | null }>();
   const runs: SeedRun[] = [];
-  for (const scenario of o.scenarios) {
+  for (const scenario of scenarios) {
     for (const seed of o.seeds) {
       const cfg = { ...configs[scenario]!, seed };
       const order = armOrder(pool.models, seed);
@@ -157,7 +169,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
         posterior: o.posterior ?? defaultPosteriorConfig, lag: o.lag ?? 1, only: o.only,
       });
       const traces = runLoop({
-        stream: onlineStreamFromWorld(world), trainer: new SimTrainer(cfg.trainer, seed), methods, prior: trained.prior,
+        stream: o.stream ? verdictStream(o.stream.lines, order, o.stream.batchPairs, pool.categories) : onlineStreamFromWorld(world), trainer: new SimTrainer(cfg.trainer, seed), methods, prior: trained.prior,
         trainerFor: cfg.policyLearning ? () => new LearningTrainer(cfg.trainer, cfg.policyLearning!.scale, pool.categories.length, seed) : undefined,
         batches: cfg.batches, tieEps: cfg.tieEps, keepPerPrompt: cfg.keepPerPrompt, seed, run,
         onBatch: () => o.onProgress?.(++done, total, `${scenario}, seed ${seed}`),
@@ -165,5 +177,5 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       runs.push({ scenario, seed, traces: toPoolOrder(traces, order, pool.models), offline: trained.report, prior: trained.prior });
     }
   }
-  return { models: pool.models, categories: pool.categories, configs, runs };
+  return { models: pool.models, categories: recorded ? [...recorded.world.pool.categories] : pool.categories, configs, runs };
 }

@@ -13,7 +13,9 @@ import { loadProfilesFile } from '../../sim/profilesFile.ts';
 import { scenarioNames } from '../../sim/scenarios.ts';
 import { htmlReport } from '../../eval/report.ts';
 import { defaultEvalModels, runEval } from '../../eval/run.ts';
+import { RouterError } from '../../core/errors.ts';
 import { decay, pairedComparisons } from '../../eval/paired.ts';
+import { readVerdictsFile } from '../../eval/verdicts.ts';
 import { summarizeEval } from '../../eval/summary.ts';
 import { accuracyTables, compactTable, decayTable, pairedTable, selectionTables } from '../../eval/table.ts';
 import { selectModels } from '../../sim/profiles.ts';
@@ -36,6 +38,8 @@ export interface EvalCliOptions {
   methods?: string[];
   report: string;
   tracesOut?: string;
+  stream?: string;
+  streamBatch: number;
   json: boolean;
   progress: boolean;
 }
@@ -48,10 +52,14 @@ export async function evalCommand(o: EvalCliOptions, out: NodeJS.WritableStream 
   const scenarios = o.scenario === 'all' ? [...scenarioNames] : o.scenario.split(',');
   const seeds = Array.from({ length: o.seeds }, (_, i) => o.firstSeed + i);
   const prior = o.prior ? await readPrior(o.prior) : undefined;
+  const stream = o.stream && prior
+    ? { lines: readVerdictsFile(o.stream, o.models, prior.projection?.inputDim ?? prior.d), source: o.stream, batchPairs: o.streamBatch }
+    : undefined;
+  if (o.stream && !prior) throw new RouterError('RR_INVALID_CONFIG', 'prior: eval --stream needs --prior FILE (a prior trained for the encoder that made the contexts)', { field: 'prior' });
   const bar = o.progress && process.stderr.isTTY ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} batches | {label}', stream: process.stderr }, Presets.shades_classic) : null;
   let started = false;
   const result = await runEval({
-    pool, models: o.models, scenarios, seeds, prior, only: o.methods,
+    pool, models: o.models, scenarios, seeds, prior, only: o.methods, stream,
     sim: { batches: o.batches, d: o.d },
     posterior: { ...defaultPosteriorConfig, lambda0: o.lambda0 },
     lag: o.lag,
@@ -68,7 +76,7 @@ export async function evalCommand(o: EvalCliOptions, out: NodeJS.WritableStream 
   const paired = pairedComparisons(result, horizons);
   const early = Math.min(...o.horizons);
   const decayRows = decay(result, early);
-  const first = result.configs[scenarios[0]!]!;
+  const first = Object.values(result.configs)[0]!;
   const settings = {
     profiles: o.profiles, metric: pool.metric, models: result.models, categories: result.categories,
     scenarios, seeds, horizons, batches: o.batches, promptsPerBatch: first.promptsPerBatch, pairsPerBatch: first.promptsPerBatch * (first.responsesPerPrompt * (first.responsesPerPrompt - 1)) / 2,
@@ -120,6 +128,8 @@ export function registerEvalCommand(program: Command): Command {
     .option('--offline-balance', "run the authors' balancing step in the offline training (default off)")
     .option('--methods <list>', 'only these methods (bayesian-router, laser, random, offline-only, online-only, majority-vote, mean-ensemble, oracle, fixed)', list)
     .option('--report <file>', 'HTML report path', 'reports/eval.html')
+    .option('--stream <file>', 'recorded RM verdicts (JSONL, one pair per line; see docs/simulator.md) as the online stream instead of the simulator; needs --prior')
+    .option('--stream-batch <n>', 'pairs per batch for a --stream file without "batch" fields', parsePositiveInt, 480)
     .option('--traces-out <file>', 'also write every per-batch count of every method and seed (JSON), to re-print with --from-traces')
     .option('--json', 'print one JSON object instead of tables', false)
     .option('--no-progress', 'no progress bar')
