@@ -45,7 +45,7 @@ export interface EvalOptions {
   offline?: { epochs?: number; lr?: number; batchSize?: number; balance?: boolean; balanceRule?: 'authors' | 'paths'; btAverage?: 'example' | 'pair' };
   only?: readonly string[];
   /** Recorded verdicts as the online stream instead of the simulator's (needs `prior`); scenario `stream`. */
-  stream?: { lines: readonly VerdictLine[]; source: string; batchPairs?: number };
+  stream?: { lines: readonly VerdictLine[]; source: string; batchPairs?: number; scenario?: string };
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
@@ -134,7 +134,9 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     throw new RouterError('RR_INVALID_CONFIG', 'prior: eval --stream needs --prior FILE (a prior trained for the encoder that made the contexts)', { field: 'prior' });
   }
   const recorded = o.stream ? verdictStream(o.stream.lines, pool.models, o.stream.batchPairs, pool.categories) : null;
-  const scenarios = recorded ? ['stream'] : o.scenarios;
+  // The scenario label names the run, so it keys every router draw: a file written from the
+  // simulator's scenario X, replayed under the label X, meets the very same draws.
+  const scenarios = recorded ? [o.stream!.scenario ?? 'stream'] : o.scenarios;
   for (const s of scenarios) {
     configs[s] = recorded
       ? scenarioConfig('stationary', { ...o.sim, batches: Math.min(o.sim?.batches ?? recorded.batches, recorded.batches) })

@@ -87,7 +87,9 @@ export async function evalCommand(o: EvalCliOptions, out: NodeJS.WritableStream 
   };
   // Each scenario's block names the seeds it ran (its config carries only the default seed).
   const settingsText = `profiles: ${o.profiles} (metric ${pool.metric}${pool.metric.startsWith('best_of_4') ? ', pairwise accuracy taken as its cube root' : ''}); RMs: ${result.models.join(', ')}\n\n` +
-    Object.entries(result.configs).map(([k, v]) => `[${k}]\n${describeSimConfig(v).replace(/^seed: .*$/m, `seeds: ${seeds.join(', ')}`)}`).join('\n\n') +
+    Object.entries(result.configs).map(([k, v]) => (o.stream
+      ? `[${k}]\nrecorded verdicts from ${o.stream} (${v.batches} batches; seeds ${seeds.join(', ')} key the routers' draws); the trainer's loss per kept pair is simulated from its label's correctness (β = ${v.trainer.beta}, margin ~ N(${v.trainer.marginMean}, ${v.trainer.marginSd}))`
+      : `[${k}]\n${describeSimConfig(v).replace(/^seed: .*$/m, `seeds: ${seeds.join(', ')}`)}`)).join('\n\n') +
     `\n\nrouter: λ0 = ${o.lambda0}, σ² = ${defaultPosteriorConfig.sigma2}, lag = ${o.lag}; seeds ${seeds.join(', ')}; prior: ${settings.prior}`;
   if (o.tracesOut) {
     mkdirSync(dirname(o.tracesOut), { recursive: true });
