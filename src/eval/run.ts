@@ -4,6 +4,7 @@
  * a prior file), run every method on the same online stream, and aggregate.
  */
 import { RouterError } from '../core/errors.ts';
+import type { KeepRule } from '../core/keep.ts';
 import { CounterRng } from '../core/rng.ts';
 import { defaultPosteriorConfig, type PosteriorConfig } from '../core/posterior.ts';
 import type { PriorFile } from '../core/prior.ts';
@@ -40,6 +41,8 @@ export interface EvalOptions {
   sim?: Partial<SimConfig>;
   posterior?: PosteriorConfig;
   lag?: number;
+  /** Which decisive pairs the trainer keeps (default 'random', the authors' rule). */
+  keep?: KeepRule;
   /** A prior file to use instead of training one per seed. */
   prior?: PriorFile;
   offline?: { epochs?: number; lr?: number; batchSize?: number; balance?: boolean; balanceRule?: 'authors' | 'paths'; btAverage?: 'example' | 'pair' };
@@ -173,7 +176,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       const traces = runLoop({
         stream: o.stream ? verdictStream(o.stream.lines, order, o.stream.batchPairs, pool.categories) : onlineStreamFromWorld(world), trainer: new SimTrainer(cfg.trainer, seed), methods, prior: trained.prior,
         trainerFor: cfg.policyLearning ? () => new LearningTrainer(cfg.trainer, cfg.policyLearning!.scale, pool.categories.length, seed) : undefined,
-        batches: cfg.batches, tieEps: cfg.tieEps, keepPerPrompt: cfg.keepPerPrompt, seed, run,
+        batches: cfg.batches, tieEps: cfg.tieEps, keepPerPrompt: cfg.keepPerPrompt, seed, run, keep: o.keep,
         onBatch: () => o.onProgress?.(++done, total, `${scenario}, seed ${seed}`),
       });
       runs.push({ scenario, seed, traces: toPoolOrder(traces, order, pool.models), offline: trained.report, prior: trained.prior });

@@ -35,6 +35,9 @@ export interface EvalCliOptions {
   prior?: string;
   offlineEpochs?: number;
   offlineBalance?: boolean;
+  offlineBalanceRule: 'authors' | 'paths';
+  offlineBtAverage: 'example' | 'pair';
+  keep: 'random' | 'first';
   methods?: string[];
   report: string;
   tracesOut?: string;
@@ -63,7 +66,11 @@ export async function evalCommand(o: EvalCliOptions, out: NodeJS.WritableStream 
     sim: { batches: o.batches, d: o.d },
     posterior: { ...defaultPosteriorConfig, lambda0: o.lambda0 },
     lag: o.lag,
-    offline: { ...(o.offlineEpochs !== undefined ? { epochs: o.offlineEpochs } : {}), ...(o.offlineBalance ? { balance: true } : {}) },
+    offline: {
+      ...(o.offlineEpochs !== undefined ? { epochs: o.offlineEpochs } : {}), ...(o.offlineBalance ? { balance: true, balanceRule: o.offlineBalanceRule } : {}),
+      ...(o.offlineBtAverage !== 'example' ? { btAverage: o.offlineBtAverage } : {}),
+    },
+    keep: o.keep,
     onProgress: (done, total, label) => {
       if (!bar) return;
       if (!started) { bar.start(total, 0, { label }); started = true; }
@@ -112,6 +119,13 @@ export async function evalCommand(o: EvalCliOptions, out: NodeJS.WritableStream 
     `${accuracyTables(summaries, result.categories)}\n\n${selectionTables(summaries, result.categories)}\n\nwrote the report to ${o.report}\n`);
 }
 
+function choice<T extends string>(allowed: readonly T[]): (v: string) => T {
+  return (v) => {
+    if (!(allowed as readonly string[]).includes(v)) throw new RouterError('RR_INVALID_CONFIG', `expected one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`, { field: 'option' });
+    return v as T;
+  };
+}
+
 export function registerEvalCommand(program: Command): Command {
   return program.command('eval')
     .description('run every routing method on the same simulated online-DPO stream and compare routed-label accuracy')
@@ -127,7 +141,10 @@ export function registerEvalCommand(program: Command): Command {
     .option('--lag <n>', 'route batch t with feedback of batches ≤ t − lag', parsePositiveInt, 1)
     .option('--prior <file>', 'use this prior file instead of training one per seed')
     .option('--offline-epochs <n>', 'epochs of the offline training', parsePositiveInt)
-    .option('--offline-balance', "run the authors' balancing step in the offline training (default off)")
+    .option('--offline-balance', "run the balancing step in the offline training (default off; see README)")
+    .option('--offline-balance-rule <rule>', "authors (their published rule) | paths (this project's earlier rule)", choice(['authors', 'paths']), 'authors')
+    .option('--offline-bt-average <how>', "BT loss average: example (the authors': per example, then over the batch) | pair", choice(['example', 'pair']), 'example')
+    .option('--keep <rule>', "kept pairs per prompt: random (the authors': a seeded draw among the decisive ones) | first (in pair order)", choice(['random', 'first']), 'random')
     .option('--methods <list>', 'only these methods (bayesian-router, laser, random, offline-only, online-only, majority-vote, mean-ensemble, oracle, fixed)', list)
     .option('--report <file>', 'HTML report path', 'reports/eval.html')
     .option('--stream <file>', 'recorded RM verdicts (JSONL, one pair per line; see docs/simulator.md) as the online stream instead of the simulator; needs --prior')
