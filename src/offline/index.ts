@@ -64,9 +64,9 @@ export interface OfflineReport {
 
 /**
  * The balancing step is off by default: measured on the simulated RewardBench 2 pool (README,
- * "Offline stage"), it lets a weak RM own the categories where it is relatively strongest, and the
- * held-out router_accuracy falls below the best fixed RM; without it the router beats every fixed RM.
- * `balance: true` (CLI `--balance`) runs the authors' step.
+ * "Offline stage"; `scripts/offline-ab.ts`), the authors' rule lowers the held-out router_accuracy on
+ * every seed and below the best fixed RM on three of five. `balance: true` (CLI `--balance`) runs
+ * it (`balanceRule: 'paths'`: this project's earlier rule).
  */
 const BALANCE_DEFAULT = false;
 
