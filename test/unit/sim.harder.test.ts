@@ -3,6 +3,10 @@
 // prefers; the domain scenario moves the offline data away from the online stream. And the paired
 // statistics and the warning for a profile value raised to chance.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { decay, pairedInterval, verdict } from '../../src/eval/paired.ts';
 import { runEval } from '../../src/eval/run.ts';
@@ -98,5 +102,17 @@ describe('paired statistics', () => {
     assert.deepEqual(p.raised, [{ model: 'A', category: 'M', value: 0.4, pairwise: 0.4 }]);
     assert.equal(p.pairwise[0]![0], 0.5);
     assert.equal(selectModels(p, ['B']).raised, undefined);
+  });
+});
+
+describe('eval warns about a profile value raised to chance', () => {
+  it('prints a warning naming the model, category and value on stderr', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rr-warn-'));
+    const file = join(dir, 'p.json');
+    writeFileSync(file, JSON.stringify({ metric: 'pairwise_accuracy', categories: ['M', 'N'], models: { A: { M: 0.4, N: 0.8 }, B: { M: 0.7, N: 0.6 } } }));
+    const r = spawnSync(process.execPath, ['bin/reward-router.mjs', 'eval', '--profiles', file, '--models', 'A,B', '--scenario', 'stationary', '--seeds', '1', '--batches', '1', '--d', '4', '--offline-epochs', '1', '--methods', 'oracle', '--no-progress', '--json', '--report', join(dir, 'r.html')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /warning: .*models\["A"\]\.M = 0\.4 .*below chance; the simulator raises it to 0\.5/);
+    assert.match(r.stderr, /wrote the report to /);
   });
 });
