@@ -6,6 +6,7 @@ import { laserRouter } from '../../src/core/bandit.ts';
 import { makeBatch } from '../../src/core/context.ts';
 import { CounterRng } from '../../src/core/rng.ts';
 import { argmax } from '../../src/core/thompson.ts';
+import { pairedComparisons } from '../../src/eval/paired.ts';
 import { armOrder, runEval } from '../../src/eval/run.ts';
 import { summarizeEval } from '../../src/eval/summary.ts';
 import { loadProfilesFile } from '../../src/sim/profilesFile.ts';
@@ -46,9 +47,16 @@ describe('tie-breaking', () => {
 describe('eval: pool in default order and reversed', () => {
   it('gives the same numbers for every method, scenario and seed', async () => {
     const small = { batches: 5, d: 16, offlineExamples: 600, promptsPerBatch: 8 };
-    const run = async (m: string[]) => summarizeEval(await runEval({ pool, models: m, scenarios: ['stationary', 'shift'], seeds: [1, 2], sim: small, offline: { epochs: 2 } }), [5]);
-    const a = await run(models);
-    const b = await run([...models].reverse());
+    const raw = (m: string[]) => runEval({ pool, models: m, scenarios: ['stationary', 'shift'], seeds: [1, 2, 3], sim: small, offline: { epochs: 2 } });
+    const ra = await raw(models);
+    const rb = await raw([...models].reverse());
+    // The verdicts (which method beats which by the paired interval) are the same in every cell...
+    const verdicts = (r: typeof ra) => pairedComparisons(r, [5]).map((p) => `${p.scenario} ${p.a} vs ${p.b}: ${p.verdict}`).sort();
+    assert.deepEqual(verdicts(rb), verdicts(ra));
+    assert.ok(verdicts(ra).some((v) => !v.endsWith('tie')), 'some cell has a verdict');
+    // ...because every number is.
+    const a = summarizeEval(ra, [5]);
+    const b = summarizeEval(rb, [5]);
     assert.equal(a.length, b.length);
     for (const m of a) {
       const o = b.find((x) => x.name === m.name && x.scenario === m.scenario && x.horizon === m.horizon);
