@@ -145,7 +145,7 @@ export function registerEvalCommand(program: Command): Command {
     .option('--offline-balance-rule <rule>', "authors (their published rule) | paths (this project's earlier rule)", choice(['authors', 'paths']), 'authors')
     .option('--offline-bt-average <how>', "BT loss average: example (the authors': per example, then over the batch) | pair", choice(['example', 'pair']), 'example')
     .option('--keep <rule>', "kept pairs per prompt: random (the authors': a seeded draw among the decisive ones) | first (in pair order)", choice(['random', 'first']), 'random')
-    .option('--methods <list>', 'only these methods (bayesian-router, laser, random, offline-only, online-only, majority-vote, mean-ensemble, oracle, fixed)', list)
+    .option('--methods <list>', 'only these methods (bayesian-router, bayesian-router-calibrated, laser, laser-authors, laser-authors-batch, random, offline-only, online-only, majority-vote, mean-ensemble, oracle, fixed; also the calibration variants of docs/calibration.md)', list)
     .option('--report <file>', 'HTML report path', 'reports/eval.html')
     .option('--stream <file>', 'recorded RM verdicts (JSONL, one pair per line; see docs/simulator.md) as the online stream instead of the simulator; needs --prior')
     .option('--stream-batch <n>', 'pairs per batch for a --stream file without "batch" fields', parsePositiveInt, 480)
