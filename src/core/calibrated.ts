@@ -93,6 +93,8 @@ export interface AffineOptions {
    */
   prior: 'empirical' | 'config';
   lambda0Range: readonly [number, number];
+  /** 'fit': β by least squares; 'one': β = 1 (only the offset α is removed: the exact method's scale, centred on the prior). */
+  slope: 'fit' | 'one';
 }
 
 export class AffineCalibratedPolicy implements RoutingPolicy {
@@ -126,7 +128,7 @@ export class AffineCalibratedPolicy implements RoutingPolicy {
     this.name = name;
     this.arms = s.arms;
     this.#s = s;
-    this.#o = { minObs: 100, minSlope: 0.05, noise: 'empirical', prior: 'empirical', lambda0Range: [10, 10000], ...o };
+    this.#o = { minObs: 100, minSlope: 0.05, noise: 'empirical', prior: 'empirical', lambda0Range: [10, 10000], slope: 'fit', ...o };
     this.#d = s.embeddings[0]?.length ?? 0;
     const d = this.#d;
     this.#sxx = s.arms.map(() => new Float64Array(d * d));
@@ -185,7 +187,7 @@ export class AffineCalibratedPolicy implements RoutingPolicy {
     const vr = rr / n - (r / n) ** 2;
     const cov = rs / n - (r / n) * (s / n);
     const slope = vs > 1e-12 ? cov / vs : 0;
-    this.beta = Math.max(this.#o.minSlope, slope);
+    this.beta = this.#o.slope === 'one' ? 1 : Math.max(this.#o.minSlope, slope);
     this.alpha = r / n - this.beta * (s / n);
     // Residual variance of r around α + β·s (for the clamped β too), floored.
     this.sigma2 = this.#o.noise === 'empirical' ? Math.max(1e-4, vr - 2 * this.beta * cov + this.beta * this.beta * vs) : configured;

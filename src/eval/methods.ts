@@ -53,6 +53,7 @@ export function buildMethods(s: MethodSetup): Method[] {
   if (want('bayesian-router-calibrated')) routers.push(new AffineCalibratedPolicy(setup()));
   if (want('bayesian-router-calibrated-affine-sigma1')) routers.push(new AffineCalibratedPolicy(setup(), { noise: 'config', prior: 'config' }, 'bayesian-router-calibrated-affine-sigma1'));
   if (want('bayesian-router-calibrated-affine-eb-noise')) routers.push(new AffineCalibratedPolicy(setup(), { prior: 'config' }, 'bayesian-router-calibrated-affine-eb-noise'));
+  if (want('bayesian-router-calibrated-offset')) routers.push(new AffineCalibratedPolicy(setup(), { slope: 'one', noise: 'config', prior: 'config' }, 'bayesian-router-calibrated-offset'));
   if (want('bayesian-router-calibrated-centred')) routers.push(calibratedRouter(setup(), 'centred', 'bayesian-router-calibrated-centred'));
   if (want('laser')) routers.push(laserRouter(setup()));
   for (const mode of ['query', 'batch'] as const) {
