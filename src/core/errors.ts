@@ -26,6 +26,7 @@ export const errorCodes = [
   'RR_BUS', // a bus operation was refused or failed (unknown topic, fenced producer, closed client, timeout)
   'RR_ENCODER', // the text encoder could not be installed, loaded or run (missing model files, checksum, runtime failure)
   'RR_ENCODER_MISMATCH', // a prior trained in another encoder's space than the router's encoder
+  'RR_REPLAY', // a replay or trace that cannot run: no such recorded run, pair or namespace, or a target namespace already in use
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
