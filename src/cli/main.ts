@@ -9,6 +9,7 @@ import { registerEncoderCommand } from './commands/encoder.ts';
 import { registerEvalCommand } from './commands/eval.ts';
 import { registerLoopCommands } from './commands/loop.ts';
 import { registerOfflineCommand } from './commands/offline.ts';
+import { registerReplayCommands } from './commands/replay.ts';
 import { registerSimCommand } from './commands/sim.ts';
 
 const program = new Command('reward-router')
@@ -21,6 +22,8 @@ registerSimCommand(program);
 registerEncoderCommand(program);
 // `start` (the whole loop), `loop init`, `topics create`, `run <app>`.
 registerLoopCommands(program);
+// `replay` and `trace` (issue 8).
+registerReplayCommands(program);
 
 try {
   await program.parseAsync(process.argv);
