@@ -12,6 +12,7 @@ import { RouterError } from '../../core/errors.ts';
 import type { Divergence } from '../../replay/compare.ts';
 import { replayRun, reproduced, type ReplayResult } from '../../replay/run.ts';
 import { formatTrace, tracePair } from '../../replay/trace.ts';
+import { formatWhatIf, parseWhatIf, whatIfRun, type WhatIfResult } from '../../replay/whatIf.ts';
 import { jsonLogger } from '../../../streams/context.ts';
 import { runLoop } from '../../../streams/loop.ts';
 import { loadSettings } from '../../../streams/settings.ts';
@@ -62,9 +63,9 @@ export function formatReplay(r: ReplayResult, from: string, into: string): strin
   ].join('\n');
 }
 
-interface ReplayCli { config: string; namespace: string; into: string; batches?: string; brokers?: string; record?: number; json?: boolean }
+interface ReplayCli { config: string; namespace: string; into: string; batches?: string; brokers?: string; record?: number; json?: boolean; whatIf?: string[] }
 
-export async function replayCommand(o: ReplayCli, out: NodeJS.WritableStream = process.stdout): Promise<ReplayResult> {
+export async function replayCommand(o: ReplayCli, out: NodeJS.WritableStream = process.stdout): Promise<ReplayResult | WhatIfResult> {
   const recorded = { ...(await loadSettings(o.config)), prefix: o.namespace };
   const log = jsonLogger(process.stderr, { quiet: true });
   let bus: Bus;
@@ -78,10 +79,19 @@ export async function replayCommand(o: ReplayCli, out: NodeJS.WritableStream = p
   } else {
     throw new RouterError('RR_REPLAY', 'give --brokers (a recorded run on Kafka), or --record N to record a run in-process first', { field: 'brokers' });
   }
+  const whatIf = o.whatIf !== undefined ? parseWhatIf(o.whatIf) : undefined;
+  if (whatIf !== undefined && o.batches !== undefined) throw new RouterError('RR_INVALID_CONFIG', '--what-if runs the whole recorded run: drop --batches', { field: 'batches' });
   const range = o.batches !== undefined ? parseBatchRange(o.batches) : {};
   const bar = new SingleBar({ format: 'replay [{bar}] {value}/{total} batches', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
   let started = false;
   try {
+    if (whatIf !== undefined) {
+      const w = await whatIfRun({ bus, settings: recorded, into: o.into, whatIf, clock: wallClock, log, codec: createCodec({ prefix: o.into }),
+        onProgress: (done, total) => { if (!started) { bar.start(total, 0); started = true; } bar.update(done); } });
+      bar.stop();
+      out.write((o.json === true ? JSON.stringify({ ...w, recorded: { ...w.recorded, snapshots: undefined }, replayed: { ...w.replayed, snapshots: undefined } }, null, 2) : formatWhatIf(w)) + '\n');
+      return w;
+    }
     const r = await replayRun({
       bus, settings: recorded, into: o.into, ...range, clock: wallClock, log, codec: createCodec({ prefix: o.into }),
       onProgress: (done, total) => { if (!started) { bar.start(total, 0); started = true; } bar.update(done); },
@@ -109,6 +119,7 @@ export function registerReplayCommands(program: Command): void {
     .option('--batches <a..b>', 'batch range, inclusive (default: the whole recorded run)')
     .option('--brokers <list>', 'Kafka brokers holding the recorded run')
     .option('--record <n>', 'no Kafka: record n batches in-process into --namespace first, then replay them', parsePositiveInt)
+    .option('--what-if <key=value...>', 'simulated runs: the whole run again with other settings (lambda0, sigma2, lag, window, tieEps; method=bayesian-router), compared side by side')
     .option('--json', 'the comparison as JSON')
     .action(async (o: ReplayCli) => { await replayCommand(o); });
 

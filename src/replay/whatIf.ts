@@ -1,0 +1,186 @@
+/**
+ * `reward-router replay --what-if key=value…` on a simulated run: the same batches (the simulator of
+ * the recorded settings regenerates them; checked pair by pair against the recorded generations)
+ * through the whole loop again with other settings, into a fresh namespace, and a side-by-side
+ * comparison with the record: routed-label accuracy (simulated runs carry the gold labels),
+ * selection shares, the normalized rewards and the distance between the final posterior means.
+ *
+ * A what-if routes pairs to RMs the record never asked, so the recorded scores and losses do not
+ * cover it: on a simulated run the simulated scorers and trainer answer. (A run of real RMs needs
+ * shadow scoring for that; not built yet.) The stream router implements bayesian-router only, so
+ * `method` accepts only that.
+ */
+import type { RecordCodec } from '../avro/codec.ts';
+import { SingleObjectCodec } from '../avro/codec.ts';
+import type { Bus, Clock } from '../bus/types.ts';
+import { RouterError } from '../core/errors.ts';
+import { ArmPosterior } from '../core/posterior.ts';
+import { topicName } from '../records/topics.ts';
+import type { PosteriorSnapshot } from '../records/types.ts';
+import type { Logger, LoopSettings } from '../../streams/context.ts';
+import { readFinalPosteriors, runLoop } from '../../streams/loop.ts';
+import { simStream } from '../../streams/scorer.ts';
+import { validateSettings } from '../../streams/settings.ts';
+import { fromSnapshotRecord } from '../../streams/snapshotRecord.ts';
+import { readRecordedRun } from './recorded.ts';
+
+/** The settings a what-if may change, by the key it is given with. */
+export const whatIfKeys = ['method', 'lambda0', 'sigma2', 'lag', 'window', 'tieEps'] as const;
+export type WhatIf = Partial<{ method: string; lambda0: number; sigma2: number; lag: number; window: number; tieEps: number }>;
+
+const bad = (message: string): never => { throw new RouterError('RR_INVALID_CONFIG', `--what-if: ${message}`, { field: 'what-if' }); };
+
+/** `key=value` items → a WhatIf; unknown keys, non-numbers and other methods are refused. */
+export function parseWhatIf(items: readonly string[]): WhatIf {
+  const out: WhatIf = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    const key = item.slice(0, eq), value = item.slice(eq + 1);
+    if (eq <= 0 || !(whatIfKeys as readonly string[]).includes(key)) bad(`expected key=value with key one of ${whatIfKeys.join(', ')}, got ${JSON.stringify(item)}`);
+    if (key === 'method') {
+      if (value !== 'bayesian-router') bad(`method ${JSON.stringify(value)}: the stream router implements bayesian-router only (LinUCB and the others run in \`reward-router eval\`)`);
+      out.method = value;
+      continue;
+    }
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) bad(`${key} must be a number, got ${JSON.stringify(value)}`);
+    (out as Record<string, number>)[key] = n;
+  }
+  return out;
+}
+
+/** The recorded settings with the what-if applied (validated: RR_INVALID_CONFIG names a bad value). */
+export function applyWhatIf(s: LoopSettings, w: WhatIf): LoopSettings {
+  return validateSettings({
+    ...s,
+    posterior: { ...s.posterior, ...(w.lambda0 !== undefined ? { lambda0: w.lambda0 } : {}), ...(w.sigma2 !== undefined ? { sigma2: w.sigma2 } : {}) },
+    quantile: { ...s.quantile, ...(w.window !== undefined ? { window: w.window } : {}) },
+    ...(w.lag !== undefined ? { lag: w.lag } : {}),
+    ...(w.tieEps !== undefined ? { tieEps: w.tieEps } : {}),
+  });
+}
+
+export interface RunSide {
+  pairs: number;
+  /** Share of routed pairs whose chosen RM labels them as gold does. */
+  accuracy: number;
+  /** Share of pairs routed to each RM, arm order. */
+  shares: number[];
+  /** The normalized rewards folded into the posteriors: count, mean and quantiles. */
+  rewards: { n: number; mean: number; p10: number; p50: number; p90: number };
+  snapshots: PosteriorSnapshot[];
+}
+
+export interface WhatIfResult {
+  whatIf: WhatIf;
+  batches: number;
+  arms: string[];
+  recorded: RunSide;
+  replayed: RunSide;
+  /** Per RM: the Euclidean distance between the recorded and the what-if final posterior means. */
+  posteriorDistance: number[];
+}
+
+const quantile = (sorted: readonly number[], q: number): number => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+
+/** The posterior mean μ of a snapshot (μ_i = ⟨e_i, μ⟩). */
+export function posteriorMean(snap: PosteriorSnapshot): Float64Array {
+  const p = ArmPosterior.restore(fromSnapshotRecord(snap).posterior);
+  const e = new Float64Array(snap.d);
+  return Float64Array.from({ length: snap.d }, (_, i) => { e.fill(0); e[i] = 1; return p.meanScore(e); });
+}
+
+/** One namespace's side: decisions → accuracy and shares, deltas → rewards, final snapshots. */
+async function side(bus: Bus, codec: RecordCodec, s: LoopSettings, batches: number): Promise<RunSide> {
+  const chosen = new Map<string, { batch: number; arm: number }>();
+  for (const r of await bus.readToEnd(topicName(s.prefix, 'decisions'))) {
+    if (r.value === null) continue;
+    const d = await codec.decode('decisions', r.value);
+    if (d.run === s.run && d.batch < batches && !chosen.has(d.pairId)) chosen.set(d.pairId, { batch: d.batch, arm: d.chosen });
+  }
+  const stream = simStream(s);
+  let ok = 0;
+  for (let t = 0; t < batches; t++) {
+    for (const p of stream.generateBatch(t, { embeddings: false }).prompts.flatMap((x) => x.pairs)) {
+      const c = chosen.get(p.pairId);
+      if (c && p.correct[c.arm]) ok++;
+    }
+  }
+  const counts = s.arms.map(() => 0);
+  for (const c of chosen.values()) counts[c.arm]!++;
+  const rewards: number[] = [];
+  for (const r of await bus.readToEnd(topicName(s.prefix, 'posterior-deltas'))) {
+    if (r.value === null) continue;
+    const delta = await codec.decode('posterior-deltas', r.value);
+    if (delta.run === s.run && delta.batch < batches) for (const row of delta.rows) rewards.push(row.r);
+  }
+  rewards.sort((a, b) => a - b);
+  const n = chosen.size;
+  return {
+    pairs: n, accuracy: n > 0 ? ok / n : 0, shares: counts.map((c) => (n > 0 ? c / n : 0)),
+    rewards: { n: rewards.length, mean: rewards.reduce((a, b) => a + b, 0) / Math.max(1, rewards.length), p10: quantile(rewards, 0.1), p50: quantile(rewards, 0.5), p90: quantile(rewards, 0.9) },
+    snapshots: await readFinalPosteriors(bus, codec, s),
+  };
+}
+
+export interface WhatIfOptions {
+  bus: Bus;
+  /** The recorded run's settings; `prefix` is the recorded namespace (only read). */
+  settings: LoopSettings;
+  into: string;
+  whatIf: WhatIf;
+  clock: Clock;
+  log: Logger;
+  codec?: RecordCodec;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function whatIfRun(o: WhatIfOptions): Promise<WhatIfResult> {
+  const s = o.settings;
+  const codec = o.codec ?? new SingleObjectCodec();
+  if (o.into === s.prefix) throw new RouterError('RR_REPLAY', 'the what-if must write into a fresh namespace, not the recorded one', { field: 'into' });
+  const rec = await readRecordedRun(o.bus, codec, s.prefix, s.run);
+  const batches = rec.lastBatch + 1;
+  // The simulator must regenerate exactly the recorded inputs, or this is not the same stream.
+  const stream = simStream(s);
+  for (let t = 0; t < batches; t++) {
+    const want = new Map(stream.generateBatch(t).prompts.flatMap((p) => p.pairs.map((x) => [x.pairId, x.x] as const)));
+    const got = (rec.generations.get(t) ?? []).flatMap((g) => g.value.pairs);
+    const same = got.length === want.size && got.every((p) => { const x = want.get(p.pairId); return x !== undefined && (p.embedding.length === 0 || p.embedding.every((v, i) => Object.is(v, x[i]))); });
+    if (!same) throw new RouterError('RR_REPLAY', `batch ${t} of the record is not what the simulator of these settings generates: a what-if needs a simulated run (shadow scoring for real RMs is not built yet)`, { field: 'namespace' });
+  }
+  const ws = { ...applyWhatIf(s, o.whatIf), prefix: o.into };
+  const summary = await runLoop({ bus: o.bus, settings: ws, batches, clock: o.clock, log: o.log, codec, onProgress: (t) => o.onProgress?.(t + 1, batches) });
+  const recorded = await side(o.bus, codec, s, batches);
+  const replayed = await side(o.bus, codec, ws, batches);
+  if (replayed.pairs !== summary.pairs) throw new Error(`what-if: ${replayed.pairs} decisions read back, the loop routed ${summary.pairs}`);
+  const posteriorDistance = s.arms.map((rm) => {
+    const a = recorded.snapshots.find((x) => x.rm === rm), b = replayed.snapshots.find((x) => x.rm === rm);
+    if (!a || !b) return NaN;
+    const ma = posteriorMean(a), mb = posteriorMean(b);
+    return Math.hypot(...ma.map((v, i) => v - mb[i]!));
+  });
+  return { whatIf: o.whatIf, batches, arms: [...s.arms], recorded, replayed, posteriorDistance };
+}
+
+const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
+const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : '—');
+
+/** The side-by-side table. */
+export function formatWhatIf(r: WhatIfResult): string {
+  const label = Object.entries(r.whatIf).map(([k, v]) => `${k}=${v}`).join(' ') || '(no change)';
+  const w = Math.max(24, ...r.arms.map((a) => a.length + 8));
+  const row = (name: string, a: string, b: string, extra = '') => `${name.padEnd(w)}  ${a.padStart(12)}  ${b.padStart(12)}${extra}`;
+  return [
+    `what-if ${label} over ${r.batches} batches`,
+    row('', 'recorded', 'what-if'),
+    row('pairs routed', String(r.recorded.pairs), String(r.replayed.pairs)),
+    row('routed-label accuracy', pct(r.recorded.accuracy), pct(r.replayed.accuracy)),
+    ...r.arms.map((rm, k) => row(`share ${rm}`, pct(r.recorded.shares[k]!), pct(r.replayed.shares[k]!))),
+    row('rewards folded in', String(r.recorded.rewards.n), String(r.replayed.rewards.n)),
+    row('reward mean', f(r.recorded.rewards.mean), f(r.replayed.rewards.mean)),
+    ...(['p10', 'p50', 'p90'] as const).map((q) => row(`reward ${q}`, f(r.recorded.rewards[q]), f(r.replayed.rewards[q]))),
+    'final posterior means, Euclidean distance recorded ↔ what-if:',
+    ...r.arms.map((rm, k) => row(`  ${rm}`, '', f(r.posteriorDistance[k]!))),
+  ].join('\n');
+}
