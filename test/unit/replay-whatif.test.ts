@@ -51,7 +51,7 @@ describe('replay --what-if (in-process bus)', { timeout: 120_000 }, () => {
       const text = formatWhatIf(r);
       assert.match(text, /what-if lambda0=1 over 8 batches/);
       assert.match(text, /routed-label accuracy/);
-      assert.match(text, /posterior mean distance/);
+      assert.match(text, /final posterior means, Euclidean distance/);
 
       const same = await whatIfRun({ bus, codec, settings: s, into: 'same.', whatIf: {}, clock: counterClock(), log: quietLog });
       assert.equal(same.replayed.accuracy, same.recorded.accuracy);
