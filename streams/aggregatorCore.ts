@@ -54,16 +54,21 @@ export class AggregatorCore {
         this.stats.foreign++; // another run's aggregator owns it
         return null;
       case 'decision': {
-        const { pairId, decision } = input;
-        if (decision.batch <= this.lastClosed) return null; // its window is closed: no longer needed
-        if (this.decisions.has(pairId)) {
-          this.dead(r, new Error(`second decision for pair ${pairId}`), 'DUPLICATE_PAIR');
+        const batch = input.pairs[0]?.decision.batch;
+        if (batch === undefined || batch <= this.lastClosed) return null; // its window is closed: no longer needed
+        const dup = input.pairs.find((p) => this.decisions.has(p.pairId));
+        if (dup !== undefined) {
+          this.dead(r, new Error(`second decision for pair ${dup.pairId}`), 'DUPLICATE_PAIR');
           return null;
         }
-        this.stats.decisions++;
-        this.decisions.set(pairId, decision);
-        this.pairsOf.set(decision.batch, [...(this.pairsOf.get(decision.batch) ?? []), pairId]);
-        this.tracker.pin(r, decision.batch);
+        let pairs = this.pairsOf.get(batch);
+        if (pairs === undefined) this.pairsOf.set(batch, pairs = []);
+        for (const { pairId, decision } of input.pairs) {
+          this.stats.decisions++;
+          this.decisions.set(pairId, decision);
+          pairs.push(pairId);
+        }
+        this.tracker.pin(r, batch);
         return null;
       }
       case 'loss':

@@ -6,6 +6,7 @@
 import type { RecordCodec } from '../src/avro/codec.ts';
 import { codecError } from '../src/avro/errors.ts';
 import type { BusRecord } from '../src/bus/types.ts';
+import { pairDecisions } from '../src/records/decisions.ts';
 import type { LoopSettings } from './context.ts';
 
 export interface KeptDecision {
@@ -15,7 +16,8 @@ export interface KeptDecision {
 }
 
 export type AggregatorInput =
-  | { kind: 'decision'; pairId: string; decision: KeptDecision }
+  /** A decisions record's pairs (one for a v1 record, a prompt's for v2), all of one batch. */
+  | { kind: 'decision'; pairs: { pairId: string; decision: KeptDecision }[] }
   | { kind: 'loss'; batch: number; pairId: string; loss: number }
   | { kind: 'end'; batch: number; expected: number }
   | { kind: 'foreign'; run: string }
@@ -34,15 +36,18 @@ export async function classifyInput(codec: RecordCodec, s: LoopSettings, d: numb
 }
 
 async function decision(codec: RecordCodec, s: LoopSettings, d: number, value: Buffer): Promise<AggregatorInput> {
-  const dec = await codec.decode('decisions', value);
-  if (dec.run !== s.run) return { kind: 'foreign', run: dec.run };
-  const arm = s.arms.indexOf(dec.chosenRm);
-  if (arm < 0) throw codecError('RR_UNKNOWN_ARM', 'UNKNOWN_RM', `decision ${dec.pairId} names unknown RM ${JSON.stringify(dec.chosenRm)}`);
-  if (dec.context.length !== d) {
-    throw codecError('RR_INVALID_CONTEXT', 'WRONG_VECTOR_LENGTH', `decision ${dec.pairId} has a context of length ${dec.context.length}, expected ${d}`);
-  }
-  if (!dec.context.every(Number.isFinite)) throw codecError('RR_INVALID_CONTEXT', 'NON_FINITE', `decision ${dec.pairId} has a non-finite context entry`);
-  return { kind: 'decision', pairId: dec.pairId, decision: { batch: dec.batch, arm, x: Float64Array.from(dec.context) } };
+  const rec = await codec.decode('decisions', value);
+  if (rec.run !== s.run) return { kind: 'foreign', run: rec.run };
+  // Any bad pair dead-letters the whole record (a v2 record is one prompt's routing).
+  return { kind: 'decision', pairs: pairDecisions(rec).map((dec) => {
+    const arm = s.arms.indexOf(dec.chosenRm);
+    if (arm < 0) throw codecError('RR_UNKNOWN_ARM', 'UNKNOWN_RM', `decision ${dec.pairId} names unknown RM ${JSON.stringify(dec.chosenRm)}`);
+    if (dec.context.length !== d) {
+      throw codecError('RR_INVALID_CONTEXT', 'WRONG_VECTOR_LENGTH', `decision ${dec.pairId} has a context of length ${dec.context.length}, expected ${d}`);
+    }
+    if (!dec.context.every(Number.isFinite)) throw codecError('RR_INVALID_CONTEXT', 'NON_FINITE', `decision ${dec.pairId} has a non-finite context entry`);
+    return { pairId: dec.pairId, decision: { batch: dec.batch, arm, x: Float64Array.from(dec.context) } };
+  }) };
 }
 
 async function feedback(codec: RecordCodec, s: LoopSettings, value: Buffer): Promise<AggregatorInput> {

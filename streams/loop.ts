@@ -8,6 +8,7 @@
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { SingleObjectCodec, type RecordCodec } from '../src/avro/codec.ts';
 import type { Bus, Clock } from '../src/bus/types.ts';
+import { pairDecisions } from '../src/records/decisions.ts';
 import { topicName } from '../src/records/topics.ts';
 import type { DeadLetterReason, PosteriorSnapshot } from '../src/records/types.ts';
 import { startAggregatorApp } from './aggregator.ts';
@@ -66,8 +67,9 @@ async function tally(bus: Bus, codec: RecordCodec, s: LoopSettings): Promise<{ a
   const stream = simStream(s);
   const chosen = new Map<string, { batch: number; arm: number }>();
   for (const r of await bus.readToEnd(topicName(s.prefix, 'decisions'))) {
-    const d = await codec.decode('decisions', r.value!);
-    if (d.run === s.run && !chosen.has(d.pairId)) chosen.set(d.pairId, { batch: d.batch, arm: d.chosen });
+    for (const d of pairDecisions(await codec.decode('decisions', r.value!))) {
+      if (d.run === s.run && !chosen.has(d.pairId)) chosen.set(d.pairId, { batch: d.batch, arm: d.chosen });
+    }
   }
   let ok = 0;
   const batches = new Set([...chosen.values()].map((c) => c.batch));

@@ -1,5 +1,5 @@
 /**
- * The router app: generations in; one Decision per pair and one ScoringRequest
+ * The router app: generations in; one Decision per prompt (v2) and one ScoringRequest
  * per (prompt, RM) out. Batch t is routed with the replica's posterior of
  * version t − lag (waiting up to `posteriorWaitMs`); bad pairs go to `dlq`
  * while the valid pairs of the same record are routed; offsets are committed
@@ -70,7 +70,7 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
     const out: OutRecord[] = [];
     for (const d of routed.decisions) out.push({ topic: topicName(s.prefix, 'decisions'), key: Buffer.from(recordKey('decisions', d) as string), value: await codec.encode('decisions', d) });
     for (const r of routed.requests) out.push({ topic: reqTopics.get(r.rm)!, key: Buffer.from(recordKey('requests', r) as string), value: await codec.encode('requests', r) });
-    stats.routed += routed.decisions.length;
+    stats.routed += routed.decisions.reduce((n, d) => n + (d.pairs?.length ?? 1), 0);
     return out;
   };
 

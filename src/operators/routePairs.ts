@@ -4,6 +4,7 @@ import { makeBatch } from '../core/context.ts';
 import type { ArmPosterior } from '../core/posterior.ts';
 import type { CounterRng } from '../core/rng.ts';
 import { thompsonBatch } from '../core/thompson.ts';
+import { promptDecision } from '../records/decisions.ts';
 import type { Decision, ScoringRequest } from '../records/types.ts';
 import type { Released } from './awaitPosterior.ts';
 import type { Work } from './types.ts';
@@ -28,7 +29,7 @@ export interface RouteConfig {
   posteriors: (version: number) => PosteriorSet;
 }
 
-/** One prompt's routing: a Decision per pair, a ScoringRequest per RM that got pairs (arm order). */
+/** One prompt's routing: one Decision record (v2, its pairs inside), a ScoringRequest per RM that got pairs (arm order). */
 export interface RoutedPrompt {
   decisions: Decision[];
   requests: ScoringRequest[];
@@ -51,11 +52,11 @@ export function routePairs(cfg: RouteConfig): OperatorFunction<Released<Work<Rou
     const batch = makeBatch(g.pairs.map((p) => p.pairId), g.contexts, cfg.d);
     const chosen = thompsonBatch(set.posteriors, batch, cfg.rng);
     const now = cfg.clock.now();
-    const decisions = chosen.map((c, n): Decision => ({
-      run: gen.run, batch: gen.batch, promptId: gen.promptId, pairId: c.pairId, method: 'bayesian-router', seed: cfg.seed,
-      posteriorVersion: set.version, context: toArray(g.contexts[n]!), arms: [...cfg.arms], chosen: c.arm, chosenRm: cfg.arms[c.arm]!,
-      means: toArray(c.means), stds: toArray(c.stds), samples: toArray(c.samples), decidedAtMs: now,
-    }));
+    // One record per prompt: the prompt's fields once, each pair's exact float64 values in `pairs`.
+    const decisions: Decision[] = [promptDecision(
+      { run: gen.run, batch: gen.batch, promptId: gen.promptId, method: 'bayesian-router', seed: cfg.seed, posteriorVersion: set.version, arms: [...cfg.arms], decidedAtMs: now },
+      chosen.map((c, n) => ({ pairId: c.pairId, context: toArray(g.contexts[n]!), chosen: c.arm, means: toArray(c.means), stds: toArray(c.stds), samples: toArray(c.samples) })),
+    )];
     const requests: ScoringRequest[] = [];
     cfg.arms.forEach((rm, k) => {
       const mine = chosen.flatMap((c, n) => (c.arm === k ? [n] : []));

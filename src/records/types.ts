@@ -115,6 +115,21 @@ export interface Feedback {
   expectedPairs: number | null;
 }
 
+/** v2: one pair's decision inside a per-prompt Decision. */
+export interface PairDecisionRecord {
+  pairId: string;
+  context: number[];
+  chosen: number;
+  means: number[];
+  stds: number[];
+  samples: number[];
+}
+
+/**
+ * The `decisions` record. v2 writers put a prompt's pairs in `pairs` and leave the per-pair fields
+ * empty; v1 records (pairs empty) hold one pair in them. Read either with `pairDecisions`
+ * (src/records/decisions.ts).
+ */
 export interface Decision {
   run: string;
   batch: number;
@@ -132,6 +147,8 @@ export interface Decision {
   stds: number[];
   samples: number[];
   decidedAtMs: number;
+  /** v2: the prompt's pairs (absent or empty: a v1 record). */
+  pairs?: PairDecisionRecord[];
 }
 
 export interface DeltaRow {

@@ -3,7 +3,7 @@
  * are told apart from 0 and equal to themselves), in the run's order: batch, prompt, pair index in
  * its generation. No I/O.
  */
-import type { Decision } from '../records/types.ts';
+import type { PairDecision as Decision } from '../records/decisions.ts';
 
 export interface ArmValues {
   rm: string;

@@ -8,6 +8,7 @@ import type { RecordCodec } from '../avro/codec.ts';
 import type { Bus, BusRecord } from '../bus/types.ts';
 import { RouterError } from '../core/errors.ts';
 import { topicName, type TopicBase } from '../records/topics.ts';
+import { pairDecisions, type PairDecision } from '../records/decisions.ts';
 import type { Decision, Feedback, Generation, PairScore } from '../records/types.ts';
 
 /** A record to send again: the recorded key and value, untouched. */
@@ -30,7 +31,7 @@ export interface RecordedRun {
   /** `${rm}\u0000${pairId}` → the score that RM gave the pair (the first one recorded). */
   scores: Map<string, RecordedScore>;
   /** pairId → its decision (the first one recorded: a redelivered generation is routed once). */
-  decisions: Map<string, Decision>;
+  decisions: Map<string, PairDecision>;
   /** pairId → where it sits: batch, prompt and index in its generation (the comparison order). */
   order: Map<string, { batch: number; promptId: string; index: number }>;
   /** Last batch with a BATCH_END. */
@@ -78,8 +79,7 @@ export async function readRecordedRun(bus: Bus, codec: RecordCodec, prefix: stri
     for (const p of s.pairs) if (!rec.scores.has(scoreKey(s.rm, p.pairId))) rec.scores.set(scoreKey(s.rm, p.pairId), { ...p, rm: s.rm, batch: s.batch });
   });
   await decoded(bus, codec, prefix, 'decisions', (_r, v) => {
-    const d = v as Decision;
-    if (d.run === run && !rec.decisions.has(d.pairId)) rec.decisions.set(d.pairId, d);
+    for (const d of pairDecisions(v as Decision)) if (d.run === run && !rec.decisions.has(d.pairId)) rec.decisions.set(d.pairId, d);
   });
   if (rec.generations.size === 0) {
     throw new RouterError('RR_REPLAY', `namespace ${JSON.stringify(prefix)} holds no generations of run ${JSON.stringify(run)}`, { field: 'namespace' });

@@ -15,7 +15,8 @@ import { SingleObjectCodec, type RecordCodec } from '../avro/codec.ts';
 import type { Bus, Clock, OutRecord } from '../bus/types.ts';
 import { RouterError } from '../core/errors.ts';
 import { topicName } from '../records/topics.ts';
-import type { DeadLetterReason, Decision, PosteriorSnapshot } from '../records/types.ts';
+import { pairDecisions, type PairDecision } from '../records/decisions.ts';
+import type { DeadLetterReason, PosteriorSnapshot } from '../records/types.ts';
 import { startAggregatorApp } from '../../streams/aggregator.ts';
 import type { AppContext, AppHandle, Logger, LoopSettings } from '../../streams/context.ts';
 import { startLabelerApp } from '../../streams/labeler.ts';
@@ -61,7 +62,7 @@ export interface ReplayResult {
   /** Dead letters written in the fresh namespace, by reason. */
   deadLetters: Partial<Record<DeadLetterReason, number>>;
   /** The replayed decisions by pair id, and the final replayed snapshots (what-if and tests read them). */
-  replayed: Map<string, Decision>;
+  replayed: Map<string, PairDecision>;
   snapshots: PosteriorSnapshot[];
 }
 
@@ -129,10 +130,11 @@ export async function replayRun(o: ReplayOptions): Promise<ReplayResult> {
     await watcher.run(async (batch) => {
       for (const r of batch.records) {
         if (r.value === null) continue;
-        const d = await codec.decode('decisions', r.value);
-        let set = seen.get(d.batch);
-        if (!set) seen.set(d.batch, set = new Set());
-        set.add(d.pairId);
+        for (const d of pairDecisions(await codec.decode('decisions', r.value))) {
+          let set = seen.get(d.batch);
+          if (!set) seen.set(d.batch, set = new Set());
+          set.add(d.pairId);
+        }
       }
       wake?.();
     });
@@ -152,11 +154,10 @@ export async function replayRun(o: ReplayOptions): Promise<ReplayResult> {
       o.onProgress?.(t - from + 1, to - from + 1);
     }
     await firstValueFrom(router.replica.version$.pipe(filter((v) => v >= to), timeout({ first: waitMs })));
-    const replayed = new Map<string, Decision>();
+    const replayed = new Map<string, PairDecision>();
     for (const r of await o.bus.readToEnd(topicName(o.into, 'decisions'))) {
       if (r.value === null) continue;
-      const d = await codec.decode('decisions', r.value);
-      if (!replayed.has(d.pairId)) replayed.set(d.pairId, d);
+      for (const d of pairDecisions(await codec.decode('decisions', r.value))) if (!replayed.has(d.pairId)) replayed.set(d.pairId, d);
     }
     const recorded = new Map([...rec.decisions].filter(([, d]) => d.batch >= from && d.batch <= to));
     const comparison = compareDecisions(recorded, replayed, rec.order);

@@ -10,6 +10,7 @@ import type { RecordCodec } from '../avro/codec.ts';
 import { f64ToBytes } from '../avro/f64.ts';
 import type { Bus } from '../bus/types.ts';
 import { RouterError } from '../core/errors.ts';
+import { pairDecisions } from '../records/decisions.ts';
 import { topicName } from '../records/topics.ts';
 import type { Side } from '../records/types.ts';
 import type { ArmValues } from './compare.ts';
@@ -54,8 +55,9 @@ async function* decodedFrom<B extends 'decisions' | 'scores' | 'labels' | 'feedb
 
 export async function tracePair(bus: Bus, codec: RecordCodec, prefix: string, pairId: string): Promise<PairTrace> {
   let t: PairTrace | null = null;
-  for await (const d of decodedFrom(bus, codec, prefix, 'decisions')) {
-    if (d.pairId !== pairId) continue;
+  for await (const rec of decodedFrom(bus, codec, prefix, 'decisions')) {
+    const d = pairDecisions(rec).find((x) => x.pairId === pairId);
+    if (d === undefined) continue;
     t = {
       pairId, run: d.run, batch: d.batch, promptId: d.promptId, method: d.method, seed: d.seed, contextDigest: contextDigest(d.context), d: d.context.length,
       posteriorVersion: d.posteriorVersion, arms: d.arms.map((rm, k) => ({ rm, mean: d.means[k]!, std: d.stds[k]!, sample: d.samples[k]! })), chosenRm: d.chosenRm,

@@ -15,6 +15,7 @@ import { SingleObjectCodec } from '../avro/codec.ts';
 import type { Bus, Clock } from '../bus/types.ts';
 import { RouterError } from '../core/errors.ts';
 import { ArmPosterior } from '../core/posterior.ts';
+import { pairDecisions } from '../records/decisions.ts';
 import { topicName } from '../records/topics.ts';
 import type { PosteriorSnapshot } from '../records/types.ts';
 import type { Logger, LoopSettings } from '../../streams/context.ts';
@@ -95,8 +96,9 @@ async function side(bus: Bus, codec: RecordCodec, s: LoopSettings, batches: numb
   const chosen = new Map<string, { batch: number; arm: number }>();
   for (const r of await bus.readToEnd(topicName(s.prefix, 'decisions'))) {
     if (r.value === null) continue;
-    const d = await codec.decode('decisions', r.value);
-    if (d.run === s.run && d.batch < batches && !chosen.has(d.pairId)) chosen.set(d.pairId, { batch: d.batch, arm: d.chosen });
+    for (const d of pairDecisions(await codec.decode('decisions', r.value))) {
+      if (d.run === s.run && d.batch < batches && !chosen.has(d.pairId)) chosen.set(d.pairId, { batch: d.batch, arm: d.chosen });
+    }
   }
   const stream = simStream(s);
   let ok = 0;

@@ -13,6 +13,7 @@ import { fetchEncoder, loadPairEncoder, pipAvailable, type PairEncoder } from '.
 import { trainOfflineRouter } from '../../src/offline/index.ts';
 import { embedTextExamples, parseTextLine } from '../../src/offline/textJsonl.ts';
 import { recordKey, requestsTopic, topicName } from '../../src/records/topics.ts';
+import { pairDecisions } from '../../src/records/decisions.ts';
 import type { Decision, Generation, ScoringRequest } from '../../src/records/types.ts';
 import { simPromptText, simResponseText } from '../../src/sim/texts.ts';
 import { buildSettings } from '../../streams/settings.ts';
@@ -64,8 +65,9 @@ async function route(prior: PriorFile, encoder: PairEncoder, gens: Generation[],
     await producer.send(gens.map((g) => ({ topic: topicName(s.prefix, 'generations'), key: Buffer.from(recordKey('generations', g) as string), value: encode(g) })));
     const total = gens.reduce((n, g) => n + g.pairs.length, 0);
     const read = async (topic: string) => (await bus.readToEnd(topic)).map((r) => r.value!);
-    await waitFor(async () => (await read(topicName(s.prefix, 'decisions'))).length >= total, { message: 'decisions', timeoutMs: 60_000 });
-    const decisions = (await read(topicName(s.prefix, 'decisions'))).map((b) => ({ ...codec.decodeSync('decisions', b), decidedAtMs: 0 }));
+    const pairsOf = async () => (await read(topicName(s.prefix, 'decisions'))).flatMap((b) => pairDecisions(codec.decodeSync('decisions', b)));
+    await waitFor(async () => (await pairsOf()).length >= total, { message: 'decisions', timeoutMs: 60_000 });
+    const decisions = (await pairsOf()).map((d) => ({ ...d, decidedAtMs: 0 }));
     const requests: ScoringRequest[] = [];
     for (const rm of s.arms) {
       for (const b of await read(requestsTopic(s.prefix, rm))) requests.push({ ...codec.decodeSync('requests', b), routedAtMs: 0 });

@@ -11,6 +11,7 @@ import type { BanditPolicy } from '../../src/core/bandit.ts';
 import { runLoop as evalLoop } from '../../src/eval/loop.ts';
 import { buildMethods } from '../../src/eval/methods.ts';
 import { embeddingsFor } from '../../src/eval/run.ts';
+import { pairDecisions } from '../../src/records/decisions.ts';
 import { topicName } from '../../src/records/topics.ts';
 import { selectModels } from '../../src/sim/profiles.ts';
 import { loadProfilesFile } from '../../src/sim/profilesFile.ts';
@@ -70,14 +71,17 @@ describe('streams: the whole loop on the in-process bus', () => {
 
     const second = await loopOnce(s);
     assert.equal(second.decisions.length, first.decisions.length);
-    assert.equal(first.decisions.length, BATCHES * 8 * 6);
+    assert.equal(first.decisions.length, BATCHES * 8); // one record per prompt (Decision v2)
     first.decisions.forEach((d, i) => assert.ok(d.equals(second.decisions[i]!), `decision ${i} differs`));
     // Every batch was routed with exactly version t − lag (the router waited for it, never timed out).
     const codec = new SingleObjectCodec();
+    let pairs = 0;
     for (const bytes of first.decisions) {
       const d = codec.decodeSync('decisions', bytes);
       assert.equal(d.posteriorVersion, d.batch - s.lag);
+      pairs += pairDecisions(d).length;
     }
+    assert.equal(pairs, BATCHES * 8 * 6);
     assert.equal(first.summary.stats.router!.timedOut, 0);
     assert.ok(first.summary.accuracy > 0.5 && first.summary.accuracy <= 1);
   });
