@@ -131,7 +131,7 @@ async function main(): Promise<void> {
 
       // (b) router → scorers → labeler, until every prompt has its Label
       const labels = await countUntil(kafka, topicName(prefix, 'labels'), records.length);
-      const decisionsSeen = process.env.BENCH_STAGES ? await countUntil(kafka, topicName(prefix, 'decisions'), pairsPerRecord.reduce((a, b) => a + b, 0)) : null;
+      const decisionsSeen = process.env.BENCH_STAGES ? await countUntil(kafka, topicName(prefix, 'decisions'), records.length) /* one Decision per prompt (v2) */ : null;
       const labelsWarm = await countUntil(kafka, topicName(prefix, 'labels'), 1);
       const apps: AppHandle[] = [];
       for (const rm of settings.arms) apps.push(await startScorerApp(ctx, { rm }));

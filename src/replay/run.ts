@@ -119,7 +119,7 @@ export async function replayRun(o: ReplayOptions): Promise<ReplayResult> {
   const watcher = await o.bus.consumer({ groupId: `${o.into}replay-watch`, topics: [topicName(o.into, 'decisions')], fromBeginning: true });
   try {
     const history = await historyBefore(o.bus, codec, s, rec, from, o.into);
-    if (history.length > 0) await producer.send(history);
+    for (let i = 0; i < history.length; i += 500) await producer.send(history.slice(i, i + 500)); // bounded produce requests
     apps.push(await startStoreApp(ctx));
     apps.push(await startAggregatorApp(ctx));
     const backend = recordedBackend(rec.scores);
