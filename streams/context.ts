@@ -39,6 +39,11 @@ export interface LoopSettings {
    * then sends prompt and response texts without vectors. Absent: the trainer supplies the vectors.
    */
   encoder?: string;
+  /**
+   * The router's selection rule: absent = bayesian-router (Thompson sampling); `linucb` = mean + α·std
+   * with seeded ties (LASeR's rule; `replay --what-if method=linucb` sets it with LASeR's prior and rewards).
+   */
+  selection?: { kind: 'linucb'; alpha: number };
   /** The simulated policy, RM pool and trainer (scorer and trainer apps). */
   sim: { profiles: string; scenario: string; config: SimConfig };
 }

@@ -84,7 +84,7 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
       validateGeneration({ run: s.run, prior: s.prior, seen }),
       awaitPosterior({ versions: replica.version$, required: (w) => (w.value ? w.value.generation.batch - s.lag : -Infinity), maxWaitMs: s.posteriorWaitMs, scheduler: opts.scheduler }),
       tap((r) => { stats.waitedMs += r.waitedMs; if (r.timedOut) stats.timedOut++; }),
-      routePairs({ run: s.run, seed: s.seed, lag: s.lag, arms: s.arms, d: s.prior.d, rng, clock, posteriors: (v) => replica.at(v) }),
+      routePairs({ run: s.run, seed: s.seed, lag: s.lag, arms: s.arms, d: s.prior.d, rng, clock, posteriors: (v) => replica.at(v), selection: s.selection }),
       deadLetterOn(stage, encodeRouted),
     ),
   });

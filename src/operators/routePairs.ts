@@ -2,8 +2,8 @@ import { map, type OperatorFunction } from 'rxjs';
 import type { Clock } from '../bus/types.ts';
 import { makeBatch } from '../core/context.ts';
 import type { ArmPosterior } from '../core/posterior.ts';
-import type { CounterRng } from '../core/rng.ts';
-import { thompsonBatch } from '../core/thompson.ts';
+import { armSlots, decideBatch, thompsonBatch, tieKeys } from '../core/thompson.ts';
+import { CounterRng } from '../core/rng.ts';
 import { promptDecision } from '../records/decisions.ts';
 import type { Decision, ScoringRequest } from '../records/types.ts';
 import type { Released } from './awaitPosterior.ts';
@@ -27,6 +27,8 @@ export interface RouteConfig {
   clock: Clock;
   /** Version `version` exactly when the replica has it, else the newest below it. */
   posteriors: (version: number) => PosteriorSet;
+  /** Absent: Thompson sampling (bayesian-router). `linucb`: mean + α·std, exact ties to a seeded draw per (pair, RM). */
+  selection?: { kind: 'linucb'; alpha: number };
 }
 
 /** One prompt's routing: one Decision record (v2, its pairs inside), a ScoringRequest per RM that got pairs (arm order). */
@@ -44,17 +46,21 @@ const toArray = (v: Float64Array): number[] => Array.from(v);
  * with) and builds the Decisions and ScoringRequests to produce.
  */
 export function routePairs(cfg: RouteConfig): OperatorFunction<Released<Work<RoutableGeneration>>, Work<RoutedPrompt>> {
+  const sel = cfg.selection;
+  // The same tie keys as the eval loop's methods (seed, run/tie, arm names), so a LinUCB replay matches `eval`.
+  const tie = sel ? tieKeys(new CounterRng(cfg.seed, `${cfg.run}/tie`), armSlots(cfg.arms)) : undefined;
+  const method = sel ? `linucb(alpha=${sel.alpha})` : 'bayesian-router';
   return map(({ value: work }): Work<RoutedPrompt> => {
     const g = work.value;
     if (g === undefined || g.pairs.length === 0) return { ...work, value: g === undefined ? undefined : { decisions: [], requests: [] } };
     const gen = g.generation;
     const set = cfg.posteriors(gen.batch - cfg.lag);
     const batch = makeBatch(g.pairs.map((p) => p.pairId), g.contexts, cfg.d);
-    const chosen = thompsonBatch(set.posteriors, batch, cfg.rng);
+    const chosen = sel ? decideBatch(set.posteriors, batch, (_id, _k, mean, std) => mean + sel.alpha * std, tie) : thompsonBatch(set.posteriors, batch, cfg.rng);
     const now = cfg.clock.now();
     // One record per prompt: the prompt's fields once, each pair's exact float64 values in `pairs`.
     const decisions: Decision[] = [promptDecision(
-      { run: gen.run, batch: gen.batch, promptId: gen.promptId, method: 'bayesian-router', seed: cfg.seed, posteriorVersion: set.version, arms: [...cfg.arms], decidedAtMs: now },
+      { run: gen.run, batch: gen.batch, promptId: gen.promptId, method, seed: cfg.seed, posteriorVersion: set.version, arms: [...cfg.arms], decidedAtMs: now },
       chosen.map((c, n) => ({ pairId: c.pairId, context: toArray(g.contexts[n]!), chosen: c.arm, means: toArray(c.means), stds: toArray(c.stds), samples: toArray(c.samples) })),
     )];
     const requests: ScoringRequest[] = [];

@@ -7,13 +7,15 @@
  *
  * A what-if routes pairs to RMs the record never asked, so the recorded scores and losses do not
  * cover it: on a simulated run the simulated scorers and trainer answer. (A run of real RMs needs
- * shadow scoring for that; not built yet.) The stream router implements bayesian-router only, so
- * `method` accepts only that.
+ * shadow scoring for that; not built yet.) `method=linucb` (optionally `alpha=`) runs LASeR's rule as
+ * the eval's `laser` does: zero prior, λ0 = σ² = 1, mean + α·std (α = 0.1) with seeded ties, LASeR's
+ * quantile rewards.
  */
 import type { RecordCodec } from '../avro/codec.ts';
 import { SingleObjectCodec } from '../avro/codec.ts';
 import type { Bus, Clock } from '../bus/types.ts';
 import { RouterError } from '../core/errors.ts';
+import { laserQuantileConfig } from '../core/normalize.ts';
 import { ArmPosterior } from '../core/posterior.ts';
 import { pairDecisions } from '../records/decisions.ts';
 import { topicName } from '../records/topics.ts';
@@ -26,8 +28,9 @@ import { fromSnapshotRecord } from '../../streams/snapshotRecord.ts';
 import { readRecordedRun } from './recorded.ts';
 
 /** The settings a what-if may change, by the key it is given with. */
-export const whatIfKeys = ['method', 'lambda0', 'sigma2', 'lag', 'window', 'tieEps'] as const;
-export type WhatIf = Partial<{ method: string; lambda0: number; sigma2: number; lag: number; window: number; tieEps: number }>;
+export const whatIfKeys = ['method', 'alpha', 'lambda0', 'sigma2', 'lag', 'window', 'tieEps'] as const;
+export const whatIfMethods = ['bayesian-router', 'linucb'] as const;
+export type WhatIf = Partial<{ method: (typeof whatIfMethods)[number]; alpha: number; lambda0: number; sigma2: number; lag: number; window: number; tieEps: number }>;
 
 const bad = (message: string): never => { throw new RouterError('RR_INVALID_CONFIG', `--what-if: ${message}`, { field: 'what-if' }); };
 
@@ -39,8 +42,8 @@ export function parseWhatIf(items: readonly string[]): WhatIf {
     const key = item.slice(0, eq), value = item.slice(eq + 1);
     if (eq <= 0 || !(whatIfKeys as readonly string[]).includes(key)) bad(`expected key=value with key one of ${whatIfKeys.join(', ')}, got ${JSON.stringify(item)}`);
     if (key === 'method') {
-      if (value !== 'bayesian-router') bad(`method ${JSON.stringify(value)}: the stream router implements bayesian-router only (LinUCB and the others run in \`reward-router eval\`)`);
-      out.method = value;
+      if (!(whatIfMethods as readonly string[]).includes(value)) bad(`method ${JSON.stringify(value)}: the stream router implements ${whatIfMethods.join(' and ')} (the others run in \`reward-router eval\`)`);
+      out.method = value as WhatIf['method'];
       continue;
     }
     const n = Number(value);
@@ -52,10 +55,18 @@ export function parseWhatIf(items: readonly string[]): WhatIf {
 
 /** The recorded settings with the what-if applied (validated: RR_INVALID_CONFIG names a bad value). */
 export function applyWhatIf(s: LoopSettings, w: WhatIf): LoopSettings {
+  if (w.alpha !== undefined && w.method !== 'linucb') bad('alpha needs method=linucb');
+  if (w.alpha !== undefined && !(w.alpha >= 0)) bad(`alpha must be ≥ 0, got ${w.alpha}`);
+  // LinUCB as the eval's `laser`: no prior (e_k = 0), A_k = I (λ0 = σ² = 1), LASeR's rewards.
+  const linucb = w.method === 'linucb';
+  const base: LoopSettings = linucb
+    ? { ...s, prior: { ...s.prior, embeddings: s.prior.embeddings.map((e) => new Float64Array(e.length)) }, posterior: { ...s.posterior, lambda0: 1, sigma2: 1 },
+      quantile: laserQuantileConfig, selection: { kind: 'linucb', alpha: w.alpha ?? 0.1 } }
+    : { ...s, selection: undefined };
   return validateSettings({
-    ...s,
-    posterior: { ...s.posterior, ...(w.lambda0 !== undefined ? { lambda0: w.lambda0 } : {}), ...(w.sigma2 !== undefined ? { sigma2: w.sigma2 } : {}) },
-    quantile: { ...s.quantile, ...(w.window !== undefined ? { window: w.window } : {}) },
+    ...base,
+    posterior: { ...base.posterior, ...(w.lambda0 !== undefined ? { lambda0: w.lambda0 } : {}), ...(w.sigma2 !== undefined ? { sigma2: w.sigma2 } : {}) },
+    quantile: { ...base.quantile, ...(w.window !== undefined ? { window: w.window } : {}) },
     ...(w.lag !== undefined ? { lag: w.lag } : {}),
     ...(w.tieEps !== undefined ? { tieEps: w.tieEps } : {}),
   });

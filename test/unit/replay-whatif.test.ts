@@ -1,7 +1,8 @@
 // What-if on a simulated run (in-process bus): λ0 = 1 replayed over the recorded batches gives the
 // routed-label accuracy the pure-core eval loop gives bayesian-router with λ0 = 1 for the same seed
-// and settings; an empty what-if reproduces the record (distance 0); unknown keys and methods the
-// stream router does not implement are refused.
+// and settings, and method=linucb the accuracy eval gives `laser` (LinUCB); an empty what-if
+// reproduces the record (distance 0); unknown keys and methods the stream router does not implement
+// are refused.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SingleObjectCodec } from '../../src/avro/codec.ts';
@@ -23,17 +24,17 @@ import { quietLog, testSettings } from './streams-fixtures.ts';
 
 const BATCHES = 8;
 
-/** bayesian-router's routed-label accuracy in the pure-core eval loop for these settings. */
-function evalAccuracy(s: LoopSettings): number {
+/** A method's routed-label accuracy in the pure-core eval loop for these settings. */
+function evalAccuracy(s: LoopSettings, name = 'bayesian-router'): number {
   const world = buildWorld(selectModels(loadProfilesFile(s.sim.profiles), s.arms), s.sim.config, s.seed);
-  const [method] = buildMethods({ arms: s.arms, embeddings: embeddingsFor(s.prior, s.arms), seed: s.seed, run: s.run, posterior: s.posterior, lag: s.lag, only: ['bayesian-router'] });
+  const [method] = buildMethods({ arms: s.arms, embeddings: embeddingsFor(s.prior, s.arms), seed: s.seed, run: s.run, posterior: s.posterior, lag: s.lag, only: [name] });
   const [trace] = evalLoop({ stream: onlineStreamFromWorld(world), trainer: new SimTrainer(s.sim.config.trainer, s.seed), methods: [method!], prior: s.prior,
     batches: BATCHES, tieEps: s.tieEps, keepPerPrompt: s.keepPerPrompt, seed: s.seed, run: s.run });
   return accuracyAt(trace!, BATCHES);
 }
 
 describe('replay --what-if (in-process bus)', { timeout: 120_000 }, () => {
-  it('λ0 = 1 gives the eval loop\'s accuracy for the same settings; no change gives the record', async () => {
+  it('λ0 = 1 and LinUCB give the eval loop\'s accuracies for the same settings; no change gives the record', async () => {
     const bus = createMemoryBus();
     const codec = new SingleObjectCodec();
     const s = testSettings({ prefix: 'rec.' });
@@ -53,6 +54,14 @@ describe('replay --what-if (in-process bus)', { timeout: 120_000 }, () => {
       assert.match(text, /routed-label accuracy/);
       assert.match(text, /final posterior means, Euclidean distance/);
 
+      // LinUCB (the eval's `laser`: zero prior, λ0 = σ² = 1, α = 0.1, LASeR's rewards, seeded ties).
+      const lin = await whatIfRun({ bus, codec, settings: s, into: 'lin.', whatIf: parseWhatIf(['method=linucb']), clock: counterClock(), log: quietLog });
+      assert.equal(lin.replayed.accuracy, evalAccuracy(s, 'laser'));
+      assert.notEqual(lin.replayed.accuracy, lin.recorded.accuracy);
+      assert.match(formatWhatIf(lin), /what-if method=linucb over 8 batches/);
+      const linDecision = await bus.readToEnd('lin.decisions');
+      assert.equal(codec.decodeSync('decisions', linDecision[0]!.value!).method, 'linucb(alpha=0.1)');
+
       const same = await whatIfRun({ bus, codec, settings: s, into: 'same.', whatIf: {}, clock: counterClock(), log: quietLog });
       assert.equal(same.replayed.accuracy, same.recorded.accuracy);
       assert.deepEqual(same.replayed.shares, same.recorded.shares);
@@ -63,10 +72,11 @@ describe('replay --what-if (in-process bus)', { timeout: 120_000 }, () => {
   });
 
   it('refuses unknown keys, non-numbers and methods the stream router does not implement', () => {
-    for (const bad of [['linucb=1'], ['lambda0=x'], ['method=linucb'], ['lambda0']]) {
+    for (const bad of [['linucb=1'], ['lambda0=x'], ['method=laser-authors'], ['lambda0']]) {
       assert.throws(() => parseWhatIf(bad), (e: unknown) => isRouterError(e) && e.code === 'RR_INVALID_CONFIG', bad.join(' '));
     }
     assert.throws(() => applyWhatIf(testSettings(), { lag: 0 }), (e: unknown) => isRouterError(e) && e.field === 'lag');
+    assert.throws(() => applyWhatIf(testSettings(), { alpha: 1 }), (e: unknown) => isRouterError(e) && e.code === 'RR_INVALID_CONFIG');
     assert.deepEqual(parseWhatIf(['method=bayesian-router', 'sigma2=0.5', 'window=200', 'tieEps=0.1', 'lag=2']), { method: 'bayesian-router', sigma2: 0.5, window: 200, tieEps: 0.1, lag: 2 });
   });
 });
