@@ -139,6 +139,8 @@ export interface Bus {
   /** Every record of every partition up to the end offsets at call time: the restore path. Partition order, then offset order. */
   readToEnd(topic: string, opts?: ReadToEndOptions): Promise<BusRecord[]>;
   endOffsets(topic: string): Promise<PartitionEnd[]>;
+  /** Deletes consumer groups that have no members (Kafka); the in-process bus keeps no empty groups. */
+  deleteGroups?(groupIds: string[]): Promise<void>;
   /** Closes every producer and consumer this bus handed out that is still open. */
   close(): Promise<void>;
 }

@@ -47,6 +47,9 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
   const timing = opts.consumerTiming ?? {};
   const clients = new OpenClients();
   let admin: Promise<Admin> | null = null;
+  /** readToEnd's throwaway consumers still reading: bus.close() disconnects them too. */
+  const reading = new Set<{ disconnect(): Promise<void> }>();
+  const track = (c: { disconnect(): Promise<void> }): (() => void) => { reading.add(c); return () => reading.delete(c); };
 
   const getAdmin = (): Promise<Admin> => {
     if (clients.closed) return Promise.reject(new RouterError('RR_BUS', 'bus is closed'));
@@ -82,15 +85,18 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     async readToEnd(topic: string, ropts?: ReadToEndOptions): Promise<BusRecord[]> {
       readers += 1;
       const groupId = naming.group(`${opts.clientId}.read-to-end.${process.pid}.${readers}`);
-      return readToEnd({ kafka, admin: await getAdmin(), naming, timing, groupId }, topic, ropts);
+      return readToEnd({ kafka, admin: await getAdmin(), naming, timing, groupId, track }, topic, ropts);
     },
     async endOffsets(topic: string): Promise<PartitionEnd[]> {
       const ends = await fetchTopicOffsets(await getAdmin(), naming.topic(topic));
       return ends.map((e) => ({ partition: e.partition, low: e.low, high: e.high })).sort((a, b) => a.partition - b.partition);
     },
+    async deleteGroups(groupIds: string[]): Promise<void> {
+      if (groupIds.length > 0) await (await getAdmin()).deleteGroups(groupIds.map((g) => naming.group(g)));
+    },
     async close(): Promise<void> {
       if (clients.closed) return;
-      await clients.closeAll();
+      await Promise.allSettled([clients.closeAll(), ...[...reading].map((c) => c.disconnect())]);
       if (admin !== null) await (await admin).disconnect();
     },
   };

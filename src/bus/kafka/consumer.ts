@@ -25,6 +25,7 @@ export class KafkaBusConsumer implements BusConsumer {
   private isPaused = false;
   /** The handler's own error, to hand to onError instead of kafkajs's wrapper around it. */
   private handlerError: unknown = undefined;
+  private rejectJoin: ((err: unknown) => void) | null = null;
 
   constructor(kafka: Kafka, private readonly naming: Naming, private readonly opts: ConsumerOptions,
     private readonly settings: KafkaConsumerSettings) {
@@ -36,9 +37,14 @@ export class KafkaBusConsumer implements BusConsumer {
       allowAutoTopicCreation: false,
       ...settings.timing,
       ...opts.timing,
+      // kafkajs never restarts a crashed consumer on its own: a crash (broker gone, coordinator lost,
+      // retries exhausted) always reaches onError, and the app's supervisor replaces the whole app
+      // (streams/supervisor.ts). A consumer restarted in place would redeliver records into state
+      // that already holds them.
+      retry: { restartOnFailure: async () => false },
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) this.opts.onError?.(this.handlerError ?? payload.error);
+      this.opts.onError?.(this.handlerError ?? payload.error);
     });
   }
 
@@ -52,6 +58,9 @@ export class KafkaBusConsumer implements BusConsumer {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.wireTopics, fromBeginning: this.opts.fromBeginning ?? false });
     const joined = waitForJoin(this.consumer, this.settings.joinTimeoutMs, this.groupId);
+    // close() while joining (SIGTERM during startup) ends the wait at once instead of after joinTimeoutMs.
+    const closedWhileJoining = new Promise<never>((_, reject) => { this.rejectJoin = reject; });
+    closedWhileJoining.catch(() => {});
     await this.consumer.run({
       autoCommit: this.opts.autoCommit ?? true,
       eachBatchAutoResolve: true,
@@ -69,17 +78,35 @@ export class KafkaBusConsumer implements BusConsumer {
     });
     // kafkajs refuses pause() before run(); a pause asked for earlier is applied now.
     if (this.isPaused) this.pause();
-    await joined;
+    try {
+      await Promise.race([joined, closedWhileJoining]);
+    } finally {
+      this.rejectJoin = null;
+    }
   }
 
   pause(): void {
     this.isPaused = true;
-    if (this.started) this.consumer.pause(this.wireTopics.map((topic) => ({ topic })));
+    if (this.started) this.flow('pause');
   }
 
   resume(): void {
     this.isPaused = false;
-    if (this.started) this.consumer.resume(this.wireTopics.map((topic) => ({ topic })));
+    if (this.started) this.flow('resume');
+  }
+
+  /**
+   * kafkajs throws from pause/resume once a crash has stopped its runner; the crash itself has
+   * already gone to onError, so the flag is all that matters here (never an unhandled throw from
+   * a backpressure callback).
+   */
+  private flow(op: 'pause' | 'resume'): void {
+    if (this.closed) return;
+    try {
+      this.consumer[op](this.wireTopics.map((topic) => ({ topic })));
+    } catch {
+      /* crashed or not running: reported through CRASH → onError */
+    }
   }
 
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
@@ -89,6 +116,7 @@ export class KafkaBusConsumer implements BusConsumer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.rejectJoin?.(new RouterError('RR_BUS', `consumer of group ${this.groupId} closed while joining`, { groupId: this.groupId }));
     await this.consumer.disconnect(); // waits for the running batch, then LeaveGroup
   }
 }
