@@ -45,6 +45,9 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
       void deadLetter(codec, clock, s.prefix, 'router', record, err).then((letter) => producer.send([letter])).catch((e: unknown) => log.error('dead letter failed', { err: String(e) }));
     },
   });
+  // Replica groups of routers that died without closing (SIGKILL) are empty: remove them.
+  const stale = await bus.emptyGroups?.(`${s.prefix}router-replica-`).catch(() => []) ?? [];
+  if (stale.length > 0) await bus.deleteGroups?.(stale).catch(() => {});
   await replica.start(bus, `${s.prefix}router-replica-${opts.instance ?? '0'}`, (err) => {
     log.error('replica consumer stopped', { err: String(err) });
     ctx.onFatal?.(err);

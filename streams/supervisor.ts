@@ -108,9 +108,17 @@ export class Supervisor {
       this.#current = cur;
       let event: 'failed' | 'done' | 'stopped';
       try {
-        const handle = await o.startApp(bus, (err) => this.#failCurrent?.(err));
+        const starting = o.startApp(bus, (err) => this.#failCurrent?.(err));
+        // stop() while starting: do not wait for the start (its bus is being closed); an app that
+        // still comes up afterwards is closed as soon as it does.
+        const stopped = outcome.then((ev) => { if (ev === 'stopped') throw new Error('stopped while starting'); return new Promise<never>(() => {}); });
+        const handle = await Promise.race([starting, stopped]).catch((err: unknown) => {
+          if (this.#stopping) void starting.then((late) => late.close(), () => {});
+          throw err;
+        });
         cur.handle = handle;
         if (!this.#stopping && failure === null) {
+          o.log.info('started', { app: o.name, incarnation: this.restarts });
           if (outageSince !== null) o.log.info('recovered', { app: o.name, outageMs: Math.round(o.now() - outageSince), restarts: this.restarts });
           outageSince = null;
           backoff = o.backoffMs ?? 250;

@@ -141,6 +141,8 @@ export interface Bus {
   endOffsets(topic: string): Promise<PartitionEnd[]>;
   /** Deletes consumer groups that have no members (Kafka); the in-process bus keeps no empty groups. */
   deleteGroups?(groupIds: string[]): Promise<void>;
+  /** Consumer groups whose id starts with `prefix` and that have no members (Kafka). */
+  emptyGroups?(prefix: string): Promise<string[]>;
   /** Closes every producer and consumer this bus handed out that is still open. */
   close(): Promise<void>;
 }

@@ -94,6 +94,14 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     async deleteGroups(groupIds: string[]): Promise<void> {
       if (groupIds.length > 0) await (await getAdmin()).deleteGroups(groupIds.map((g) => naming.group(g)));
     },
+    async emptyGroups(prefix: string): Promise<string[]> {
+      const a = await getAdmin();
+      const wire = naming.group(prefix);
+      const ids = (await a.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(wire));
+      if (ids.length === 0) return [];
+      const { groups } = await a.describeGroups(ids);
+      return groups.filter((g) => g.state === 'Empty' || g.state === 'Dead').map((g) => g.groupId.slice(naming.prefix.length));
+    },
     async close(): Promise<void> {
       if (clients.closed) return;
       await Promise.allSettled([clients.closeAll(), ...[...reading].map((c) => c.disconnect())]);
