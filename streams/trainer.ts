@@ -147,6 +147,7 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
       stats.pairs += b.prompts.reduce((n, p) => n + p.pairs.length, 0);
       stats.labels += labels.length;
       stats.kept += kept;
+      log.info('batch done', { batch: t });
       opts.onBatch?.(t, { ...stats });
     }
   };
