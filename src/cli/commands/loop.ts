@@ -80,7 +80,9 @@ export async function runCommand(app: string, o: RunOptions): Promise<number> {
   const log = jsonLogger(process.stderr);
   const codec = createCodec({ registryUrl: o.schemaRegistry, prefix: settings.prefix });
   const clientId = `reward-router-${app.replace(/[^A-Za-z0-9._-]/g, '_')}`;
-  const closeTimeoutMs = 15_000;
+  // A consumer closed mid-join can leave the group only once the join completes (at most the
+  // rebalance timeout), so the close bound covers that.
+  const closeTimeoutMs = Math.max(15_000, Math.max(10_000, 2 * r.sessionTimeoutMs) + 5_000);
   const supervisor = new Supervisor({
     name: app, outageLimitMs: r.outageLimitMs, log, closeTimeoutMs, now: () => performance.now(),
     openBus: () => kafkaBus(o.brokers, clientId, r),

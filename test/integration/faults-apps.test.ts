@@ -1,0 +1,113 @@
+// App faults on the shared broker, each app its own process (`reward-router run <app>`):
+//  1. SIGTERM while the app is still starting (connecting, joining its group): exit 0, no member left.
+//  2. Scale-out: two routers and two scorers for one RM; one of each SIGKILLed mid-run and not
+//     restarted, the labeler SIGKILLed and restarted (time from restart to the loop moving again is
+//     printed, not asserted): the run ends bit-identical to the in-process bus and the counts add up.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import kafkajs from 'kafkajs';
+import { SingleObjectCodec } from '../../src/avro/codec.ts';
+import { createKafkaBus } from '../../src/bus/kafka/index.ts';
+import { readFinalPosteriors } from '../../streams/loop.ts';
+import { createLoopTopics } from '../../streams/topics.ts';
+import { brokersFromEnv, kafkaConfig, testLogLevel, uniqueName, waitFor } from '../helpers/kafka.ts';
+import { ARMS, deltaBits, referenceRun, snapshotBits, spawnRun, started, writeLoop, type AppProcess } from './fixtures/procLoop.ts';
+import { tally } from './fixtures/tally.ts';
+
+const brokers = (): string => brokersFromEnv().join(',');
+const procs: AppProcess[] = [];
+const track = (p: AppProcess): AppProcess => { procs.push(p); return p; };
+
+describe('app faults, each app its own process', { timeout: 400_000 }, () => {
+  const admin = new kafkajs.Kafka(kafkaConfig(uniqueName('faults-admin'))).admin();
+  after(async () => {
+    for (const p of procs) p.proc.kill('SIGKILL');
+    await admin.disconnect();
+  });
+
+  it('SIGTERM during startup and the group join: exit 0, no member left behind', { timeout: 120_000 }, async () => {
+    await admin.connect();
+    const { config, settings } = await writeLoop({ prefix: `${uniqueName('join')}.`, batches: 2 });
+    const bus = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('join'), logLevel: testLogLevel() });
+    await createLoopTopics(bus, settings);
+    await bus.close();
+    const group = `${settings.prefix}labeler`;
+    // SIGTERM right after the app logs `starting`: it is connecting, restoring or joining its group
+    // (it logs `started` only once joined), never yet consuming.
+    const app = track(spawnRun('labeler', ['labeler', '--config', config, '--brokers', brokers()]));
+    await app.waitLine((l) => l.message === 'starting', 60_000, true);
+    await new Promise((r) => setTimeout(r, Number(process.env.RR_JOIN_SIGTERM_DELAY_MS ?? 0)));
+    const t0 = performance.now();
+    app.proc.kill('SIGTERM');
+    const { code } = await app.exited;
+    const stopMs = Math.round(performance.now() - t0);
+    assert.equal(code, 0, `SIGTERM during startup exits 0; last log lines: ${JSON.stringify(app.lines.slice(-4))}`);
+    assert.ok(!app.lines.some(started), `it was stopped before it had joined: ${JSON.stringify(app.lines)}`);
+    const { groups } = await admin.describeGroups([group]);
+    assert.deepEqual(groups[0]?.members ?? [], [], 'no member left in the group');
+    console.log(`RELIABILITY sigterm-join ${JSON.stringify({ stopMs })}`);
+  });
+
+  it('two routers and two scorers for one RM, one of each SIGKILLed; the labeler SIGKILLed and restarted: bit-identical', { timeout: 300_000 }, async () => {
+    const B = 10;
+    const { config, settings } = await writeLoop({ prefix: `${uniqueName('scale')}.`, batches: B });
+    const reference = await referenceRun(settings, B);
+    const bus = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('scale'), logLevel: testLogLevel() });
+    try {
+      await createLoopTopics(bus, settings);
+      const base = ['--config', config, '--brokers', brokers()];
+      const [rm0, rm1] = ARMS as [string, string];
+      const apps = {
+        store: spawnRun('store', ['store', ...base]),
+        aggregator: spawnRun('aggregator', ['aggregator', ...base]),
+        scorerA1: spawnRun('scorer-a1', ['scorer', '--rm', rm0, ...base]),
+        scorerA2: spawnRun('scorer-a2', ['scorer', '--rm', rm0, ...base]),
+        scorerB: spawnRun('scorer-b', ['scorer', '--rm', rm1, ...base]),
+        labeler: spawnRun('labeler', ['labeler', ...base]),
+        router1: spawnRun('router-1', ['router', '--instance', 'r1', ...base]),
+        router2: spawnRun('router-2', ['router', '--instance', 'r2', ...base]),
+      };
+      Object.values(apps).forEach(track);
+      await Promise.all(Object.values(apps).map((a) => a.waitLine(started, 120_000, true)));
+      const trainer = track(spawnRun('trainer', ['trainer', '--batches', String(B), ...base]));
+      const batchDone = (k: number) => (l: Record<string, unknown>) => l.message === 'batch done' && (l.batch as number) >= k;
+
+      await trainer.waitLine(batchDone(2), 120_000, true);
+      apps.router2.proc.kill('SIGKILL');
+      apps.scorerA2.proc.kill('SIGKILL');
+      await trainer.waitLine(batchDone(5), 120_000, true);
+      apps.labeler.proc.kill('SIGKILL');
+      await apps.labeler.exited;
+      const restartedAt = performance.now();
+      const labeler = track(spawnRun('labeler-2', ['labeler', ...base]));
+      const done = trainer.lines.filter((l) => l.message === 'batch done').length;
+      await trainer.waitLine(batchDone(done), 120_000, true);
+      const restartToMovingMs = Math.round(performance.now() - restartedAt);
+      assert.equal((await trainer.exited).code, 0);
+
+      const codec = new SingleObjectCodec();
+      await waitFor(async () => {
+        const p = await readFinalPosteriors(bus, codec, settings);
+        return p.length === ARMS.length && p.every((x) => x.version === B - 1);
+      }, { timeoutMs: 120_000, intervalMs: 500, message: 'the last batch applied' });
+      const deltas = await deltaBits(bus, settings);
+      assert.deepEqual([...deltas.keys()].sort(), [...reference.deltas.keys()].sort(), 'one delta per (batch, RM)');
+      for (const [k, hex] of reference.deltas) assert.equal(deltas.get(k), hex, `delta ${k} bit-identical`);
+      assert.deepEqual(snapshotBits(await readFinalPosteriors(bus, codec, settings)), reference.snapshots, 'final posteriors bit-identical');
+      const t = await tally(bus, settings);
+      assert.equal(t.decided, t.pairsIn, 'pairs in = decisions');
+      assert.equal(t.scored, t.decided, 'every decided pair scored and labelled');
+      const survivors = [apps.store, apps.aggregator, apps.scorerA1, apps.scorerB, labeler, apps.router1];
+      const peakMiB = Object.fromEntries(survivors.map((a) => [a.name, Math.round((a.peakRssKiB() ?? 0) / 1024)]));
+      for (const a of survivors) a.proc.kill('SIGTERM');
+      for (const a of survivors) assert.equal((await a.exited).code, 0, `${a.name} exits 0 on SIGTERM`);
+      // The replica group of the router that closed is gone; the SIGKILLed one's has no offsets (no lag).
+      const replicaGroups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${settings.prefix}router-replica-`));
+      assert.ok(!replicaGroups.includes(`${settings.prefix}router-replica-r1`), 'router r1 deleted its replica group');
+      for (const g of replicaGroups) assert.deepEqual((await admin.fetchOffsets({ groupId: g })).flatMap((x) => x.partitions.filter((p) => p.offset !== '-1')), [], `${g} holds no offsets`);
+      console.log(`RELIABILITY scale-out ${JSON.stringify({ batches: B, restartToMovingMs, peakMiB, ...t })}`);
+    } finally {
+      await bus.close();
+    }
+  });
+});
