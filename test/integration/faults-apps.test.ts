@@ -1,5 +1,5 @@
 // App faults on the shared broker, each app its own process (`reward-router run <app>`):
-//  1. SIGTERM while the app is still starting (connecting, joining its group): exit 0, no member left.
+//  1. SIGTERM at moments from connecting through the group join: exit 0 each time, no member left.
 //  2. Scale-out: two routers and two scorers for one RM; one of each SIGKILLed mid-run and not
 //     restarted, the labeler SIGKILLed and restarted (time from restart to the loop moving again is
 //     printed, not asserted): the run ends bit-identical to the in-process bus and the counts add up.
@@ -32,20 +32,26 @@ describe('app faults, each app its own process', { timeout: 400_000 }, () => {
     await createLoopTopics(bus, settings);
     await bus.close();
     const group = `${settings.prefix}labeler`;
-    // SIGTERM right after the app logs `starting`: it is connecting, restoring or joining its group
-    // (it logs `started` only once joined), never yet consuming.
-    const app = track(spawnRun('labeler', ['labeler', '--config', config, '--brokers', brokers()]));
-    await app.waitLine((l) => l.message === 'starting', 60_000, true);
-    await new Promise((r) => setTimeout(r, Number(process.env.RR_JOIN_SIGTERM_DELAY_MS ?? 0)));
-    const t0 = performance.now();
-    app.proc.kill('SIGTERM');
-    const { code } = await app.exited;
-    const stopMs = Math.round(performance.now() - t0);
-    assert.equal(code, 0, `SIGTERM during startup exits 0; last log lines: ${JSON.stringify(app.lines.slice(-4))}`);
-    assert.ok(!app.lines.some(started), `it was stopped before it had joined: ${JSON.stringify(app.lines)}`);
-    const { groups } = await admin.describeGroups([group]);
-    assert.deepEqual(groups[0]?.members ?? [], [], 'no member left in the group');
-    console.log(`RELIABILITY sigterm-join ${JSON.stringify({ stopMs })}`);
+    const base = ['--config', config, '--brokers', brokers()];
+    // SIGTERM at several moments after the app logs `starting`: connecting, restoring, sending its
+    // JoinGroup, waiting for the assignment, just joined. It logs `started` only once joined, so each
+    // case records where it was. Every one must exit 0 and leave no member in the group.
+    const cases: { delayMs: number; stopMs: number; joined: boolean }[] = [];
+    for (const delayMs of [0, 40, 80, 120, 160, 200, 1_000]) {
+      const app = track(spawnRun(`labeler@${delayMs}`, ['labeler', ...base]));
+      await app.waitLine((l) => l.message === 'starting', 60_000, true);
+      await new Promise((r) => setTimeout(r, delayMs));
+      const joined = app.lines.some(started);
+      const t0 = performance.now();
+      app.proc.kill('SIGTERM');
+      const { code } = await app.exited;
+      cases.push({ delayMs, stopMs: Math.round(performance.now() - t0), joined });
+      assert.equal(code, 0, `SIGTERM ${delayMs} ms after starting exits 0; last log lines: ${JSON.stringify(app.lines.slice(-4))}`);
+      const { groups } = await admin.describeGroups([group]);
+      assert.deepEqual(groups[0]?.members.map((m) => m.clientId) ?? [], [], `no member left in the group (SIGTERM after ${delayMs} ms)`);
+    }
+    assert.ok(cases.some((c) => !c.joined), 'at least one SIGTERM came before the join completed');
+    console.log(`RELIABILITY sigterm-join ${JSON.stringify(cases)}`);
   });
 
   it('two routers and two scorers for one RM, one of each SIGKILLed; the labeler SIGKILLed and restarted: bit-identical', { timeout: 300_000 }, async () => {

@@ -26,6 +26,8 @@ export class KafkaBusConsumer implements BusConsumer {
   /** The handler's own error, to hand to onError instead of kafkajs's wrapper around it. */
   private handlerError: unknown = undefined;
   private rejectJoin: ((err: unknown) => void) | null = null;
+  /** Settles when the first join completes or fails (never rejects). */
+  private joining: Promise<void> | null = null;
 
   constructor(kafka: Kafka, private readonly naming: Naming, private readonly opts: ConsumerOptions,
     private readonly settings: KafkaConsumerSettings) {
@@ -55,9 +57,13 @@ export class KafkaBusConsumer implements BusConsumer {
   async run(handler: BatchHandler): Promise<void> {
     if (this.closed || this.started) throw new RouterError('RR_BUS', `consumer of group ${this.groupId} cannot run twice`);
     this.started = true;
+    const closedNow = (): RouterError => new RouterError('RR_BUS', `consumer of group ${this.groupId} closed while starting`, { groupId: this.groupId });
     await this.consumer.connect();
+    if (this.closed) throw closedNow(); // close() came during connect: never start a runner that would join
     await this.consumer.subscribe({ topics: this.wireTopics, fromBeginning: this.opts.fromBeginning ?? false });
+    if (this.closed) throw closedNow();
     const joined = waitForJoin(this.consumer, this.settings.joinTimeoutMs, this.groupId);
+    this.joining = joined.then(() => undefined, () => undefined);
     // close() while joining (SIGTERM during startup) ends the wait at once instead of after joinTimeoutMs.
     const closedWhileJoining = new Promise<never>((_, reject) => { this.rejectJoin = reject; });
     closedWhileJoining.catch(() => {});
@@ -116,7 +122,17 @@ export class KafkaBusConsumer implements BusConsumer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const wasJoining = this.rejectJoin !== null;
     this.rejectJoin?.(new RouterError('RR_BUS', `consumer of group ${this.groupId} closed while joining`, { groupId: this.groupId }));
+    if (wasJoining && this.joining !== null) {
+      // kafkajs's stop() does nothing while its runner is still joining (it is not "running" yet): the
+      // member would join after the disconnect, stay in the group until its session expires, and its
+      // runner would crash on the closed client. So let the join settle (bounded by the group's
+      // rebalance timeout and joinTimeoutMs), give kafkajs a turn to mark the runner running, then
+      // disconnect, which sends LeaveGroup.
+      await this.joining;
+      await new Promise((r) => setImmediate(r));
+    }
     await this.consumer.disconnect(); // waits for the running batch, then LeaveGroup
   }
 }
