@@ -117,3 +117,63 @@ describe('app faults, each app its own process', { timeout: 400_000 }, () => {
     }
   });
 });
+
+describe('standby aggregator and store', { timeout: 300_000 }, () => {
+  after(() => { for (const p of procs) p.proc.kill('SIGKILL'); });
+
+  it('two of each, the lease holders SIGKILLed mid-run: the standbys take over, bit-identical', { timeout: 300_000 }, async () => {
+    const B = 8;
+    const { config, settings } = await writeLoop({ prefix: `${uniqueName('standby')}.`, batches: B });
+    const reference = await referenceRun(settings, B);
+    const bus = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('standby'), logLevel: testLogLevel() });
+    try {
+      await createLoopTopics(bus, settings);
+      const base = ['--config', config, '--brokers', brokers()];
+      const pair = (app: 'aggregator' | 'store') => [1, 2].map((i) => track(spawnRun(`${app}-${i}`, [app, ...base])));
+      const aggregators = pair('aggregator');
+      const stores = pair('store');
+      const others = [
+        ...ARMS.map((rm, i) => track(spawnRun(`scorer-${i}`, ['scorer', '--rm', rm, ...base]))),
+        track(spawnRun('labeler', ['labeler', ...base])),
+        track(spawnRun('router', ['router', '--instance', 'r1', ...base])),
+      ];
+      const all = [...aggregators, ...stores, ...others];
+      await Promise.all(all.map((a) => a.waitLine(started, 120_000, true)));
+      const isActive = (l: Record<string, unknown>) => typeof l.message === 'string' && l.message.startsWith('active');
+      const holder = async (two: AppProcess[]) => {
+        await waitFor(() => two.filter((a) => a.lines.some(isActive)).length === 1, { timeoutMs: 60_000, message: 'exactly one lease holder' });
+        return two.find((a) => a.lines.some(isActive))!;
+      };
+      const trainer = track(spawnRun('trainer', ['trainer', '--batches', String(B), ...base]));
+      const batchDone = (k: number) => (l: Record<string, unknown>) => l.message === 'batch done' && (l.batch as number) >= k;
+      await trainer.waitLine(batchDone(2), 120_000, true);
+      const [agg, store] = [await holder(aggregators), await holder(stores)];
+      agg.proc.kill('SIGKILL');
+      store.proc.kill('SIGKILL');
+      const t0 = performance.now();
+      const standbyAgg = aggregators.find((a) => a !== agg)!;
+      const standbyStore = stores.find((a) => a !== store)!;
+      await Promise.all([standbyAgg.waitLine(isActive, 60_000), standbyStore.waitLine(isActive, 60_000)]);
+      const takeoverMs = Math.round(performance.now() - t0);
+      assert.equal((await trainer.exited).code, 0);
+
+      const codec = new SingleObjectCodec();
+      await waitFor(async () => {
+        const p = await readFinalPosteriors(bus, codec, settings);
+        return p.length === ARMS.length && p.every((x) => x.version === B - 1);
+      }, { timeoutMs: 120_000, intervalMs: 500, message: 'the last batch applied' });
+      const deltas = await deltaBits(bus, settings);
+      assert.deepEqual([...deltas.keys()].sort(), [...reference.deltas.keys()].sort(), 'one delta per (batch, RM)');
+      for (const [k, hex] of reference.deltas) assert.equal(deltas.get(k), hex, `delta ${k} bit-identical`);
+      assert.deepEqual(snapshotBits(await readFinalPosteriors(bus, codec, settings)), reference.snapshots, 'final posteriors bit-identical');
+      const t = await tally(bus, settings);
+      assert.equal(t.decided, t.pairsIn);
+      const survivors = [standbyAgg, standbyStore, ...others];
+      for (const a of survivors) a.proc.kill('SIGTERM');
+      for (const a of survivors) assert.equal((await a.exited).code, 0, `${a.name} exits 0 on SIGTERM`);
+      console.log(`RELIABILITY standby ${JSON.stringify({ batches: B, takeoverMs, ...t })}`);
+    } finally {
+      await bus.close();
+    }
+  });
+});

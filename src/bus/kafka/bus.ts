@@ -13,6 +13,7 @@ import { Naming } from './convert.ts';
 import { fetchTopicOffsets, withMetadataRetry } from './retry.ts';
 import { KafkaBusConsumer } from './consumer.ts';
 import { createKafkaProducer } from './producer.ts';
+import { acquireLease } from './lease.ts';
 import { readToEnd } from './readToEnd.ts';
 
 export interface KafkaBusOptions {
@@ -93,6 +94,11 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     },
     async deleteGroups(groupIds: string[]): Promise<void> {
       if (groupIds.length > 0) await (await getAdmin()).deleteGroups(groupIds.map((g) => naming.group(g)));
+    },
+    async lease(lopts) {
+      clients.assertOpen();
+      const lease = await acquireLease(kafka, naming, timing, lopts);
+      return clients.track({ get active() { return lease.active; }, close: () => lease.close() });
     },
     async emptyGroups(prefix: string): Promise<string[]> {
       const a = await getAdmin();
