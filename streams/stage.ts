@@ -49,7 +49,8 @@ export async function runStage(ctx: AppContext, producer: BusProducer, o: StageO
     onError: fatal('consumer stopped'),
   });
   const sub = new Subscription();
-  sub.add(consumeBatches(consumer, { maxInFlight: s.maxInFlight }).pipe(
+  let running: Promise<void> = Promise.resolve();
+  sub.add(consumeBatches(consumer, { maxInFlight: s.maxInFlight, onRun: (p) => { running = p; } }).pipe(
     // Counted where the gate counts (emit → ack), so the figure is the gate's own in-flight count.
     map((b): AckableBatch => {
       const n = b.records.length;
@@ -71,6 +72,12 @@ export async function runStage(ctx: AppContext, producer: BusProducer, o: StageO
   ).subscribe({
     error: fatal('pipeline failed'),
   }));
+  // Started means joined: the supervisor counts an outage as over only once the group is joined.
+  await running.catch(async (err: unknown) => {
+    sub.unsubscribe();
+    await consumer.close().catch(() => {});
+    throw err;
+  });
   return {
     counters,
     async close() {

@@ -11,7 +11,7 @@
  *
  * An outage is the time from the first failure to the next incarnation that starts (connects,
  * restores and joins its groups). Past `outageLimitMs`, or on an error that a restart cannot fix
- * (bad config, a producer fenced by a newer instance), `run()` resolves with a non-zero exit code
+ * (bad config, missing authorization), `run()` resolves with a non-zero exit code
  * and a message; the process exits and an outer supervisor (Kubernetes…) takes over. A process
  * therefore never stays alive with a dead consumer.
  */
@@ -51,11 +51,17 @@ export interface SupervisorExit {
   stats: Record<string, number>;
 }
 
-/** Errors a fresh incarnation cannot fix: configuration, data contracts, a newer instance owning our transactional id. */
+/**
+ * Errors a fresh incarnation cannot fix: configuration, data contracts, missing authorization. A
+ * fenced producer is NOT among them: the transactional apps run behind a lease
+ * (streams/activeStandby.ts), so a fresh incarnation of a fenced writer comes back as a standby
+ * while the other instance holds the lease, and a transaction the coordinator aborted on timeout
+ * after a long outage is fixed by the fresh producer id a restart gets.
+ */
 export function isNonRetriable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
     const type = (e as { type?: unknown }).type;
-    if (type === 'PRODUCER_FENCED' || type === 'INVALID_PRODUCER_EPOCH' || type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED') return true;
+    if (type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' || type === 'GROUP_AUTHORIZATION_FAILED' || type === 'TOPIC_AUTHORIZATION_FAILED') return true;
     if (isRouterError(e) && ['RR_INVALID_CONFIG', 'RR_INVALID_PRIOR', 'RR_SCHEMA', 'RR_IO', 'RR_INVALID_PROFILE'].includes(e.code)) return true;
   }
   return false;

@@ -4,6 +4,6 @@ export interface Broker {
   timings: { formatMs: number; readyMs: number };
   stop(): Promise<void>;
 }
-export function startBroker(opts?: { dir?: string; detached?: boolean; heapOpts?: string[]; signal?: AbortSignal; port?: number; controllerPort?: number }): Promise<Broker>;
+export function startBroker(opts?: { dir?: string; detached?: boolean; heapOpts?: string[]; signal?: AbortSignal; port?: number; controllerPort?: number; properties?: Record<string, string | number> }): Promise<Broker>;
 export function ensureJars(): { libs: string; fetched: boolean; jars: number };
 export const KAFKA_VERSION: string;

@@ -177,12 +177,13 @@ async function probe(Kafka, logLevel, brokers) {
 
 /**
  * Formats a fresh run dir and starts a broker+controller JVM; resolves once KafkaJS describeCluster() answers.
- * @param {{ dir?: string, detached?: boolean, heapOpts?: string[], signal?: AbortSignal }} [opts]
+ * @param {{ dir?: string, detached?: boolean, heapOpts?: string[], signal?: AbortSignal, port?: number, controllerPort?: number, properties?: Record<string, string | number> }} [opts]
  *   dir: run dir to use (created if missing; kept on stop); default: a fresh temp dir (removed on stop).
  *   detached: own process group, survives this process (used by `up`).
  *   signal: aborting it during startup stops the JVM, removes the temp dir and rejects.
+ *   properties: extra server.properties entries for this broker (they override the template's).
  */
-export async function startBroker({ dir, detached = false, heapOpts, signal, port: fixedPort, controllerPort: fixedControllerPort } = {}) {
+export async function startBroker({ dir, detached = false, heapOpts, signal, port: fixedPort, controllerPort: fixedControllerPort, properties = {} } = {}) {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   const { Kafka, logLevel } = await import('kafkajs');
   ensureJars();
@@ -208,6 +209,9 @@ export async function startBroker({ dir, detached = false, heapOpts, signal, por
     if (!ownsDir) fs.writeFileSync(portsFile, `${JSON.stringify({ port, controllerPort })}\n`);
     const vars = { RUN: runDir, PORT: port, CONTROLLER_PORT: controllerPort };
     const serverProps = renderFile('server.properties.tmpl', runDir, vars);
+    // Overrides for one broker (a test that needs another group or log setting); later lines win.
+    const extra = Object.entries(properties).map(([k, v]) => `${k}=${v}`).join('\n');
+    if (extra) fs.appendFileSync(serverProps, `\n# overrides\n${extra}\n`);
     const brokerLog4j = renderFile('log4j.properties', runDir, vars);
     const toolsLog4j = renderFile('tools-log4j.properties', runDir, vars);
     const classpath = path.join(LIBS_DIR, '*'); // literal '*': Java expands it, no shell involved

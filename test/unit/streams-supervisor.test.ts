@@ -62,16 +62,18 @@ describe('streams: supervisor', () => {
     assert.ok(h.clock.t >= 5_000 && h.clock.t < 5_000 + 2 * 2_000 + 1_000, `gave up at ${h.clock.t} ms of virtual time`);
   });
 
-  it('exits at once on a non-retriable error (a fenced producer, a bad config)', async () => {
+  it('exits at once on a non-retriable error (a bad config, missing authorization)', async () => {
     const h = harness(['ok']);
     const sup = new Supervisor(h.opts);
     const run = sup.run();
     await tick();
-    h.fails[0]!(Object.assign(new Error('fenced'), { type: 'PRODUCER_FENCED' }));
+    h.fails[0]!(new RouterError('RR_BUS', 'send failed', { cause: Object.assign(new Error('denied'), { type: 'TOPIC_AUTHORIZATION_FAILED' }) }));
     const res = await run;
     assert.deepEqual([res.code, res.reason, h.starts], [1, 'non-retriable', 1]);
     assert.ok(isNonRetriable(new RouterError('RR_INVALID_CONFIG', 'x')));
     assert.ok(!isNonRetriable(new RouterError('RR_BUS', 'x')));
+    // Fenced: retried (behind the lease the fresh incarnation comes back as a standby).
+    assert.ok(!isNonRetriable(Object.assign(new Error('fenced'), { type: 'PRODUCER_FENCED' })));
   });
 
   it('stop() during a start that never completes closes its bus and ends with 0', async () => {

@@ -48,6 +48,7 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
   const timing = opts.consumerTiming ?? {};
   const clients = new OpenClients();
   let admin: Promise<Admin> | null = null;
+  let closing: Promise<void> | null = null;
   /** readToEnd's throwaway consumers still reading: bus.close() disconnects them too. */
   const reading = new Set<{ disconnect(): Promise<void> }>();
   const track = (c: { disconnect(): Promise<void> }): (() => void) => { reading.add(c); return () => reading.delete(c); };
@@ -108,10 +109,13 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
       const { groups } = await a.describeGroups(ids);
       return groups.filter((g) => g.state === 'Empty' || g.state === 'Dead').map((g) => g.groupId.slice(naming.prefix.length));
     },
-    async close(): Promise<void> {
-      if (clients.closed) return;
-      await Promise.allSettled([clients.closeAll(), ...[...reading].map((c) => c.disconnect())]);
-      if (admin !== null) await (await admin).disconnect();
+    close(): Promise<void> {
+      // Every call waits for the one close: a caller must not go on (exit) while clients still leave their groups.
+      closing ??= (async () => {
+        await Promise.allSettled([clients.closeAll(), ...[...reading].map((c) => c.disconnect())]);
+        if (admin !== null) await (await admin).disconnect();
+      })();
+      return closing;
     },
   };
 }

@@ -28,6 +28,7 @@ export class KafkaBusConsumer implements BusConsumer {
   private rejectJoin: ((err: unknown) => void) | null = null;
   /** Settles when the first join completes or fails (never rejects). */
   private joining: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
 
   constructor(kafka: Kafka, private readonly naming: Naming, private readonly opts: ConsumerOptions,
     private readonly settings: KafkaConsumerSettings) {
@@ -119,8 +120,13 @@ export class KafkaBusConsumer implements BusConsumer {
     if (offsets.length > 0) await this.consumer.commitOffsets(toWireOffsets(this.naming, offsets));
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Idempotent; a second call waits for the first (a close during the join takes until the join settles). */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
     this.closed = true;
     const wasJoining = this.rejectJoin !== null;
     this.rejectJoin?.(new RouterError('RR_BUS', `consumer of group ${this.groupId} closed while joining`, { groupId: this.groupId }));
