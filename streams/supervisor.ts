@@ -115,11 +115,11 @@ export class Supervisor {
       let event: 'failed' | 'done' | 'stopped';
       try {
         const starting = o.startApp(bus, (err) => this.#failCurrent?.(err));
-        // stop() while starting: do not wait for the start (its bus is being closed); an app that
-        // still comes up afterwards is closed as soon as it does.
-        const stopped = outcome.then((ev) => { if (ev === 'stopped') throw new Error('stopped while starting'); return new Promise<never>(() => {}); });
-        const handle = await Promise.race([starting, stopped]).catch((err: unknown) => {
-          if (this.#stopping) void starting.then((late) => late.close(), () => {});
+        // stop() or a failure while starting: do not wait for the start (its bus is about to be
+        // closed); an app that still comes up afterwards is closed as soon as it does.
+        const aborted = outcome.then((ev): never => { throw new Error(`${ev} while starting`); });
+        const handle = await Promise.race([starting, aborted]).catch((err: unknown) => {
+          void starting.then((late) => late.close(), () => {});
           throw err;
         });
         cur.handle = handle;

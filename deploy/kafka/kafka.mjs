@@ -219,7 +219,7 @@ export async function startBroker({ dir, detached = false, heapOpts, signal, por
     // Cluster id: 16 random bytes, base64url without padding (the format of Kafka's Uuid.toString).
     // A data dir formatted before (kept by `up --data DIR`) is started as it is: same cluster, same log.
     const formatted = fs.existsSync(path.join(runDir, 'data', 'meta.properties'));
-    const clusterId = formatted ? readClusterId(runDir) : randomBytes(16).toString('base64url');
+    const clusterId = formatted ? readClusterId(runDir) : newClusterId();
     const t0 = performance.now();
     const fmt = formatted ? { status: 0, stdout: '', stderr: '' } : spawnSync(javaBin(), ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j.configuration=file:${toolsLog4j}`,
       '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProps],
@@ -284,6 +284,17 @@ const TOOLS = {
   'get-offsets': 'org.apache.kafka.tools.GetOffsetShell',
   transactions: 'org.apache.kafka.tools.TransactionsCommand',
 };
+
+/**
+ * 16 random bytes, base64url (Kafka's Uuid.toString format). Like Kafka's Uuid.randomUuid, never one
+ * starting with '-': StorageTool's argument parser would take `-t -abc…` for an option (1 id in 64).
+ */
+function newClusterId() {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
 
 function readClusterId(runDir) {
   const meta = fs.readFileSync(path.join(runDir, 'data', 'meta.properties'), 'utf8');
