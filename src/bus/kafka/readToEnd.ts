@@ -52,7 +52,8 @@ export async function readToEnd(ctx: ReadToEndContext, topic: string, opts: Read
       consumer.on(consumer.events.CRASH, ({ payload }) => reject(new RouterError('RR_BUS',
         `readToEnd(${topic}) failed: ${payload.error.message}`, { topic, cause: payload.error, retriable: true })));
       // The bus closing (a supervisor replacing the app, SIGTERM) disconnects it: stop waiting at once.
-      consumer.on(consumer.events.DISCONNECT, () => reject(new RouterError('RR_BUS', `readToEnd(${topic}) stopped: consumer closed`, { topic })));
+      // (kafkajs disconnects before it emits CRASH: a turn later, so a crash's own error wins.)
+      consumer.on(consumer.events.DISCONNECT, () => { setImmediate(() => reject(new RouterError('RR_BUS', `readToEnd(${topic}) stopped: consumer closed`, { topic }))); });
       untrack = ctx.track?.(consumer);
       const start = async (): Promise<void> => {
         await consumer.connect();
