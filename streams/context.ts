@@ -36,6 +36,11 @@ export interface LoopSettings {
   /** Fault tolerance of apps run as their own processes (streams/supervisor.ts, docs/RELIABILITY.md). */
   reliability: ReliabilitySettings;
   partitions: number;
+  /**
+   * Text mode: the model directory of the router's text encoder (src/encoder/); the simulated trainer
+   * then sends prompt and response texts without vectors. Absent: the trainer supplies the vectors.
+   */
+  encoder?: string;
   /** The simulated policy, RM pool and trainer (scorer and trainer apps). */
   sim: { profiles: string; scenario: string; config: SimConfig };
 }

@@ -8,9 +8,13 @@
 import { tap, type SchedulerLike } from 'rxjs';
 import type { BusProducer, OutRecord } from '../src/bus/types.ts';
 import { CounterRng } from '../src/core/rng.ts';
+import { checkPriorEncoder } from '../src/encoder/check.ts';
+import { loadPairEncoder } from '../src/encoder/index.ts';
+import type { PairEncoder } from '../src/encoder/types.ts';
 import { awaitPosterior } from '../src/operators/awaitPosterior.ts';
 import { deadLetterOn } from '../src/operators/deadLetterOn.ts';
 import { decodeRecords } from '../src/operators/decodeRecords.ts';
+import { embedGenerations } from '../src/operators/embedGenerations.ts';
 import { routePairs, type RoutedPrompt } from '../src/operators/routePairs.ts';
 import { validateGeneration } from '../src/operators/validateGeneration.ts';
 import { recordKey, requestsTopics, topicName } from '../src/records/topics.ts';
@@ -27,6 +31,11 @@ export interface RouterOptions {
   scheduler?: SchedulerLike;
   /** Most records per in-process batch (default maxInFlight / 2). */
   maxBatchSize?: number;
+  /**
+   * Text encoder for generations whose pairs come without a vector. Default: loaded from
+   * `settings.encoder` (a model directory) when set, else none (vectors must be supplied).
+   */
+  encoder?: PairEncoder | null;
 }
 
 export interface RouterHandle extends AppHandle {
@@ -36,6 +45,16 @@ export interface RouterHandle extends AppHandle {
 export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}): Promise<RouterHandle> {
   const { bus, codec, clock, settings: s } = ctx;
   const log = ctx.log.namespace('router');
+  // The text encoder (injected, or loaded from settings.encoder and then owned here); a prior from
+  // another encoder's space is refused before anything starts.
+  const ownsEncoder = opts.encoder === undefined && s.encoder !== undefined;
+  const encoder = ownsEncoder ? await loadPairEncoder(s.encoder!) : (opts.encoder ?? null);
+  try {
+    checkPriorEncoder(s.prior, encoder?.info ?? null);
+  } catch (err) {
+    if (ownsEncoder) await encoder?.close();
+    throw err;
+  }
   const stats = { routed: 0, waitedMs: 0, timedOut: 0, replicaDeadLettered: 0 };
   const producer: BusProducer = await bus.producer();
   const stage = { codec, clock, prefix: s.prefix, stage: 'router' };
@@ -68,6 +87,7 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
     name: 'router', groupId: `${s.prefix}router`, topics: [topicName(s.prefix, 'generations')], maxBatchSize: opts.maxBatchSize,
     perRecord: (records$) => records$.pipe(
       decodeRecords(codec, 'generations'),
+      embedGenerations(encoder),
       validateGeneration({ run: s.run, prior: s.prior, seen }),
       awaitPosterior({ versions: replica.version$, required: (w) => (w.value ? w.value.generation.batch - s.lag : -Infinity), maxWaitMs: s.posteriorWaitMs, scheduler: opts.scheduler }),
       tap((r) => { stats.waitedMs += r.waitedMs; if (r.timedOut) stats.timedOut++; }),
@@ -88,6 +108,7 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
       await runner.close();
       await replica.close(bus.deleteGroups ? (g) => bus.deleteGroups!([g]) : undefined);
       await producer.close();
+      if (ownsEncoder) await encoder?.close();
     },
   };
 }

@@ -37,6 +37,8 @@ export interface SettingsInput {
   partitions?: number;
   reliability?: Partial<LoopSettings['reliability']>;
   sim?: { profiles?: string; scenario?: string; config?: Partial<SimConfig> };
+  /** Text mode: the router's encoder model directory (LoopSettings.encoder). */
+  encoder?: string;
 }
 
 /** The config file: SettingsInput plus the prior's path (relative to the file). */
@@ -85,6 +87,7 @@ export function buildSettings(input: SettingsInput, prior: PriorFile): LoopSetti
     partitions: input.partitions ?? loopDefaults.partitions,
     reliability: { ...loopDefaults.reliability, ...input.reliability },
     sim: { profiles: input.sim?.profiles ?? defaultProfiles, scenario, config },
+    ...(input.encoder !== undefined ? { encoder: input.encoder } : {}),
   };
   return validateSettings(s);
 }
@@ -107,7 +110,9 @@ export function validateSettings(s: LoopSettings): LoopSettings {
   for (const [k, v] of Object.entries(s.reliability)) if (!isInt(v, 1)) fail(`reliability.${k}`, `must be an integer ≥ 1, got ${v}`);
   const width = s.prior.projection === null ? s.prior.d : s.prior.projection.inputDim;
   const simWidth = s.sim.config.inputDim ?? s.sim.config.d;
-  if (width !== simWidth) fail('sim.config', `the simulator makes embeddings of width ${simWidth}, the prior expects ${width}`);
+  // In text mode the trainer sends no vectors: the encoder's width is checked against the prior's.
+  if (s.encoder !== undefined && (typeof s.encoder !== 'string' || s.encoder === '')) fail('encoder', 'must be a model directory');
+  if (s.encoder === undefined && width !== simWidth) fail('sim.config', `the simulator makes embeddings of width ${simWidth}, the prior expects ${width}`);
   if (s.sim.config.seed !== s.seed) fail('sim.config.seed', `must equal seed (${s.seed}), got ${s.sim.config.seed}`);
   return s;
 }
@@ -131,5 +136,6 @@ export async function loadSettings(path: string): Promise<LoopSettings> {
   const prior = await readPrior(resolve(dirname(path), file.prior));
   const profiles = file.sim?.profiles;
   const sim = { ...file.sim, ...(profiles ? { profiles: resolve(dirname(path), profiles) } : {}) };
-  return settingsFromJson({ ...file, sim }, prior, path);
+  const encoder = typeof file.encoder === 'string' ? { encoder: resolve(dirname(path), file.encoder) } : {};
+  return settingsFromJson({ ...file, sim, ...encoder }, prior, path);
 }

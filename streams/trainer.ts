@@ -9,6 +9,7 @@ import type { OutRecord } from '../src/bus/types.ts';
 import { topicName, recordKey } from '../src/records/topics.ts';
 import type { Feedback, Generation, Label } from '../src/records/types.ts';
 import type { SimBatch } from '../src/sim/stream.ts';
+import { responseIndices, simPromptText, simResponseText } from '../src/sim/texts.ts';
 import { SimTrainer } from '../src/sim/trainer.ts';
 import type { AppContext, AppHandle } from './context.ts';
 import { simStream } from './scorer.ts';
@@ -58,9 +59,11 @@ class LabelInbox {
 export function generationRecords(ctx: Pick<AppContext, 'codec' | 'clock' | 'settings'>, b: SimBatch): Promise<OutRecord[]> {
   const { codec, clock, settings: s } = ctx;
   return Promise.all(b.prompts.map(async (p) => {
+    // Text from the simulator's template banks; vectors only when the router has no encoder (text mode sends none).
+    const text = (pairId: string, side: 0 | 1) => simResponseText(p.category, p.promptId, responseIndices(pairId)[side], s.seed);
     const g: Generation = {
-      run: s.run, batch: b.t, promptId: p.promptId, category: p.category, sentAtMs: clock.now(),
-      pairs: p.pairs.map((x) => ({ pairId: x.pairId, responseA: `${x.pairId}:a`, responseB: `${x.pairId}:b`, embedding: Array.from(x.x) })),
+      run: s.run, batch: b.t, promptId: p.promptId, category: p.category, prompt: simPromptText(p.category, p.promptId, s.seed), messages: [], sentAtMs: clock.now(),
+      pairs: p.pairs.map((x) => ({ pairId: x.pairId, responseA: text(x.pairId, 0), responseB: text(x.pairId, 1), embedding: s.encoder === undefined ? Array.from(x.x) : [] })),
     };
     return { topic: topicName(s.prefix, 'generations'), key: Buffer.from(recordKey('generations', g) as string), value: await codec.encode('generations', g) };
   }));

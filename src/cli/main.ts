@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { isRouterError } from '../core/errors.ts';
+import { registerEncoderCommand } from './commands/encoder.ts';
 import { registerEvalCommand } from './commands/eval.ts';
 import { registerLoopCommands } from './commands/loop.ts';
 import { registerOfflineCommand } from './commands/offline.ts';
@@ -17,6 +18,7 @@ const program = new Command('reward-router')
 registerEvalCommand(program);
 registerOfflineCommand(program);
 registerSimCommand(program);
+registerEncoderCommand(program);
 // `start` (the whole loop), `loop init`, `topics create`, `run <app>`.
 registerLoopCommands(program);
 

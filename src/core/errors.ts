@@ -10,6 +10,7 @@ export const errorCodes = [
   'RR_INVALID_CONFIG', // a setting out of range
   'RR_INVALID_PROFILE', // a malformed RM profile file
   'RR_INVALID_JSONL', // a malformed line of an offline training file
+  'RR_INVALID_VERDICTS', // a malformed line of a recorded-verdicts stream file (eval --stream)
   'RR_INVALID_PRIOR', // a malformed prior file
   'RR_INVALID_REWARD', // NaN/Inf reward or loss
   'RR_INVALID_DELTA', // a malformed posterior delta
@@ -23,6 +24,8 @@ export const errorCodes = [
   'RR_INVALID_RECORD', // a decoded record that breaks its contract (wrong vector length, NaN/Inf, bad kind)
   'RR_REGISTRY', // the Confluent schema registry could not be reached or answered an error
   'RR_BUS', // a bus operation was refused or failed (unknown topic, fenced producer, closed client, timeout)
+  'RR_ENCODER', // the text encoder could not be installed, loaded or run (missing model files, checksum, runtime failure)
+  'RR_ENCODER_MISMATCH', // a prior trained in another encoder's space than the router's encoder
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -61,6 +61,21 @@ export interface TrainingInfo {
   balance?: boolean;
 }
 
+/**
+ * The text encoder whose space the prior was trained in (absent: vectors supplied by the data). The
+ * router refuses a prior whose encoder differs from its own (src/encoder/check.ts).
+ */
+export interface PriorEncoder {
+  /** Model id, e.g. `all-MiniLM-L6-v2-int8`. */
+  name: string;
+  /** `sha256:<hex>` of the model file. */
+  checksum: string;
+  /** Width of the pair feature the projection reads (2 × the sentence embedding width). */
+  dim: number;
+  /** Id of the pair featurization, e.g. `mean-absdiff@1`. */
+  featurization: string;
+}
+
 export interface PriorFile {
   format: typeof PRIOR_FORMAT;
   d: number;
@@ -68,6 +83,8 @@ export interface PriorFile {
   /** One unit-norm d-vector per arm, in `arms` order. */
   embeddings: Float64Array[];
   projection: Projection | null;
+  /** Set when the offline data was text embedded by an encoder; absent in older files. */
+  encoder?: PriorEncoder;
   metrics: PriorMetrics;
   training: TrainingInfo;
 }
@@ -139,6 +156,18 @@ function parseProjection(v: unknown, d: number, source: string): Projection | nu
     beta: vector(p['beta'], d, source, 'projection.beta'),
     eps,
   };
+}
+
+function parseEncoder(v: unknown, width: number, source: string): PriorEncoder {
+  const e = obj(v, source, 'encoder');
+  const str = (k: string): string => {
+    const x = e[k];
+    if (typeof x !== 'string' || x === '') fail(source, `encoder.${k}`, 'must be a non-empty string');
+    return x;
+  };
+  const dim = posInt(e['dim'], source, 'encoder.dim');
+  if (dim !== width) fail(source, 'encoder.dim', `is ${dim}, but the prior reads inputs of width ${width}`);
+  return { name: str('name'), checksum: str('checksum'), dim, featurization: str('featurization') };
 }
 
 function parseAccuracy(v: unknown, arms: string[], source: string, field: string): AccuracyBlock {
@@ -233,15 +262,18 @@ export function parsePrior(json: unknown, source: string): PriorFile {
     if (Math.abs(norm - 1) > UNIT_NORM_TOLERANCE) fail(source, `embeddings[${k}]`, `must have unit norm, got ${norm}`);
     return v;
   });
-  return {
+  const projection = parseProjection(root['projection'], d, source);
+  const out: PriorFile = {
     format: PRIOR_FORMAT,
     d,
     arms,
     embeddings,
-    projection: parseProjection(root['projection'], d, source),
+    projection,
     metrics: parseMetrics(root['metrics'], arms, source),
     training: parseTraining(root['training'], source),
   };
+  if (root['encoder'] !== undefined && root['encoder'] !== null) out.encoder = parseEncoder(root['encoder'], projection === null ? d : projection.inputDim, source);
+  return out;
 }
 
 // ---------------------------------------------------------------- serializing
@@ -315,6 +347,8 @@ export function serializePrior(p: PriorFile): string {
     `  "arms": ${JSON.stringify(p.arms)},`,
     `  "embeddings": ${rows(p.embeddings, '  ')},`,
     `  "projection": ${projection},`,
+    // Only when set, so files without an encoder keep their bytes.
+    ...(p.encoder === undefined ? [] : [`  "encoder": ${JSON.stringify({ name: p.encoder.name, checksum: p.encoder.checksum, dim: p.encoder.dim, featurization: p.encoder.featurization })},`]),
     `  "metrics": ${JSON.stringify(metrics, null, 2).replace(/\n/g, '\n  ')},`,
     `  "training": ${JSON.stringify(training, null, 2).replace(/\n/g, '\n  ')}`,
     '}',

@@ -1,6 +1,7 @@
 // The stream operators, one per file (docs/streams.md).
 export type { Rejected, Work } from './types.ts';
 export { decodeRecords } from './decodeRecords.ts';
+export { embedGenerations } from './embedGenerations.ts';
 export { validateGeneration } from './validateGeneration.ts';
 export type { RoutableGeneration, ValidateConfig } from './validateGeneration.ts';
 export { awaitPosterior } from './awaitPosterior.ts';

@@ -61,7 +61,7 @@ export function routePairs(cfg: RouteConfig): OperatorFunction<Released<Work<Rou
       const mine = chosen.flatMap((c, n) => (c.arm === k ? [n] : []));
       if (mine.length === 0) return;
       requests.push({
-        run: gen.run, batch: gen.batch, promptId: gen.promptId, rm, promptPairs: g.pairs.length, routedAtMs: now,
+        run: gen.run, batch: gen.batch, promptId: gen.promptId, rm, prompt: gen.prompt ?? '', messages: gen.messages ?? [], promptPairs: g.pairs.length, routedAtMs: now,
         pairs: mine.map((n) => ({ pairId: g.pairs[n]!.pairId, index: g.index[n]!, responseA: g.pairs[n]!.responseA, responseB: g.pairs[n]!.responseB })),
       });
     });

@@ -25,6 +25,7 @@ export interface ValidateConfig {
 /** Why one pair cannot be routed, or null. Checked here (not by `identityOrProject`) so NaN is NON_FINITE. */
 function pairProblem(p: GenerationPair, width: number, seen: ReadonlySet<string>): { reason: Rejected['reason']; message: string } | null {
   if (seen.has(p.pairId)) return { reason: 'DUPLICATE_PAIR', message: `pair ${p.pairId} was already routed in this run` };
+  if (p.embedding.length === 0) return { reason: 'WRONG_VECTOR_LENGTH', message: `pair ${p.pairId}: no embedding, and the router could not embed it (no text encoder, or no prompt text); the prior expects width ${width}` };
   if (p.embedding.length !== width) return { reason: 'WRONG_VECTOR_LENGTH', message: `pair ${p.pairId}: embedding has length ${p.embedding.length}, the prior expects ${width}` };
   const bad = p.embedding.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) return { reason: 'NON_FINITE', message: `pair ${p.pairId}: embedding[${bad}] is ${p.embedding[bad]}` };

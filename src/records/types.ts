@@ -14,8 +14,14 @@ export interface GenerationPair {
   pairId: string;
   responseA: string;
   responseB: string;
-  /** Length d (or the projection's input width); empty when an embedding service fills it later. */
+  /** Length d (or the projection's input width); empty = not supplied (the router's encoder embeds the text). */
   embedding: number[];
+}
+
+/** One chat turn of a prompt (role is free text: system, user, assistant, tool...). */
+export interface ChatMessage {
+  role: string;
+  content: string;
 }
 
 export interface Generation {
@@ -24,6 +30,13 @@ export interface Generation {
   promptId: string;
   /** Added after v0 (schemas/evolution/Generation.v0.avsc); old records read as null. */
   category: string | null;
+  /**
+   * Added in v2 (schemas/evolution/Generation.v1.avsc is the one before). Optional for writers (an
+   * omitted field encodes as its default); decoded records always have it, "" for older writers.
+   */
+  prompt?: string;
+  /** Added in v2, optional for writers like `prompt`; decoded records have [] for older writers. */
+  messages?: ChatMessage[];
   pairs: GenerationPair[];
   sentAtMs: number;
 }
@@ -41,6 +54,10 @@ export interface ScoringRequest {
   batch: number;
   promptId: string;
   rm: string;
+  /** The generation's prompt, copied (added in v1; optional for writers; records of v0 routers read as ""). */
+  prompt?: string;
+  /** The generation's chat messages, copied (added in v1; optional for writers; older records read as []). */
+  messages?: ChatMessage[];
   pairs: RequestPair[];
   /** Pairs of the whole prompt, over all RMs. */
   promptPairs: number;

@@ -103,6 +103,57 @@ describe('schema evolution (BACKWARD: old writers, new reader)', () => {
     assert.deepEqual(value.pairs, plain(old.pairs));
   });
 
+  const entry = (name: string, version: string) => catalog.entries().find((e) => e.name === name && e.version === version)!;
+
+  it('reads a Generation written with v1 (no prompt, no messages) as prompt "" and messages []', () => {
+    const { prompt: _p, messages: _m, ...old } = readValue('Generation') as Record<string, unknown>;
+    const bytes = encodeSingleObject(entry('Generation', 'v1'), old);
+    assert.notDeepEqual(bytes.subarray(2, 10), catalog.schema('Generation').fingerprintLE);
+    assert.deepEqual(plain(codec.decodeSync('generations', bytes)), { ...plain(old) as object, prompt: '', messages: [] });
+  });
+
+  it('reads a ScoringRequest written with v0 (no prompt, no messages) as prompt "" and messages []', () => {
+    const { prompt: _p, messages: _m, ...old } = readValue('ScoringRequest') as Record<string, unknown>;
+    const bytes = encodeSingleObject(entry('ScoringRequest', 'v0'), old);
+    assert.deepEqual(plain(codec.decodeSync('requests', bytes)), { ...plain(old) as object, prompt: '', messages: [] });
+  });
+});
+
+describe('schema evolution (FORWARD: new writers, previous readers)', () => {
+  const entry = (name: string, version: string) => catalog.entries().find((e) => e.name === name && e.version === version)!;
+  // What a reader built from the previous schema does with a current record: resolve writer → its own schema.
+  const readAs = (name: 'Generation' | 'ScoringRequest', version: string): unknown => {
+    const reader = entry(name, version).type;
+    const body = readBin(name).subarray(10);
+    return plain(reader.fromBuffer(body, reader.createResolver(catalog.schema(name).type)));
+  };
+
+  it('a current Generation (prompt, messages, a pair with no vector) reads with the v1 reader: same fields, new ones skipped', () => {
+    const { prompt: _p, messages: _m, ...rest } = readValue('Generation') as Record<string, unknown>;
+    assert.deepEqual(readAs('Generation', 'v1'), plain(rest));
+    const pairs = (rest.pairs as { embedding: number[] }[]);
+    assert.equal(pairs[1]!.embedding.length, 0, 'the fixture has a pair whose vector is not supplied (empty array)');
+  });
+
+  it('a current Generation reads with the v0 reader (no category either)', () => {
+    const { prompt: _p, messages: _m, category: _c, ...rest } = readValue('Generation') as Record<string, unknown>;
+    assert.deepEqual(readAs('Generation', 'v0'), plain(rest));
+  });
+
+  it('a current ScoringRequest reads with the v0 reader', () => {
+    const { prompt: _p, messages: _m, ...rest } = readValue('ScoringRequest') as Record<string, unknown>;
+    assert.deepEqual(readAs('ScoringRequest', 'v0'), plain(rest));
+  });
+
+  it('a writer that omits prompt and messages encodes their defaults', () => {
+    const { prompt: _p, messages: _m, ...rest } = readValue('Generation') as Record<string, unknown>;
+    const back = plain(codec.decodeSync('generations', codec.encodeSync('generations', rest as never))) as Record<string, unknown>;
+    assert.equal(back.prompt, '');
+    assert.deepEqual(back.messages, []);
+  });
+});
+
+describe('schema evolution (enums)', () => {
   it('a DeadLetter reason from a newer writer reads as INVALID_RECORD (enum default)', () => {
     const newer = JSON.parse(JSON.stringify(catalog.schema('DeadLetter').json));
     newer.fields.find((f: { name: string }) => f.name === 'reason').type.symbols.push('RATE_LIMITED');

@@ -13,7 +13,10 @@ import { createMemoryBus } from '../../bus/memory/index.ts';
 import type { Bus, Clock } from '../../bus/types.ts';
 import type { PriorFile } from '../../core/prior.ts';
 import { defaultEvalModels } from '../../eval/run.ts';
-import { trainOfflineRouter, writePrior, type OfflineDataset } from '../../offline/index.ts';
+import { defaultEncoderDir, loadPairEncoder } from '../../encoder/index.ts';
+import { readPrior, trainOfflineRouter, writePrior, type OfflineDataset } from '../../offline/index.ts';
+import { embedTextExamples, parseTextLine } from '../../offline/textJsonl.ts';
+import { generateTextData } from '../../sim/textData.ts';
 import { generateOfflineFromWorld } from '../../sim/offline.ts';
 import { selectModels } from '../../sim/profiles.ts';
 import { loadProfilesFile } from '../../sim/profilesFile.ts';
@@ -42,6 +45,29 @@ export async function trainSimPrior(o: PriorRequest): Promise<PriorFile> {
     labels: examples.map((e) => Uint8Array.from(pool.models, (a) => e.labels[a]!)), arms: [...pool.models], width: examples[0]?.embedding.length ?? 0,
   };
   return (await trainOfflineRouter({ data, d: o.d, seed: o.seed, ...(o.epochs !== undefined ? { epochs: o.epochs } : {}) })).prior;
+}
+
+/**
+ * Text mode's on-the-fly prior: the demo's text data set of the same seed (src/sim/textData.ts),
+ * embedded with the encoder, then the offline stage; the prior records the encoder.
+ */
+export async function trainTextPrior(o: PriorRequest & { encoder: string; examples?: number }): Promise<PriorFile> {
+  const pool = selectModels(loadProfilesFile(o.profiles), o.models);
+  const lines = generateTextData(buildWorld(pool, scenarioConfig(o.scenario, { seed: o.seed, offlineExamples: o.examples ?? 2000 }), o.seed));
+  let arms: string[] | undefined;
+  const examples = lines.map((l, i) => {
+    const ex = parseTextLine(JSON.stringify(l), i + 1, 'sim text data', arms)!;
+    arms ??= ex.arms;
+    return ex;
+  });
+  const encoder = await loadPairEncoder(o.encoder);
+  try {
+    const data = await embedTextExamples(examples, encoder);
+    const { prior } = await trainOfflineRouter({ data, d: o.d, seed: o.seed, ...(o.epochs !== undefined ? { epochs: o.epochs } : {}) });
+    return { ...prior, encoder: encoder.info };
+  } finally {
+    await encoder.close();
+  }
 }
 
 function kafkaBus(brokers: string, clientId: string, r?: ReliabilitySettings): Bus {
@@ -123,13 +149,24 @@ function printSummary(s: LoopSummary, out: NodeJS.WritableStream): void {
   ].join('\n') + '\n');
 }
 
-interface StartOptions { batches: number; seed: number; scenario: string; brokers?: string; config?: string; d: number; epochs?: number; prefix?: string; schemaRegistry?: string }
+interface StartOptions { batches: number; seed: number; scenario: string; brokers?: string; config?: string; d: number; epochs?: number; prefix?: string; schemaRegistry?: string; text?: boolean; encoder?: string; prior?: string }
 
 export async function startCommand(o: StartOptions): Promise<LoopSummary> {
   const log = jsonLogger(process.stderr, { quiet: true });
   let settings: LoopSettings;
   if (o.config) {
     settings = await loadSettings(o.config);
+  } else if (o.text === true || o.encoder !== undefined) {
+    // Text mode: the trainer sends texts without vectors, the router embeds them with the encoder.
+    const encoder = o.encoder ?? defaultEncoderDir();
+    let prior: PriorFile;
+    if (o.prior !== undefined) {
+      prior = await readPrior(o.prior);
+    } else {
+      process.stderr.write(`training the prior on the text demo data (seed ${o.seed}, d ${o.d}), embedded with the encoder in ${encoder}…\n`);
+      prior = await trainTextPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: defaultEvalModels, profiles: defaultProfiles, epochs: o.epochs, encoder });
+    }
+    settings = buildSettings({ seed: o.seed, prefix: o.prefix ?? (o.brokers ? `rr-${Date.now()}.` : 'rr.'), sim: { scenario: o.scenario, config: { d: prior.d, batches: o.batches } }, arms: prior.arms, encoder }, prior);
   } else {
     process.stderr.write(`training the prior on the simulated offline data (seed ${o.seed}, d ${o.d})…\n`);
     const prior = await trainSimPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: defaultEvalModels, profiles: defaultProfiles, epochs: o.epochs });
@@ -169,9 +206,14 @@ export function registerLoopCommands(program: Command): void {
     .option('--d <n>', 'router dimension', parsePositiveInt, 64)
     .option('--models <list>', 'RMs, comma-separated', list, defaultEvalModels)
     .option('--epochs <n>', 'offline training epochs', parsePositiveInt)
-    .action(async (o: { out: string; seed: number; run?: string; prefix: string; scenario: string; batches: number; d: number; models: string[]; epochs?: number }) => {
-      const prior = await trainSimPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: o.models, profiles: defaultProfiles, epochs: o.epochs });
-      const file: LoopConfigFile = { ...(o.run ? { run: o.run } : {}), seed: o.seed, prefix: o.prefix, arms: o.models, prior: 'prior.json', sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } } };
+    .option('--text', 'text mode: the prior is trained on the text demo data with the encoder, loop.json names the encoder')
+    .option('--encoder <dir>', `text mode with this encoder model directory (default ${defaultEncoderDir()})`)
+    .action(async (o: { out: string; seed: number; run?: string; prefix: string; scenario: string; batches: number; d: number; models: string[]; epochs?: number; text?: boolean; encoder?: string }) => {
+      const text = o.text === true || o.encoder !== undefined;
+      const encoder = text ? resolve(o.encoder ?? defaultEncoderDir()) : undefined;
+      const request = { scenario: o.scenario, seed: o.seed, d: o.d, models: o.models, profiles: defaultProfiles, epochs: o.epochs };
+      const prior = encoder !== undefined ? await trainTextPrior({ ...request, encoder }) : await trainSimPrior(request);
+      const file: LoopConfigFile = { ...(o.run ? { run: o.run } : {}), seed: o.seed, prefix: o.prefix, arms: o.models, prior: 'prior.json', sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } }, ...(encoder !== undefined ? { encoder } : {}) };
       buildSettings(file, prior); // validate before writing anything
       await writePrior(join(dirname(resolve(o.out)), 'prior.json'), prior);
       await writeFile(o.out, JSON.stringify(file, null, 2) + '\n', 'utf8');
@@ -213,5 +255,8 @@ export function registerLoopCommands(program: Command): void {
     .option('--prefix <p>', 'topic prefix')
     .option('--brokers <list>', 'run on Kafka instead of the in-process bus')
     .option('--schema-registry <url>', 'Confluent schema registry: Confluent wire format instead of Avro single-object encoding', process.env.SCHEMA_REGISTRY_URL)
+    .option('--text', 'text mode: the trainer sends prompts and responses without vectors; the router embeds them (needs `npm run setup:encoder`)')
+    .option('--encoder <dir>', `text mode with this encoder model directory (default ${defaultEncoderDir()})`)
+    .option('--prior <file>', 'text mode: a prior from `offline train` on text (default: trained on the text demo data first)')
     .action(async (o: StartOptions) => { await startCommand(o); });
 }

@@ -6,7 +6,9 @@
 import type { Command } from 'commander';
 import { requireConfig } from '../../core/errors.ts';
 import type { LossWeights } from '../../core/prior.ts';
+import { defaultEncoderDir, loadPairEncoder } from '../../encoder/index.ts';
 import { offlineDefaults, trainOfflineRouter, writePrior } from '../../offline/index.ts';
+import { embedTextExamples, isTextJsonl, readTextJsonl } from '../../offline/textJsonl.ts';
 import type { BackendPreference, OfflineReport } from '../../offline/index.ts';
 
 export interface OfflineCommandIo {
@@ -29,6 +31,7 @@ interface RawOptions {
   backend?: string;
   json?: boolean;
   verbose?: boolean;
+  encoder?: string;
 }
 
 function int(text: string | undefined, field: string, min: number): number | undefined {
@@ -91,7 +94,7 @@ export function registerOfflineCommand(program: Command, io: OfflineCommandIo = 
   offline
     .command('train')
     .description('train RM embeddings (and the projection head) with a Bradley-Terry loss; write the prior file')
-    .requiredOption('--data <file>', 'training data, JSONL (docs/formats.md)')
+    .requiredOption('--data <file>', 'training data, JSONL (docs/formats.md): pair embeddings, or text (prompt, responseA, responseB) that is embedded with the encoder')
     .requiredOption('--out <file>', 'where to write the prior (JSON)')
     .option('--d <n>', `router width d (default ${offlineDefaults.d})`)
     .option('--epochs <n>', `training epochs (default ${offlineDefaults.epochs})`)
@@ -103,13 +106,27 @@ export function registerOfflineCommand(program: Command, io: OfflineCommandIo = 
     .option('--projection', 'use the projection head even when the input width equals d')
     .option('--balance', "run the authors' balancing step on the ranking pairs (default off; see README)")
     .option('--backend <name>', 'auto | wasm | cpu (default auto: tfjs-node-gpu, tfjs-node, wasm, cpu)')
+    .option('--encoder <dir>', `text data: the encoder's model directory (default ${defaultEncoderDir()})`)
     .option('--json', 'print one JSON object instead of the table')
     .option('--verbose', 'print the mean loss of each epoch on stderr')
     .action(async (raw: RawOptions) => {
       const backend = raw.backend ?? 'auto';
       requireConfig(['auto', 'wasm', 'cpu'].includes(backend), 'backend', `must be auto, wasm or cpu, got ${JSON.stringify(backend)}`);
+      // Text data is embedded here with the router's encoder; the prior then records that encoder.
+      const text = raw.encoder !== undefined || (await isTextJsonl(raw.data));
+      const encoder = text ? await loadPairEncoder(raw.encoder ?? defaultEncoderDir()) : null;
+      let data: Parameters<typeof trainOfflineRouter>[0]['data'] = raw.data;
+      if (encoder !== null) {
+        try {
+          const examples = await readTextJsonl(raw.data);
+          if (raw.verbose === true) io.stderr.write(`embedding ${examples.length} pairs with ${encoder.info.name}\n`);
+          data = await embedTextExamples(examples, encoder);
+        } finally {
+          await encoder.close();
+        }
+      }
       const { prior, report } = await trainOfflineRouter({
-        data: raw.data,
+        data,
         d: int(raw.d, 'd', 1),
         epochs: int(raw.epochs, 'epochs', 0),
         lr: real(raw.lr, 'lr'),
@@ -122,6 +139,7 @@ export function registerOfflineCommand(program: Command, io: OfflineCommandIo = 
         backend: backend as BackendPreference,
         onEpoch: raw.verbose === true ? (epoch, loss) => io.stderr.write(`epoch ${epoch}: loss ${loss.toFixed(5)}\n`) : undefined,
       });
+      if (encoder !== null) prior.encoder = encoder.info;
       await writePrior(raw.out, prior);
       if (raw.json === true) {
         const { epochLosses, ...rest } = report;
