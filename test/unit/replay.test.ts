@@ -9,6 +9,7 @@ import { isRouterError } from '../../src/core/errors.ts';
 import { compareDecisions, runOrder } from '../../src/replay/compare.ts';
 import { readRecordedRun } from '../../src/replay/recorded.ts';
 import { replayRun, reproduced } from '../../src/replay/run.ts';
+import { formatTrace, tracePair } from '../../src/replay/trace.ts';
 import { runLoop } from '../../streams/loop.ts';
 import { copyRun } from '../helpers/replay.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';
@@ -32,6 +33,22 @@ describe('replay (in-process bus)', { timeout: 120_000 }, () => {
       r.snapshots.forEach((snap, k) => assert.ok(snap.precision.equals(loop.snapshots[k]!.precision) && snap.b.equals(loop.snapshots[k]!.b)));
       assert.deepEqual(r.deadLetters, {});
       assert.ok(reproduced(r));
+
+      // trace: a kept pair has every field; a pair the labeler did not keep has no label, loss or reward; an unknown pair is refused.
+      const labelled = new Set<string>();
+      for (const r of await bus.readToEnd('rec.labels')) for (const p of codec.decodeSync('labels', r.value!).pairs) labelled.add(p.pairId);
+      const recAll = await readRecordedRun(bus, codec, s.prefix, s.run);
+      const keptId = [...labelled][0]!;
+      const kept = await tracePair(bus, codec, s.prefix, keptId);
+      for (const [k, v] of Object.entries(kept)) assert.notEqual(v, null, k);
+      assert.equal(kept.absorbedInVersion, kept.batch);
+      assert.match(formatTrace(kept), new RegExp(`absorbed by .*posterior version ${kept.batch}`));
+      const droppedId = [...recAll.decisions.keys()].find((p) => !labelled.has(p))!;
+      const dropped = await tracePair(bus, codec, s.prefix, droppedId);
+      assert.deepEqual([dropped.label, dropped.loss, dropped.reward, dropped.absorbedInVersion], [null, null, null, null]);
+      assert.ok(dropped.scores !== null, 'scored even when not kept');
+      assert.match(formatTrace(dropped), /label: not kept/);
+      await assert.rejects(tracePair(bus, codec, s.prefix, 'no-such-pair'), (e: unknown) => isRouterError(e) && e.code === 'RR_REPLAY');
 
       // A later range restores batches 0..2 from the record and replays 3..5 identically.
       const part = await replayRun({ bus, codec, settings: s, into: 'part.', from: 3, to: 5, clock: counterClock(), log: quietLog });
