@@ -10,6 +10,7 @@ import type { PosteriorConfig } from '../src/core/posterior.ts';
 import type { PriorFile } from '../src/core/prior.ts';
 import type { QuantileConfig } from '../src/core/normalize.ts';
 import type { SimConfig } from '../src/sim/config.ts';
+import type { ScorerConfig } from '../src/scorers/config.ts';
 
 /** Settings shared by every app of one loop (one training run in one topic namespace). */
 export interface LoopSettings {
@@ -39,6 +40,8 @@ export interface LoopSettings {
    * then sends prompt and response texts without vectors. Absent: the trainer supplies the vectors.
    */
   encoder?: string;
+  /** RM id → its scorer backend (src/scorers/config.ts); an RM without one is scored by the simulator. */
+  scorers?: Record<string, ScorerConfig>;
   /** The simulated policy, RM pool and trainer (scorer and trainer apps). */
   sim: { profiles: string; scenario: string; config: SimConfig };
 }

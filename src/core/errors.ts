@@ -25,6 +25,7 @@ export const errorCodes = [
   'RR_BUS', // a bus operation was refused or failed (unknown topic, fenced producer, closed client, timeout)
   'RR_ENCODER', // the text encoder could not be installed, loaded or run (missing model files, checksum, runtime failure)
   'RR_ENCODER_MISMATCH', // a prior trained in another encoder's space than the router's encoder
+  'RR_RM', // an RM backend could not score (unreachable, timed out, breaker open, a reply that is not a score, a model that will not load)
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
