@@ -89,7 +89,7 @@ export function judgeBackend(o: JudgeOptions, res: Resilient): RmBackend {
         v = vote(await ask(p.pairId, q, aFirst ? p.responseA : p.responseB, aFirst ? p.responseB : p.responseA), aFirst);
       }
       if (v === 0) stats.ties++;
-      return { scoreA: v / 2, scoreB: -v / 2 };
+      return { scoreA: v / 2, scoreB: 0 - v / 2 }; // 0 − 0 = +0: a tie is (0, 0), never −0
     } catch (e) {
       const err = e instanceof RmCallError ? e : new RmCallError('RM_UNAVAILABLE', String(e), false);
       return { failure: { code: err.code, message: err.message } };
