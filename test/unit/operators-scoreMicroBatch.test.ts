@@ -36,7 +36,7 @@ function fakeBackend(opts: { fail?: (p: PairInput) => boolean; delayFor?: (callN
 async function run(items: Work<ScoringRequest>[], o: { maxPairs: number; maxWaitMs: number; backend: RmBackend; scheduler?: VirtualTimeScheduler; beforeComplete?: () => void }) {
   const src = new Subject<Work<ScoringRequest>>();
   const out: Work<Score>[] = [];
-  const done = new Promise<void>((resolve, reject) => src.pipe(scoreMicroBatch({ backend: o.backend, arms: ['rm'], clock: { now: () => 0 }, ...o }))
+  const done = new Promise<void>((resolve, reject) => src.pipe(scoreMicroBatch({ arms: ['rm'], clock: { now: () => 0 }, ...o }))
     .subscribe({ next: (w) => out.push(w), complete: resolve, error: reject }));
   for (const it of items) src.next(it);
   o.beforeComplete?.();
