@@ -8,7 +8,7 @@
  *  (2) the http backend (OpenRLHF protocol) against a local server that answers after --latency ms,
  *      calls/s beside the ideal concurrency ÷ latency, at two concurrencies.
  *
- *   npm run bench:scorer [-- --batches 10 --repeats 3 --latency 50 --json]
+ *   npm run bench:scorer [-- --batches 10 --repeats 5 --latency 50 --json]
  *
  * Requests: each batch is 32 prompts × 6 responses (15 pairs), and the benchmarked RM gets the
  * pairs with index ≡ 0 (mod 4), as one RM of four would: 4 pairs per request. Wall time on purpose;
@@ -31,7 +31,7 @@ import type { PairInput, RmBackend } from '../src/scorers/types.ts';
 import { simPromptText, simResponseText } from '../src/sim/texts.ts';
 
 const { values: args } = parseArgs({ options: {
-  batches: { type: 'string', default: '10' }, repeats: { type: 'string', default: '3' }, latency: { type: 'string', default: '50' },
+  batches: { type: 'string', default: '10' }, repeats: { type: 'string', default: '5' }, latency: { type: 'string', default: '50' },
   'max-pairs': { type: 'string', default: '256' }, child: { type: 'string' }, json: { type: 'boolean', default: false },
 } });
 const BATCHES = Number(args.batches);

@@ -13,7 +13,8 @@
  * not retried; a timeout, a refused connection, 5xx and 429 are RM_UNAVAILABLE and are retried.
  */
 import { checkRewards, scorePointwise, type RewardCall, type TextItem } from './pointwise.ts';
-import { Resilient, RmCallError } from './resilience.ts';
+import { JsonPoster } from './post.ts';
+import type { Resilient } from './resilience.ts';
 import type { PairInput, PairResult, RmBackend } from './types.ts';
 
 export type HttpProtocol = 'openrlhf' | 'tei';
@@ -29,39 +30,29 @@ export interface HttpBackendOptions {
   headers?: Record<string, string>;
 }
 
-async function postJson(url: string, body: unknown, signal: AbortSignal, headers: Record<string, string> = {}): Promise<unknown> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal });
-  const text = await res.text();
-  if (res.status >= 500 || res.status === 429) throw new RmCallError('RM_UNAVAILABLE', `HTTP ${res.status}`, true);
-  if (res.status !== 200) throw new RmCallError('RM_BAD_RESPONSE', `HTTP ${res.status}: ${text.slice(0, 120)}`, false);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new RmCallError('RM_BAD_RESPONSE', `reply is not JSON: ${JSON.stringify(text.slice(0, 60))}`, false);
-  }
-}
-
-export function rewardCall(o: HttpBackendOptions): RewardCall {
+export function rewardCall(o: HttpBackendOptions, poster: JsonPoster): RewardCall {
   if (o.protocol === 'openrlhf') {
     return async (items: readonly TextItem[], signal) => {
       const body = { query: items.map((t) => t.prompt + o.separator + t.response), prompts: items.map((t) => t.prompt) };
-      const reply = await postJson(o.url, body, signal, o.headers) as { rewards?: unknown } | null;
+      const reply = await poster.post(body, signal) as { rewards?: unknown } | null;
       return checkRewards(reply?.rewards, items.length, 'openrlhf reply "rewards"');
     };
   }
   return async (items, signal) => {
-    const reply = await postJson(o.url, { inputs: items.map((t) => [t.prompt, t.response]), raw_scores: true }, signal, o.headers);
+    const reply = await poster.post({ inputs: items.map((t) => [t.prompt, t.response]), raw_scores: true }, signal);
     const scores = Array.isArray(reply) ? reply.map((r) => (Array.isArray(r) ? (r[0] as { score?: unknown } | undefined)?.score : undefined)) : reply;
     return checkRewards(scores, items.length, 'tei /predict reply');
   };
 }
 
 export function httpBackend(o: HttpBackendOptions, res: Resilient): RmBackend {
-  const call = rewardCall(o);
+  const poster = new JsonPoster(o.url, res.o.concurrency, o.headers);
+  const call = rewardCall(o, poster);
   return {
     kind: 'http',
     modelVersion: o.modelVersion,
     scorePairs: (pairs: readonly PairInput[]): Promise<PairResult[]> => scorePointwise(pairs, call, res, o.maxBatch),
     stats: () => ({ ...res.stats, breakerOpen: res.breaker.state === 'open' ? 1 : 0 }),
+    async close() { poster.close(); },
   };
 }

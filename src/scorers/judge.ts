@@ -13,6 +13,7 @@
  * (never decisive) and a clear win has gap 1.
  */
 import { CounterRng } from '../core/rng.ts';
+import { JsonPoster } from './post.ts';
 import { Resilient, RmCallError } from './resilience.ts';
 import { promptText } from './text.ts';
 import type { PairInput, PairResult, RmBackend } from './types.ts';
@@ -50,7 +51,7 @@ export interface JudgeOptions {
 export function judgeBackend(o: JudgeOptions, res: Resilient): RmBackend {
   const rng = new CounterRng(o.seed, `judge:${o.run}`);
   const stats = { asked: 0, unparseable: 0, ties: 0 };
-  const url = `${o.baseUrl.replace(/\/$/, '')}/v1/chat/completions`;
+  const poster = new JsonPoster(`${o.baseUrl.replace(/\/$/, '')}/v1/chat/completions`, res.o.concurrency, o.headers);
 
   async function ask(key: string, question: string, first: string, second: string): Promise<Verdict> {
     const body = {
@@ -58,12 +59,7 @@ export function judgeBackend(o: JudgeOptions, res: Resilient): RmBackend {
       messages: [{ role: 'system', content: JUDGE_SYSTEM }, { role: 'user', content: judgeUser(question, first, second) }],
     };
     const content = await res.call(key, async (signal) => {
-      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...o.headers }, body: JSON.stringify(body), signal });
-      const text = await r.text();
-      if (r.status >= 500 || r.status === 429) throw new RmCallError('RM_UNAVAILABLE', `HTTP ${r.status}`, true);
-      if (r.status !== 200) throw new RmCallError('RM_BAD_RESPONSE', `HTTP ${r.status}: ${text.slice(0, 120)}`, false);
-      let reply: { choices?: { message?: { content?: unknown } }[] };
-      try { reply = JSON.parse(text); } catch { throw new RmCallError('RM_BAD_RESPONSE', 'chat reply is not JSON', false); }
+      const reply = await poster.post(body, signal) as { choices?: { message?: { content?: unknown } }[] } | null;
       const c = reply?.choices?.[0]?.message?.content;
       if (typeof c !== 'string') throw new RmCallError('RM_BAD_RESPONSE', 'chat reply has no choices[0].message.content string', false);
       return c;
@@ -101,5 +97,6 @@ export function judgeBackend(o: JudgeOptions, res: Resilient): RmBackend {
     modelVersion: o.model,
     scorePairs: (pairs) => Promise.all(pairs.map(one)),
     stats: () => ({ ...res.stats, ...stats, breakerOpen: res.breaker.state === 'open' ? 1 : 0 }),
+    async close() { poster.close(); },
   };
 }

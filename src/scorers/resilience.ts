@@ -109,11 +109,11 @@ export class Resilient {
 /** Any thrown thing as an RmCallError: aborts and network errors are retriable RM_UNAVAILABLE. */
 export function asCallError(e: unknown): RmCallError {
   if (e instanceof RmCallError) return e;
-  const err = e as Error & { cause?: unknown };
+  const err = e as Error & { cause?: unknown; code?: string };
   if (err?.name === 'AbortError' || err?.name === 'TimeoutError') {
     const reason = err.cause instanceof RmCallError ? err.cause : null;
     return reason ?? new RmCallError('RM_UNAVAILABLE', 'timed out', true);
   }
   const cause = err?.cause as { code?: string; message?: string } | undefined;
-  return new RmCallError('RM_UNAVAILABLE', `request failed: ${cause?.code ?? cause?.message ?? err?.message ?? String(e)}`, true);
+  return new RmCallError('RM_UNAVAILABLE', `request failed: ${err?.code ?? cause?.code ?? cause?.message ?? err?.message ?? String(e)}`, true);
 }
