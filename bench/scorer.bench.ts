@@ -33,6 +33,8 @@ import { simPromptText, simResponseText } from '../src/sim/texts.ts';
 const { values: args } = parseArgs({ options: {
   batches: { type: 'string', default: '10' }, repeats: { type: 'string', default: '5' }, latency: { type: 'string', default: '50' },
   'max-pairs': { type: 'string', default: '256' }, child: { type: 'string' }, json: { type: 'boolean', default: false },
+  /** tfjs backends to run, each in a child: auto (the ladder's pick: tfjs-node-gpu / tfjs-node when built), wasm, cpu. */
+  backends: { type: 'string', default: 'wasm,auto' }, 'skip-http': { type: 'boolean', default: false },
 } });
 const BATCHES = Number(args.batches);
 const REPEATS = Number(args.repeats);
@@ -79,10 +81,13 @@ async function perPairPairsPerSec(backend: RmBackend, reqs: Work<ScoringRequest>
 }
 
 /** Child: one tfjs backend, its three figures. */
-async function child(pref: 'wasm' | 'auto'): Promise<void> {
+async function child(pref: 'wasm' | 'auto' | 'cpu'): Promise<void> {
   const backend = await tfjsBackend({ modelDir: MODEL, tfBackend: pref, maxBatch: 512, clock: wall });
   const reqs = requests();
-  const r = { rung: backend.rung, warmupMs: backend.warmupMs, microBatched: [] as number[], perRequest: [] as number[], perPair: [] as number[] };
+  // tfjs-node-gpu: whether TensorFlow placed ops on a GPU (the binding says so; absent elsewhere).
+  const tf = await import('@tensorflow/tfjs');
+  const binding = (tf.backend() as unknown as { binding?: { isUsingGpuDevice?: () => boolean } }).binding;
+  const r = { rung: backend.rung, gpu: binding?.isUsingGpuDevice?.() ?? false, warmupMs: backend.warmupMs, microBatched: [] as number[], perRequest: [] as number[], perPair: [] as number[] };
   await operatorPairsPerSec(backend, reqs.slice(0, 64), MAX_PAIRS); // warm the code paths
   for (let i = 0; i < REPEATS; i++) {
     r.microBatched.push(await operatorPairsPerSec(backend, reqs, MAX_PAIRS));
@@ -92,7 +97,7 @@ async function child(pref: 'wasm' | 'auto'): Promise<void> {
   process.stdout.write(JSON.stringify(r) + '\n');
 }
 
-function runChild(pref: 'wasm' | 'auto'): { rung: string; warmupMs: number; microBatched: number[]; perRequest: number[]; perPair: number[] } {
+function runChild(pref: string): { rung: string; gpu: boolean; warmupMs: number; microBatched: number[]; perRequest: number[]; perPair: number[] } {
   const self = fileURLToPath(import.meta.url);
   const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', pref, '--batches', String(BATCHES), '--repeats', String(REPEATS), '--max-pairs', String(MAX_PAIRS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return JSON.parse(out.trim().split('\n').pop()!);
@@ -132,26 +137,30 @@ async function httpCallsPerSec(concurrency: number, calls: number): Promise<{ ca
 }
 
 async function main(): Promise<void> {
-  if (args.child) return child(args.child as 'wasm' | 'auto');
-  const wasm = runChild('wasm');
-  const native = runChild('auto');
+  if (args.child) return child(args.child as 'wasm' | 'auto' | 'cpu');
+  const children = args.backends!.split(',').map((b) => runChild(b.trim()));
+  const seen = new Set<string>();
+  const tfjsRuns = children.filter((c) => !seen.has(c.rung) && seen.add(c.rung)); // auto = wasm when nothing native is built
   const http = [];
-  for (const c of [8, 32]) {
+  for (const c of args['skip-http'] ? [] : [8, 32]) {
     const runs = [];
     for (let i = 0; i < REPEATS; i++) runs.push(await httpCallsPerSec(c, c * 20));
     const cps = median(runs.map((r) => r.callsPerSec));
     http.push({ concurrency: c, latencyMs: LATENCY, callsPerSec: cps, ideal: runs[0]!.ideal, ratio: cps / runs[0]!.ideal, maxInFlight: Math.max(...runs.map((r) => r.maxInFlight)) });
   }
-  const row = (r: ReturnType<typeof runChild>) => ({ rung: r.rung, warmupMs: r.warmupMs, microBatched: median(r.microBatched), perRequest: median(r.perRequest), perPair: median(r.perPair) });
-  const result = { batches: BATCHES, repeats: REPEATS, maxPairs: MAX_PAIRS, tfjs: [row(wasm), ...(native.rung !== 'wasm' ? [row(native)] : [])], http };
+  const row = (r: ReturnType<typeof runChild>) => ({ rung: r.rung, gpu: r.gpu, warmupMs: r.warmupMs, microBatched: median(r.microBatched), perRequest: median(r.perRequest), perPair: median(r.perPair) });
+  const result = { batches: BATCHES, repeats: REPEATS, maxPairs: MAX_PAIRS, tfjs: tfjsRuns.map(row), http };
   if (args.json) { process.stdout.write(JSON.stringify(result, null, 2) + '\n'); return; }
   const f = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
   console.log(`tfjs demo RM, ${BATCHES * 32} requests × 4 pairs, medians of ${REPEATS} (pairs/s):`);
   console.log('| backend | micro-batched (≤ ' + MAX_PAIRS + ' pairs/call) | one call per request | one call per pair | micro-batched ÷ per request | warm-up ms |');
   console.log('|---|---:|---:|---:|---:|---:|');
-  for (const r of result.tfjs) console.log(`| ${r.rung} | ${f(r.microBatched)} | ${f(r.perRequest)} | ${f(r.perPair)} | ${(r.microBatched / r.perRequest).toFixed(1)}× | ${r.warmupMs.toFixed(0)} |`);
-  if (native.rung === 'wasm') console.log('(tfjs-node not built: `npm run setup:tfjs-node` adds its row)');
-  else console.log(`tfjs-node ÷ wasm, micro-batched: ${(result.tfjs[1]!.microBatched / result.tfjs[0]!.microBatched).toFixed(2)}×`);
+  for (const r of result.tfjs) console.log(`| ${r.rung}${r.gpu ? ' (GPU)' : ''} | ${f(r.microBatched)} | ${f(r.perRequest)} | ${f(r.perPair)} | ${(r.microBatched / r.perRequest).toFixed(1)}× | ${r.warmupMs.toFixed(0)} |`);
+  const wasmRow = result.tfjs.find((r) => r.rung === 'wasm');
+  const nativeRows = result.tfjs.filter((r) => r.rung.startsWith('tfjs-node'));
+  if (nativeRows.length === 0) console.log('(no native tfjs built: `npm run setup:tfjs-node` adds its row)');
+  for (const n of nativeRows) if (wasmRow) console.log(`${n.rung} ÷ wasm, micro-batched: ${(n.microBatched / wasmRow.microBatched).toFixed(2)}×`);
+  if (http.length === 0) return;
   console.log(`\nhttp backend (OpenRLHF), local server answering after ${LATENCY} ms, 16 texts per call, medians of ${REPEATS}:`);
   console.log('| concurrency | calls/s | ideal (concurrency ÷ latency) | ratio | most in flight at the server |');
   console.log('|---:|---:|---:|---:|---:|');

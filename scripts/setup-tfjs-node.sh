@@ -7,7 +7,8 @@
 #   npm run setup:tfjs-node            # CPU: tensorflow-cpu 2.16.2 wheel (≈ 214 MB once, cached), build ≈ 100 s on 2 cores
 #   npm run setup:tfjs-node -- --gpu   # GPU: tensorflow[and-cuda] 2.16.2 (≈ 590 MB wheel + the nvidia-*-cu12 wheels)
 #
-# Needs: python3 -m pip, g++, make, Node's headers (/usr/include/node, else NODE_DIR=...).
+# Needs: python3 -m pip, g++, make, Node's headers (/usr/include/node, else NODE_DIR=...). Without
+# network: RR_WHEELHOUSE=<dir with the wheels> (pip --no-index --find-links).
 # Cache: $RR_CACHE (default ~/.cache/reward-router)/tfjs-node. After the GPU build, the CUDA
 # libraries are on the path printed at the end (export it as LD_LIBRARY_PATH before running).
 set -euo pipefail
@@ -30,7 +31,7 @@ if [[ $GPU == 1 ]]; then
   # The CUDA build of TensorFlow and the nvidia-*-cu12 wheels its and-cuda extra pins, in one target dir.
   TARGET="$CACHE/tf-gpu-$TF_VERSION"
   if [[ ! -f "$TARGET/tensorflow/libtensorflow_cc.so.2" ]]; then
-    python3 -m pip install --quiet --target "$TARGET" "tensorflow[and-cuda]==$TF_VERSION"
+    python3 -m pip install --quiet --target "$TARGET" ${RR_WHEELHOUSE:+--no-index --find-links "$RR_WHEELHOUSE"} "tensorflow[and-cuda]==$TF_VERSION"
   fi
   TFDIR="$TARGET/tensorflow"
 else
@@ -39,7 +40,7 @@ else
   WHEEL="$(ls "$WHEEL_DIR"/tensorflow_cpu-$TF_VERSION-*.whl 2>/dev/null | head -1 || true)"
   if [[ -z "$WHEEL" ]]; then
     echo "[setup:tfjs-node] pip download tensorflow-cpu==$TF_VERSION (≈ 214 MB, once)"
-    python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$WHEEL_DIR" "tensorflow-cpu==$TF_VERSION"
+    python3 -m pip download --quiet --no-deps --only-binary=:all: ${RR_WHEELHOUSE:+--no-index --find-links "$RR_WHEELHOUSE"} --dest "$WHEEL_DIR" "tensorflow-cpu==$TF_VERSION"
     WHEEL="$(ls "$WHEEL_DIR"/tensorflow_cpu-$TF_VERSION-*.whl | head -1)"
   fi
   TFDIR="$CACHE/tf-cpu-$TF_VERSION/tensorflow"
