@@ -74,7 +74,7 @@ describe('http backend: protocols', () => {
 
   it('chunks of maxBatch texts go out concurrently, never more than `concurrency` at once', async () => {
     const s = await fake(openrlhfAnswer);
-    s.mode = { kind: 'slow', ms: 40 };
+    s.mode = { kind: 'slow', ms: 150 }; // long enough that two calls always overlap at the server
     const { b } = backend(s, 'openrlhf', { concurrency: 2 }, 2);
     const input = Array.from({ length: 10 }, (_, i) => ({ pairId: `q${i}`, prompt: `q${i}`, messages: [], responseA: 'a', responseB: 'b' }));
     const out = await b.scorePairs(input);
