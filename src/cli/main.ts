@@ -9,6 +9,7 @@ import { registerEncoderCommand } from './commands/encoder.ts';
 import { registerEvalCommand } from './commands/eval.ts';
 import { registerLoopCommands } from './commands/loop.ts';
 import { registerOfflineCommand } from './commands/offline.ts';
+import { registerRmCommand } from './commands/rm.ts';
 import { registerSimCommand } from './commands/sim.ts';
 
 const program = new Command('reward-router')
@@ -19,6 +20,7 @@ registerEvalCommand(program);
 registerOfflineCommand(program);
 registerSimCommand(program);
 registerEncoderCommand(program);
+registerRmCommand(program);
 // `start` (the whole loop), `loop init`, `topics create`, `run <app>`.
 registerLoopCommands(program);
 
