@@ -5,18 +5,16 @@
  *      unbatched (one model call per request, as the scorer did before: one request at a time) and
  *      one call per pair; on wasm, and on tfjs-node when `npm run setup:tfjs-node` has built it
  *      (each backend in its own child process: tfjs is a process-wide singleton);
- *  (2) the http backend (OpenRLHF protocol) against a local server that answers after --latency ms,
- *      calls/s beside the ideal concurrency ÷ latency, at two concurrencies.
+ *  (2) the http backend (OpenRLHF protocol) against a local server (its own Node process) that
+ *      answers after --latency ms, calls/s beside the ideal concurrency ÷ latency, at two concurrencies.
  *
- *   npm run bench:scorer [-- --batches 10 --repeats 5 --latency 50 --json]
+ *   npm run bench:scorer [-- --batches 40 --repeats 5 --latency 50 --json]
  *
  * Requests: each batch is 32 prompts × 6 responses (15 pairs), and the benchmarked RM gets the
  * pairs with index ≡ 0 (mod 4), as one RM of four would: 4 pairs per request. Wall time on purpose;
  * medians over repeats.
  */
-import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { from, lastValueFrom, toArray } from 'rxjs';
@@ -31,7 +29,7 @@ import type { PairInput, RmBackend } from '../src/scorers/types.ts';
 import { simPromptText, simResponseText } from '../src/sim/texts.ts';
 
 const { values: args } = parseArgs({ options: {
-  batches: { type: 'string', default: '10' }, repeats: { type: 'string', default: '5' }, latency: { type: 'string', default: '50' },
+  batches: { type: 'string', default: '40' }, repeats: { type: 'string', default: '5' }, latency: { type: 'string', default: '50' },
   'max-pairs': { type: 'string', default: '256' }, child: { type: 'string' }, json: { type: 'boolean', default: false },
   /** tfjs backends to run, each in a child: auto (the ladder's pick: tfjs-node-gpu / tfjs-node when built), wasm, cpu. */
   backends: { type: 'string', default: 'wasm,auto' }, 'skip-http': { type: 'boolean', default: false },
@@ -103,23 +101,40 @@ function runChild(pref: string): { rung: string; gpu: boolean; warmupMs: number;
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
-/** Calls/s of the http backend against a local OpenRLHF server that answers after LATENCY ms. */
-async function httpCallsPerSec(concurrency: number, calls: number): Promise<{ callsPerSec: number; ideal: number; maxInFlight: number }> {
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const server = createServer((req, res) => {
-    inFlight++;
-    maxInFlight = Math.max(maxInFlight, inFlight);
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const q = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string[] }).query;
-      setTimeout(() => { inFlight--; res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ rewards: q.map((s) => s.length / 100) })); }, LATENCY);
-    });
+/**
+ * The fake OpenRLHF server, as its own Node process (so its JSON and HTTP work runs beside the client,
+ * not inside its event loop): answers every call after LATENCY ms, reports the most calls it held at
+ * once on stdout when it gets SIGTERM.
+ */
+const SERVER_JS = `
+const http = require('node:http');
+let inFlight = 0, max = 0;
+const s = http.createServer((req, res) => {
+  inFlight++; max = Math.max(max, inFlight);
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const q = JSON.parse(Buffer.concat(chunks).toString('utf8')).query;
+    setTimeout(() => { inFlight--; res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ rewards: q.map((t) => t.length / 100) })); }, Number(process.argv[1]));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+});
+s.listen(0, '127.0.0.1', () => process.stdout.write(s.address().port + '\\n'));
+process.on('SIGTERM', () => { process.stdout.write('max ' + max + '\\n'); process.exit(0); });
+`;
+
+/** Calls/s of the http backend against the local server that answers after LATENCY ms. */
+async function httpCallsPerSec(concurrency: number, calls: number): Promise<{ callsPerSec: number; ideal: number; maxInFlight: number }> {
+  const child = spawn(process.execPath, ['-e', SERVER_JS, String(LATENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  let buf = '';
+  const gotLine = (): Promise<string> => new Promise((resolve) => {
+    const check = (): void => { if (lines.length > 0) resolve(lines.shift()!); else setTimeout(check, 5); };
+    check();
+  });
+  child.stdout!.on('data', (c: Buffer) => { buf += c.toString('utf8'); const parts = buf.split('\n'); buf = parts.pop()!; lines.push(...parts); });
+  const port = Number(await gotLine());
   try {
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const url = `http://127.0.0.1:${port}/`;
     const res = new Resilient({ ...defaultResilience, concurrency, timeoutMs: 10_000, retries: 0 }, wall, 1, 'bench');
     const b = httpBackend({ url, protocol: 'openrlhf', modelVersion: 'bench', maxBatch: 16, separator: '\n' }, res);
     // Every text distinct: 8 pairs = 16 texts = one call of maxBatch 16.
@@ -128,11 +143,13 @@ async function httpCallsPerSec(concurrency: number, calls: number): Promise<{ ca
     const t0 = wall.now();
     const out = await b.scorePairs(pairs);
     const s = (wall.now() - t0) / 1000;
+    await b.close?.();
     if (out.some((r) => 'failure' in r)) throw new Error('bench: http failures');
+    child.kill('SIGTERM');
+    const maxInFlight = Number((await gotLine()).split(' ')[1]);
     return { callsPerSec: calls / s, ideal: concurrency / (LATENCY / 1000), maxInFlight };
   } finally {
-    server.closeAllConnections();
-    server.close();
+    child.kill('SIGTERM');
   }
 }
 
@@ -144,7 +161,7 @@ async function main(): Promise<void> {
   const http = [];
   for (const c of args['skip-http'] ? [] : [8, 32]) {
     const runs = [];
-    for (let i = 0; i < REPEATS; i++) runs.push(await httpCallsPerSec(c, c * 20));
+    for (let i = 0; i < REPEATS; i++) runs.push(await httpCallsPerSec(c, c * 40));
     const cps = median(runs.map((r) => r.callsPerSec));
     http.push({ concurrency: c, latencyMs: LATENCY, callsPerSec: cps, ideal: runs[0]!.ideal, ratio: cps / runs[0]!.ideal, maxInFlight: Math.max(...runs.map((r) => r.maxInFlight)) });
   }
@@ -161,7 +178,7 @@ async function main(): Promise<void> {
   if (nativeRows.length === 0) console.log('(no native tfjs built: `npm run setup:tfjs-node` adds its row)');
   for (const n of nativeRows) if (wasmRow) console.log(`${n.rung} ÷ wasm, micro-batched: ${(n.microBatched / wasmRow.microBatched).toFixed(2)}×`);
   if (http.length === 0) return;
-  console.log(`\nhttp backend (OpenRLHF), local server answering after ${LATENCY} ms, 16 texts per call, medians of ${REPEATS}:`);
+  console.log(`\nhttp backend (OpenRLHF), a local server process answering after ${LATENCY} ms, 16 texts per call, medians of ${REPEATS}:`);
   console.log('| concurrency | calls/s | ideal (concurrency ÷ latency) | ratio | most in flight at the server |');
   console.log('|---:|---:|---:|---:|---:|');
   for (const h of http) console.log(`| ${h.concurrency} | ${f(h.callsPerSec)} | ${f(h.ideal)} | ${h.ratio.toFixed(2)}× | ${h.maxInFlight} |`);
