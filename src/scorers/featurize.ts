@@ -1,38 +1,50 @@
 /**
  * The tfjs reward model's featurizer (saved beside the model as featurizer.json, so a model is
  * never fed features of another kind): feature hashing of the response's lower-cased word unigrams
- * and bigrams, and of the words the response shares with the prompt, into `dim` buckets (FNV-1a,
- * signed by one hash bit), then L2-normalized. Pure and deterministic.
+ * and bigrams, of the words the response shares with the prompt, and of its length bucket, into
+ * `dim` buckets signed by one hash bit, then L2-normalized. Each word is hashed once (FNV-1a) and
+ * the features mix those hashes (no string building per feature: this runs for every text the
+ * scorer sees). Pure and deterministic.
  */
 export interface FeaturizerSpec {
   name: 'hashed-ngrams';
-  version: 1;
+  version: 2;
   dim: number;
 }
 
-function fnv(s: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
+function fnv(s: string): number {
+  let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
   return h;
 }
 
-const words = (t: string): string[] => t.toLowerCase().match(/[\p{L}\p{N}']+|[^\s\p{L}\p{N}]/gu) ?? [];
+/** murmur3's finalizer over h and a per-feature-kind salt. */
+function mix(h: number, salt: number): number {
+  h = (h ^ Math.imul(salt, 0x9e3779b1)) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+const WORD = /[\p{L}\p{N}']+|[^\s\p{L}\p{N}]/gu;
+const wordHashes = (t: string): number[] => (t.toLowerCase().match(WORD) ?? []).map(fnv);
 
 /** Writes the features of (prompt, response) into `out` (length spec.dim, zeroed first). */
 export function featurize(spec: FeaturizerSpec, prompt: string, response: string, out: Float32Array): Float32Array {
   out.fill(0);
-  const add = (token: string): void => {
-    const h = fnv(token, 0x9e37);
-    out[h % spec.dim]! += (h & 0x80000000) !== 0 ? -1 : 1;
-  };
-  const r = words(response);
-  const p = new Set(words(prompt));
+  const dim = spec.dim;
+  const add = (h: number): void => { out[h % dim]! += (h & 0x80000000) !== 0 ? -1 : 1; };
+  const r = wordHashes(response);
+  const p = new Set(wordHashes(prompt));
   for (let i = 0; i < r.length; i++) {
-    add(`u:${r[i]}`);
-    if (i + 1 < r.length) add(`b:${r[i]} ${r[i + 1]}`);
-    if (p.has(r[i]!)) add(`shared:${r[i]}`);
+    const w = r[i]!;
+    add(mix(w, 1));
+    if (i + 1 < r.length) add(mix((Math.imul(w, 31) ^ r[i + 1]!) >>> 0, 2));
+    if (p.has(w)) add(mix(w, 3));
   }
-  add(`len:${Math.min(12, Math.floor(Math.log2(1 + r.length)))}`);
+  add(mix(Math.min(12, Math.floor(Math.log2(1 + r.length))), 4));
   let n = 0;
   for (const v of out) n += v * v;
   if (n > 0) {

@@ -68,7 +68,7 @@ export async function loadRewardModel(tf: Tf, dir: string): Promise<LoadedReward
     const featBytes = await readFile(join(dir, 'featurizer.json'));
     hash.update(featBytes);
     const featurizer = JSON.parse(featBytes.toString('utf8')) as FeaturizerSpec;
-    if (featurizer.name !== 'hashed-ngrams' || featurizer.version !== 1 || !Number.isInteger(featurizer.dim)) throw new Error(`unknown featurizer ${JSON.stringify(featurizer)}`);
+    if (featurizer.name !== 'hashed-ngrams' || featurizer.version !== 2 || !Number.isInteger(featurizer.dim)) throw new Error(`unknown featurizer ${JSON.stringify(featurizer)}`);
     const all = Buffer.concat(shards);
     const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
     const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));

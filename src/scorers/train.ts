@@ -35,7 +35,7 @@ export function pairAccuracy(tf: Tf, model: LayersModel, spec: FeaturizerSpec, p
 }
 
 export function trainRewardModel(tf: Tf, o: RmTrainOptions = rmTrainDefaults): { model: LayersModel; featurizer: FeaturizerSpec; heldOutAccuracy: number; finalLoss: number } {
-  const featurizer: FeaturizerSpec = { name: 'hashed-ngrams', version: 1, dim: o.dim };
+  const featurizer: FeaturizerSpec = { name: 'hashed-ngrams', version: 2, dim: o.dim };
   const train = rmPreferenceData(o.examples, o.seed, 'train');
   const test = rmPreferenceData(o.heldOut, o.seed, 'held-out');
   const model = buildRewardModel(tf, o.dim, o.hidden, o.seed);
