@@ -2,8 +2,8 @@
  * The scorer's throughput, in one run:
  *  (1) the tfjs demo reward model (data/tfjs-rm) through the scorer's micro-batching operator,
  *      pairs/s: micro-batched across prompts (up to --max-pairs pairs per model call) beside
- *      unbatched (one model call per request, as the scorer did before: one request at a time) and
- *      one call per pair; on wasm, and on tfjs-node when `npm run setup:tfjs-node` has built it
+ *      unbatched (one model call per pair) and one model call per request (a prompt's pairs for this
+ *      RM: the batching the scorer had before, one request at a time); on wasm, and on tfjs-node when `npm run setup:tfjs-node` has built it
  *      (each backend in its own child process: tfjs is a process-wide singleton);
  *  (2) the http backend (OpenRLHF protocol) against a local server (its own Node process) that
  *      answers after --latency ms, calls/s beside the ideal concurrency ÷ latency, at two concurrencies.
@@ -170,9 +170,9 @@ async function main(): Promise<void> {
   if (args.json) { process.stdout.write(JSON.stringify(result, null, 2) + '\n'); return; }
   const f = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
   console.log(`tfjs demo RM, ${BATCHES * 32} requests × 4 pairs, medians of ${REPEATS} (pairs/s):`);
-  console.log('| backend | micro-batched (≤ ' + MAX_PAIRS + ' pairs/call) | one call per request | one call per pair | micro-batched ÷ per request | warm-up ms |');
-  console.log('|---|---:|---:|---:|---:|---:|');
-  for (const r of result.tfjs) console.log(`| ${r.rung}${r.gpu ? ' (GPU)' : ''} | ${f(r.microBatched)} | ${f(r.perRequest)} | ${f(r.perPair)} | ${(r.microBatched / r.perRequest).toFixed(1)}× | ${r.warmupMs.toFixed(0)} |`);
+  console.log('| backend | micro-batched (≤ ' + MAX_PAIRS + ' pairs/call) | one call per request | unbatched (one call per pair) | micro-batched ÷ unbatched | micro-batched ÷ per request | warm-up ms |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of result.tfjs) console.log(`| ${r.rung}${r.gpu ? ' (GPU)' : ''} | ${f(r.microBatched)} | ${f(r.perRequest)} | ${f(r.perPair)} | ${(r.microBatched / r.perPair).toFixed(1)}× | ${(r.microBatched / r.perRequest).toFixed(1)}× | ${r.warmupMs.toFixed(0)} |`);
   const wasmRow = result.tfjs.find((r) => r.rung === 'wasm');
   const nativeRows = result.tfjs.filter((r) => r.rung.startsWith('tfjs-node'));
   if (nativeRows.length === 0) console.log('(no native tfjs built: `npm run setup:tfjs-node` adds its row)');
