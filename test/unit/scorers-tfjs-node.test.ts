@@ -16,7 +16,7 @@ function nativeBuilt(): string | null {
     return null;
   } catch (e) {
     return (e as { code?: string }).code === 'MODULE_NOT_FOUND'
-      ? '@tensorflow/tfjs-node is not installed: run `npm run setup:tfjs-node` (opt-in, ≈ 214 MB download, ≈ 100 s build) to run this test'
+      ? '@tensorflow/tfjs-node is not installed: run `npm run setup:tfjs-node` (opt-in: ≈ 214 MB download once, a 2–3 min build on 2 cores) to run this test'
       : `@tensorflow/tfjs-node does not load (${(e as Error).message.split('\n')[0]}): run \`npm run setup:tfjs-node\` again`;
   }
 }
