@@ -4,7 +4,7 @@
 # download libtensorflow from Google's storage, which is not reachable here. Never part of `npm ci`
 # or CI. It lives in node_modules, so run it again after every `npm ci`.
 #
-#   npm run setup:tfjs-node            # CPU: tensorflow-cpu 2.16.2 wheel (≈ 214 MB once, cached), build ≈ 100 s on 2 cores
+#   npm run setup:tfjs-node            # CPU: tensorflow-cpu 2.16.2 wheel (≈ 214 MB once, cached), build ≈ 140 s measured on the loaded 2-core machine
 #   npm run setup:tfjs-node -- --gpu   # GPU: tensorflow[and-cuda] 2.16.2 (≈ 590 MB wheel + the nvidia-*-cu12 wheels)
 #
 # Needs: python3 -m pip, g++, make, Node's headers (/usr/include/node, else NODE_DIR=...). Without
@@ -65,7 +65,7 @@ ln -sf libtensorflow_cc.so.2 "$DIR/deps/lib/libtensorflow.so.2"
 ln -sf libtensorflow_cc.so.2 "$DIR/deps/lib/libtensorflow.so.2.9.1"
 ln -sf libtensorflow_framework.so.2 "$DIR/deps/lib/libtensorflow_framework.so"
 
-echo "[setup:tfjs-node] node-pre-gyp rebuild (≈ 100 s on 2 cores)"
+echo "[setup:tfjs-node] node-pre-gyp rebuild (2–3 min on 2 cores)"
 (cd "$DIR" && npx --yes node-pre-gyp rebuild --nodedir="$NODE_DIR" >"$CACHE/build-$PKG.log" 2>&1) || { tail -30 "$CACHE/build-$PKG.log"; exit 1; }
 
 if [[ $GPU == 1 ]]; then
