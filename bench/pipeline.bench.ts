@@ -23,7 +23,6 @@ import { createLoopTopics } from '../streams/topics.ts';
 import { generationRecords } from '../streams/trainer.ts';
 import { quietLog, syntheticPrior } from '../test/unit/streams-fixtures.ts';
 import { buildSettings } from '../streams/settings.ts';
-// @ts-expect-error: plain ESM helper without types
 import { startBroker } from '../deploy/kafka/kafka.mjs';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -99,7 +98,7 @@ async function passThrough(kafka: Kafka, from: string, to: string, producer: Pro
 
 async function main(): Promise<void> {
   const broker = process.env.KAFKA_BROKERS ? null : await startBroker();
-  const brokers = process.env.KAFKA_BROKERS ? process.env.KAFKA_BROKERS.split(',') : [broker.brokers];
+  const brokers = process.env.KAFKA_BROKERS ? process.env.KAFKA_BROKERS.split(',') : [broker!.brokers];
   const kafka = new Kafka({ brokers, clientId: 'bench', logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();

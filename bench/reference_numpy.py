@@ -8,7 +8,10 @@ for a batch of N contexts X (N×d):
     W  = scipy.linalg.solve_triangular(U_k, Z)        # U_k⁻¹ Z: columns ~ N(0, Λ_k⁻¹)
     s_k = X @ μ_k + Σ_i X[n, i] · W[i, n]             # <μ_k + w̃_n, x_n>
 
-then argmax over arms per pair. Timed with time.perf_counter (normals included),
+then argmax over arms per pair. Also NumPy's fastest form of the same decision (`--form fast`
+rows "fast_*"): per arm ONE triangular solve for the whole batch, Y = U_k⁻ᵀ Xᵀ, so that
+xᵀΛ_k⁻¹x = ‖column of Y‖², and one normal per pair: s_k = X μ_k + sqrt(q)·z (the scalar form,
+as this project's router computes it). Timed with time.perf_counter (normals included),
 median of repeats, default BLAS threads and (if threadpoolctl is importable) one
 thread. Prints one JSON object on stdout.
 
@@ -47,6 +50,18 @@ def step(np, sl, Us, mus, X, rng):
         Z = rng.standard_normal((d, N))
         W = sl.solve_triangular(Us[k], Z, lower=False)
         S[k] = X @ mus[k] + np.einsum("ni,in->n", X, W)
+    return S.argmax(axis=0)
+
+
+def step_fast(np, sl, Us, mus, X, rng):
+    K = len(Us)
+    N, d = X.shape
+    XT = np.ascontiguousarray(X.T)
+    S = np.empty((K, N))
+    for k in range(K):
+        Y = sl.solve_triangular(Us[k], XT, trans="T", lower=False)  # U^T Y = X^T
+        q = np.einsum("in,in->n", Y, Y)
+        S[k] = X @ mus[k] + np.sqrt(q) * rng.standard_normal(N)
     return S.argmax(axis=0)
 
 
@@ -114,6 +129,13 @@ def main():
             with threadpoolctl.threadpool_limits(limits=1):
                 ts1 = timeit(fn, 1, repeats)
             row["one_thread"] = {"median_s": ts1[len(ts1) // 2], "min_s": ts1[0], "decisions_per_s": args.n / ts1[len(ts1) // 2]}
+        fast = lambda: step_fast(np, sl, Us, mus, X, rng)  # noqa: E731
+        tf = timeit(fast, 2, repeats)
+        row["fast_default_threads"] = {"median_s": tf[len(tf) // 2], "min_s": tf[0], "decisions_per_s": args.n / tf[len(tf) // 2]}
+        if threadpoolctl is not None:
+            with threadpoolctl.threadpool_limits(limits=1):
+                tf1 = timeit(fast, 1, repeats)
+            row["fast_one_thread"] = {"median_s": tf1[len(tf1) // 2], "min_s": tf1[0], "decisions_per_s": args.n / tf1[len(tf1) // 2]}
         results.append(row)
         print(f"numpy d={d} K={K} done", file=sys.stderr)
 

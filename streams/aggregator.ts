@@ -47,7 +47,7 @@ export async function startAggregatorApp(ctx: AppContext, opts: AggregatorOption
     failed = true;
     log.error('aggregator stopped', { error: err instanceof Error ? err.message : String(err) });
     void consumer?.close().catch(() => {});
-    opts.onFatal?.(err);
+    (opts.onFatal ?? ctx.onFatal)?.(err);
   };
   const queue = new TxnQueue(producer, groupId, fail);
   const input = new Subject<WindowInput<LossItem>>();
@@ -57,7 +57,13 @@ export async function startAggregatorApp(ctx: AppContext, opts: AggregatorOption
     .subscribe({
       next: (ev) => {
         try {
-          if (ev.kind === 'window') queue.push(core.close(ev.batch, ev.items, ev.timedOut));
+          if (ev.kind === 'window') {
+            if (ev.missingEnd) {
+              core.stats.missingEnd++;
+              log.warn('batch closed without its BATCH_END', { batch: ev.batch, losses: ev.items.length, graceMs: s.graceMs });
+            }
+            queue.push(core.close(ev.batch, ev.items, ev.timedOut));
+          }
           else core.refused(ev.kind, ev.batch, ev.item);
         } catch (err) {
           fail(err);

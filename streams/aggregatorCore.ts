@@ -29,7 +29,7 @@ const INCLUDED_HORIZON = 64;
 
 export class AggregatorCore {
   readonly tracker = new OffsetTracker();
-  readonly stats = { in: 0, decisions: 0, losses: 0, deadLetters: 0, closed: 0, timedOut: 0, deltas: 0, foreign: 0, redelivered: 0 };
+  readonly stats = { in: 0, decisions: 0, losses: 0, deadLetters: 0, closed: 0, timedOut: 0, missingEnd: 0, deltas: 0, foreign: 0, redelivered: 0 };
   lastClosed: number;
   private readonly decisions = new Map<string, KeptDecision>();
   private readonly pairsOf = new Map<number, string[]>();

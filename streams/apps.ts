@@ -4,6 +4,7 @@
  * and by the one-process loop.
  */
 import { RouterError } from '../src/core/errors.ts';
+import { activeStandby } from './activeStandby.ts';
 import { startAggregatorApp } from './aggregator.ts';
 import type { AppContext, AppFactory, AppHandle } from './context.ts';
 import { startLabelerApp } from './labeler.ts';
@@ -33,8 +34,9 @@ export function appFactory(name: string, opts: AppOptions = {}): AppFactory {
     case 'scorer': return (ctx) => startScorerApp(ctx, { rm: opts.rm, delayMs: opts.delayMs });
     case 'labeler': return (ctx) => startLabelerApp(ctx);
     case 'trainer': return (ctx) => startTrainerApp(ctx, { batches: opts.batches });
-    case 'aggregator': return (ctx) => startAggregatorApp(ctx);
-    case 'store': return (ctx) => startStoreApp(ctx);
+    // One writer per training run: extra instances wait as standbys (streams/activeStandby.ts).
+    case 'aggregator': return activeStandby('aggregator', (ctx) => startAggregatorApp(ctx));
+    case 'store': return activeStandby('store', (ctx) => startStoreApp(ctx));
     default:
       throw new RouterError('RR_INVALID_CONFIG', `unknown app ${JSON.stringify(name)} (known: ${appNames.join(', ')}, scorer:<rm>)`, { field: 'app' });
   }

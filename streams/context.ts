@@ -34,6 +34,8 @@ export interface LoopSettings {
   graceMs: number;
   /** Records a consumer may have in flight before it pauses (backpressure). */
   maxInFlight: number;
+  /** Fault tolerance of apps run as their own processes (streams/supervisor.ts, docs/RELIABILITY.md). */
+  reliability: ReliabilitySettings;
   partitions: number;
   /**
    * Text mode: the model directory of the router's text encoder (src/encoder/); the simulated trainer
@@ -44,6 +46,19 @@ export interface LoopSettings {
   scorers?: Record<string, ScorerConfig>;
   /** The simulated policy, RM pool and trainer (scorer and trainer apps). */
   sim: { profiles: string; scenario: string; config: SimConfig };
+}
+
+export interface ReliabilitySettings {
+  /** Longest broker outage an app rides out (first failure → next successful start); past it, exit 1. */
+  outageLimitMs: number;
+  /** Consumer session timeout: a killed app's partitions move after this (≥ the broker's group.min.session.timeout.ms). */
+  sessionTimeoutMs: number;
+  /** Consumer heartbeat interval (kafkajs heartbeats between fetches, so maxWaitMs bounds it too). */
+  heartbeatIntervalMs: number;
+  /** Longest fetch wait: an idle member notices a rebalance within about this. */
+  maxWaitMs: number;
+  /** Pair ids the router remembers for DUPLICATE_PAIR (the newest ones; older duplicates pass to downstream dedupe). */
+  dedupePairs: number;
 }
 
 export interface Logger {
@@ -59,6 +74,12 @@ export interface AppContext {
   clock: Clock;
   log: Logger;
   settings: LoopSettings;
+  /**
+   * Called when the app cannot go on (a consumer crashed, a send, commit or transaction failed).
+   * `reward-router run` passes its supervisor's (streams/supervisor.ts), which replaces the whole
+   * app; without one the failure is only logged (the one-process loop, tests).
+   */
+  onFatal?: (err: unknown) => void;
 }
 
 /** A running app. `close` stops consuming, flushes what it owes and disconnects. */

@@ -1,12 +1,13 @@
 /**
  * The labeler app: collects every prompt's scores (all RMs) until its
- * `promptPairs` distinct pairs are in, keeps the first `keepPerPrompt`
- * decisive pairs by index, and produces one Label per prompt. A pair with a
+ * `promptPairs` distinct pairs are in, keeps `keepPerPrompt` decisive pairs
+ * (a seeded draw per pair id, the same as the eval loop's), and produces one Label per prompt. A pair with a
  * NaN/Inf score is dead-lettered and counts as not decisive, so its prompt
  * still completes; so does a pair its RM could not score (`unscored`, dead-lettered by the scorer).
  */
 import { Subject, map, tap } from 'rxjs';
 import { codecError } from '../src/avro/errors.ts';
+import { keepKeys } from '../src/core/keep.ts';
 import type { OutRecord } from '../src/bus/types.ts';
 import { collectPrompt, type PromptScores } from '../src/operators/collectPrompt.ts';
 import { deadLetterOn } from '../src/operators/deadLetterOn.ts';
@@ -50,7 +51,7 @@ export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: nu
   const openAt = new Map<string, { partition: number; offset: bigint }>();
   let current: { partition: number; offset: bigint } | null = null;
   const collect = collectPrompt({ onOpen: (key) => { if (current) openAt.set(key, current); }, onDone: (key) => openAt.delete(key) });
-  const labelSub = parts.pipe(collect, keepDecisive({ tieEps: s.tieEps, keepPerPrompt: s.keepPerPrompt })).subscribe((l) => completed.push(l));
+  const labelSub = parts.pipe(collect, keepDecisive({ tieEps: s.tieEps, keepPerPrompt: s.keepPerPrompt, key: keepKeys(s.seed, s.run) })).subscribe((l) => completed.push(l));
   const holdBack = (_topic: string, partition: number): bigint | undefined => {
     let min: bigint | undefined;
     for (const o of openAt.values()) if (o.partition === partition && (min === undefined || o.offset < min)) min = o.offset;

@@ -53,17 +53,23 @@ export class PosteriorReplica {
     this.version$ = new BehaviorSubject(-1);
   }
 
-  /** Reads `posteriors` to its end, then follows it with group `groupId`. */
-  async start(bus: Bus, groupId: string): Promise<void> {
+  /**
+   * Reads `posteriors` to its end, then follows it with group `groupId`. The group never commits
+   * (every start re-reads the compacted topic from the beginning anyway), so a router that dies
+   * leaves an empty group with no offsets and no lag; `close()` also deletes it (`deleteGroup`).
+   */
+  async start(bus: Bus, groupId: string, onError?: (err: unknown) => void): Promise<void> {
     const topic = topicName(this.#settings.prefix, 'posteriors');
     for (const r of await bus.readToEnd(topic)) await this.#ingest(r);
-    const consumer = await bus.consumer({ groupId, topics: [topic], fromBeginning: true });
+    const consumer = await bus.consumer({ groupId, topics: [topic], fromBeginning: true, autoCommit: false, onError });
     this.#consumer = consumer;
     await consumer.run(async (batch) => { for (const r of batch.records) await this.#ingest(r); });
   }
 
-  async close(): Promise<void> {
-    await this.#consumer?.close();
+  async close(deleteGroup?: (groupId: string) => Promise<void>): Promise<void> {
+    const c = this.#consumer;
+    await c?.close();
+    if (c !== null && deleteGroup) await deleteGroup(c.groupId).catch(() => {}); // best effort: it has no offsets either way
     this.version$.complete();
   }
 

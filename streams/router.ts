@@ -22,6 +22,7 @@ import type { AppContext, AppHandle } from './context.ts';
 import { deadLetter } from './deadLetter.ts';
 import { runStage } from './stage.ts';
 import { PosteriorReplica } from './posteriorReplica.ts';
+import { BoundedSet } from './boundedSet.ts';
 
 export interface RouterOptions {
   /** Names this instance's replica group (one per router instance). Default `0`. */
@@ -63,7 +64,13 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
       void deadLetter(codec, clock, s.prefix, 'router', record, err).then((letter) => producer.send([letter])).catch((e: unknown) => log.error('dead letter failed', { err: String(e) }));
     },
   });
-  await replica.start(bus, `${s.prefix}router-replica-${opts.instance ?? '0'}`);
+  // Replica groups of routers that died without closing (SIGKILL) are empty: remove them.
+  const stale = await bus.emptyGroups?.(`${s.prefix}router-replica-`).catch(() => []) ?? [];
+  if (stale.length > 0) await bus.deleteGroups?.(stale).catch(() => {});
+  await replica.start(bus, `${s.prefix}router-replica-${opts.instance ?? '0'}`, (err) => {
+    log.error('replica consumer stopped', { err: String(err) });
+    ctx.onFatal?.(err);
+  });
 
   const reqTopics = requestsTopics(s.prefix, s.arms);
   const encodeRouted = async (routed: RoutedPrompt): Promise<OutRecord[]> => {
@@ -75,7 +82,7 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
   };
 
   const rng = new CounterRng(s.seed, s.run);
-  const seen = new Set<string>();
+  const seen = new BoundedSet<string>(s.reliability.dedupePairs);
   const runner = await runStage(ctx, producer, {
     name: 'router', groupId: `${s.prefix}router`, topics: [topicName(s.prefix, 'generations')], maxBatchSize: opts.maxBatchSize,
     perRecord: (records$) => records$.pipe(
@@ -99,7 +106,7 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
     },
     async close() {
       await runner.close();
-      await replica.close();
+      await replica.close(bus.deleteGroups ? (g) => bus.deleteGroups!([g]) : undefined);
       await producer.close();
       if (ownsEncoder) await encoder?.close();
     },

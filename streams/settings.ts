@@ -36,6 +36,7 @@ export interface SettingsInput {
   graceMs?: number;
   maxInFlight?: number;
   partitions?: number;
+  reliability?: Partial<LoopSettings['reliability']>;
   sim?: { profiles?: string; scenario?: string; config?: Partial<SimConfig> };
   /** Text mode: the router's encoder model directory (LoopSettings.encoder). */
   encoder?: string;
@@ -57,6 +58,7 @@ export const loopDefaults = {
   graceMs: 5_000,
   maxInFlight: 256,
   partitions: 3,
+  reliability: { outageLimitMs: 120_000, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitMs: 500, dedupePairs: 200_000 },
 } as const;
 
 function fail(field: string, message: string): never {
@@ -86,6 +88,7 @@ export function buildSettings(input: SettingsInput, prior: PriorFile): LoopSetti
     graceMs: input.graceMs ?? loopDefaults.graceMs,
     maxInFlight: input.maxInFlight ?? loopDefaults.maxInFlight,
     partitions: input.partitions ?? loopDefaults.partitions,
+    reliability: { ...loopDefaults.reliability, ...input.reliability },
     sim: { profiles: input.sim?.profiles ?? defaultProfiles, scenario, config },
     ...(input.encoder !== undefined ? { encoder: input.encoder } : {}),
     ...(input.scorers !== undefined ? { scorers: parseScorers(input.scorers, input.arms ?? defaultEvalModels) } : {}),
@@ -108,6 +111,7 @@ export function validateSettings(s: LoopSettings): LoopSettings {
   for (const f of ['posteriorWaitMs', 'graceMs'] as const) if (!(Number.isFinite(s[f]) && s[f] >= 0)) fail(f, `must be a number of ms ≥ 0, got ${s[f]}`);
   if (!isInt(s.maxInFlight, 1)) fail('maxInFlight', `must be an integer ≥ 1, got ${s.maxInFlight}`);
   if (!isInt(s.partitions, 1)) fail('partitions', `must be an integer ≥ 1, got ${s.partitions}`);
+  for (const [k, v] of Object.entries(s.reliability)) if (!isInt(v, 1)) fail(`reliability.${k}`, `must be an integer ≥ 1, got ${v}`);
   const width = s.prior.projection === null ? s.prior.d : s.prior.projection.inputDim;
   const simWidth = s.sim.config.inputDim ?? s.sim.config.d;
   // In text mode the trainer sends no vectors: the encoder's width is checked against the prior's.

@@ -53,7 +53,7 @@ export async function startStoreApp(ctx: AppContext, opts: StoreOptions = {}): P
     failed = true;
     log.error('store stopped', { error: err instanceof Error ? err.message : String(err) });
     void consumer?.close().catch(() => {});
-    opts.onFatal?.(err);
+    (opts.onFatal ?? ctx.onFatal)?.(err);
   };
   const queue = new TxnQueue(producer, groupId, fail);
 

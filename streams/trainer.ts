@@ -30,8 +30,11 @@ export interface TrainerHandle extends AppHandle {
 class LabelInbox {
   readonly #byBatch = new Map<number, Map<string, Label>>();
   #wake: (() => void) | null = null;
+  /** Labels of batches below this are done with (re-read on a resume) and dropped. */
+  floor = 0;
 
   add(l: Label): void {
+    if (l.batch < this.floor) return;
     let m = this.#byBatch.get(l.batch);
     if (!m) this.#byBatch.set(l.batch, (m = new Map()));
     m.set(l.promptId, l);
@@ -42,7 +45,7 @@ class LabelInbox {
   async take(t: number, n: number, closed: () => boolean): Promise<Label[] | null> {
     for (;;) {
       const m = this.#byBatch.get(t);
-      if (m && m.size >= n) { this.#byBatch.delete(t); return [...m.values()]; }
+      if (m && m.size >= n) { this.#byBatch.delete(t); this.floor = t + 1; return [...m.values()]; }
       if (closed()) return null;
       await new Promise<void>((r) => { this.#wake = r; });
       this.#wake = null;
@@ -66,6 +69,27 @@ export function generationRecords(ctx: Pick<AppContext, 'codec' | 'clock' | 'set
   }));
 }
 
+/**
+ * Where a (re)started trainer goes on: the batch after the last BATCH_END of this run on
+ * `feedback` (keyed by run: one partition, in order), and the generation keys already on
+ * `generations` (read only when resuming; the simulated driver's restart cost).
+ */
+async function resumePoint(ctx: AppContext): Promise<{ first: number; sent: Set<string> }> {
+  const { bus, codec, settings: s } = ctx;
+  let first = 0;
+  for (const r of await bus.readToEnd(topicName(s.prefix, 'feedback'))) {
+    if (r.value === null) continue;
+    const f = await codec.decode('feedback', r.value).catch(() => null);
+    if (f !== null && f.run === s.run && f.kind === 'BATCH_END') first = Math.max(first, f.batch + 1);
+  }
+  const sent = new Set<string>();
+  const ends = await bus.endOffsets(topicName(s.prefix, 'generations'));
+  if (ends.some((e) => BigInt(e.high) > BigInt(e.low))) {
+    for (const r of await bus.readToEnd(topicName(s.prefix, 'generations'))) if (r.key !== null) sent.add(r.key.toString());
+  }
+  return { first, sent };
+}
+
 export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}): Promise<TrainerHandle> {
   const { bus, codec, settings: s } = ctx;
   const log = ctx.log.namespace('trainer');
@@ -76,9 +100,15 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
   const inbox = new LabelInbox();
   let closed = false;
   const producer = await bus.producer();
+  const { first, sent } = await resumePoint(ctx);
+  inbox.floor = first;
+  if (first > 0) log.info('resuming', { batch: first });
+  // No commits: every start reads `labels` from the beginning and drops the batches already done,
+  // so a restart (SIGKILL, or the supervisor replacing the app) never loses the labels of the
+  // batch it was waiting for, and the group leaves no offsets behind.
   const consumer = await bus.consumer({
-    groupId: `${s.prefix}trainer`, topics: [topicName(s.prefix, 'labels')], fromBeginning: true,
-    onError: (err) => log.error('consumer stopped', { err: String(err) }),
+    groupId: `${s.prefix}trainer`, topics: [topicName(s.prefix, 'labels')], fromBeginning: true, autoCommit: false,
+    onError: (err) => { log.error('consumer stopped', { err: String(err) }); ctx.onFatal?.(err); },
   });
   await consumer.run(async (batch) => {
     for (const r of batch.records) {
@@ -95,9 +125,10 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
   const generations = (b: SimBatch) => generationRecords(ctx, b);
 
   const run = async (): Promise<void> => {
-    for (let t = 0; t < T && !closed; t++) {
+    for (let t = first; t < T && !closed; t++) {
       const b = stream.generateBatch(t);
-      await producer.send(await generations(b));
+      // On a resume, the prompts of this batch that already went out are not sent twice.
+      await producer.send((await generations(b)).filter((r) => !sent.has(r.key!.toString())));
       const labels = await inbox.take(t, b.prompts.length, () => closed);
       if (labels === null) return;
       const gold = new Map(b.prompts.flatMap((p) => p.pairs.map((x) => [x.pairId, x.goldA] as const)));
@@ -119,6 +150,7 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
       stats.pairs += b.prompts.reduce((n, p) => n + p.pairs.length, 0);
       stats.labels += labels.length;
       stats.kept += kept;
+      log.info('batch done', { batch: t });
       opts.onBatch?.(t, { ...stats });
     }
   };

@@ -3,9 +3,11 @@
 // Plain Node ESM (no TypeScript), so it runs before anything is built. See docs/kafka-local.md.
 //
 //   node deploy/kafka/kafka.mjs jars     collect the jars into .kafka/libs (Maven; no-op when stamped)
-//   node deploy/kafka/kafka.mjs up       start a detached broker, write .kafka/broker.json, print brokers
+//   node deploy/kafka/kafka.mjs up [--data DIR]  start a detached broker, write .kafka/broker.json, print brokers;
+//                                        with --data the dir (log, ports) is kept by `down` and reused by the next `up`
 //   node deploy/kafka/kafka.mjs down     stop it (SIGTERM, SIGKILL after 10 s), remove its temp dir
 //   node deploy/kafka/kafka.mjs status   print the state of the broker started by `up`
+//   node deploy/kafka/kafka.mjs tool topics|groups|get-offsets|transactions [args]   Kafka's own CLI tools
 //
 // Library: ensureJars(), startBroker({ dir? }) -> { brokers, port, controllerPort, dir, pid, logFile, stop() }.
 import { spawn, spawnSync } from 'node:child_process';
@@ -27,7 +29,7 @@ const STAMP_FILE = path.join(LIBS_DIR, '.kafka-version');
 const POM = path.join(HERE, 'pom.xml');
 
 /** Jars without which the broker cannot start (or starts without logging, hence without readiness lines). */
-const REQUIRED_JARS = [`kafka_2.13-${KAFKA_VERSION}.jar`, `kafka-clients-${KAFKA_VERSION}.jar`,
+const REQUIRED_JARS = [`kafka_2.13-${KAFKA_VERSION}.jar`, `kafka-clients-${KAFKA_VERSION}.jar`, `kafka-tools-${KAFKA_VERSION}.jar`,
   'slf4j-reload4j-1.7.36.jar', 'reload4j-1.2.25.jar'];
 
 const READY_TIMEOUT_MS = 60_000;
@@ -175,12 +177,13 @@ async function probe(Kafka, logLevel, brokers) {
 
 /**
  * Formats a fresh run dir and starts a broker+controller JVM; resolves once KafkaJS describeCluster() answers.
- * @param {{ dir?: string, detached?: boolean, heapOpts?: string[], signal?: AbortSignal }} [opts]
+ * @param {{ dir?: string, detached?: boolean, heapOpts?: string[], signal?: AbortSignal, port?: number, controllerPort?: number, properties?: Record<string, string | number> }} [opts]
  *   dir: run dir to use (created if missing; kept on stop); default: a fresh temp dir (removed on stop).
  *   detached: own process group, survives this process (used by `up`).
  *   signal: aborting it during startup stops the JVM, removes the temp dir and rejects.
+ *   properties: extra server.properties entries for this broker (they override the template's).
  */
-export async function startBroker({ dir, detached = false, heapOpts, signal } = {}) {
+export async function startBroker({ dir, detached = false, heapOpts, signal, port: fixedPort, controllerPort: fixedControllerPort, properties = {} } = {}) {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   const { Kafka, logLevel } = await import('kafkajs');
   ensureJars();
@@ -197,19 +200,28 @@ export async function startBroker({ dir, detached = false, heapOpts, signal } = 
   };
   try {
     checkAbort();
-    const port = await freePort();
-    let controllerPort = await freePort();
+    // A kept data dir remembers its ports: a restart on it comes back where its clients look for it.
+    const portsFile = path.join(runDir, 'ports.json');
+    const saved = !ownsDir && fs.existsSync(portsFile) ? JSON.parse(fs.readFileSync(portsFile, 'utf8')) : {};
+    const port = fixedPort ?? saved.port ?? await freePort();
+    let controllerPort = fixedControllerPort ?? saved.controllerPort ?? await freePort();
     while (controllerPort === port) controllerPort = await freePort();
+    if (!ownsDir) fs.writeFileSync(portsFile, `${JSON.stringify({ port, controllerPort })}\n`);
     const vars = { RUN: runDir, PORT: port, CONTROLLER_PORT: controllerPort };
     const serverProps = renderFile('server.properties.tmpl', runDir, vars);
+    // Overrides for one broker (a test that needs another group or log setting); later lines win.
+    const extra = Object.entries(properties).map(([k, v]) => `${k}=${v}`).join('\n');
+    if (extra) fs.appendFileSync(serverProps, `\n# overrides\n${extra}\n`);
     const brokerLog4j = renderFile('log4j.properties', runDir, vars);
     const toolsLog4j = renderFile('tools-log4j.properties', runDir, vars);
     const classpath = path.join(LIBS_DIR, '*'); // literal '*': Java expands it, no shell involved
 
     // Cluster id: 16 random bytes, base64url without padding (the format of Kafka's Uuid.toString).
-    const clusterId = randomBytes(16).toString('base64url');
+    // A data dir formatted before (kept by `up --data DIR`) is started as it is: same cluster, same log.
+    const formatted = fs.existsSync(path.join(runDir, 'data', 'meta.properties'));
+    const clusterId = formatted ? readClusterId(runDir) : newClusterId();
     const t0 = performance.now();
-    const fmt = spawnSync(javaBin(), ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j.configuration=file:${toolsLog4j}`,
+    const fmt = formatted ? { status: 0, stdout: '', stderr: '' } : spawnSync(javaBin(), ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j.configuration=file:${toolsLog4j}`,
       '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProps],
     { encoding: 'utf8', timeout: 60_000 });
     if (fmt.error || fmt.status !== 0) {
@@ -265,6 +277,30 @@ export async function startBroker({ dir, detached = false, heapOpts, signal } = 
   }
 }
 
+/** Kafka CLI tools by their bin/ script name (kafka-topics.sh → topics). */
+const TOOLS = {
+  topics: 'org.apache.kafka.tools.TopicCommand',
+  groups: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+  'get-offsets': 'org.apache.kafka.tools.GetOffsetShell',
+  transactions: 'org.apache.kafka.tools.TransactionsCommand',
+};
+
+/**
+ * 16 random bytes, base64url (Kafka's Uuid.toString format). Like Kafka's Uuid.randomUuid, never one
+ * starting with '-': StorageTool's argument parser would take `-t -abc…` for an option (1 id in 64).
+ */
+function newClusterId() {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+function readClusterId(runDir) {
+  const meta = fs.readFileSync(path.join(runDir, 'data', 'meta.properties'), 'utf8');
+  return /^cluster\.id=(.*)$/m.exec(meta)?.[1]?.trim() ?? 'unknown';
+}
+
 function readState() {
   try {
     return JSON.parse(fs.readFileSync(STATE_FILE, 'utf8'));
@@ -288,7 +324,11 @@ async function main(argv) {
         console.log(state.brokers);
         return 0;
       }
-      const b = await startBroker({ detached: true });
+      // --data DIR: a data dir kept across down/up (formatted on first use; same ports and log after).
+      const at = argv.indexOf('--data');
+      const dir = at >= 0 ? argv[at + 1] : undefined;
+      if (at >= 0 && !dir) throw new Error('--data needs a directory');
+      const b = await startBroker({ detached: true, dir });
       fs.mkdirSync(KAFKA_HOME, { recursive: true });
       fs.writeFileSync(STATE_FILE, `${JSON.stringify({ pid: b.pid, brokers: b.brokers, port: b.port,
         controllerPort: b.controllerPort, dir: b.dir, ownsDir: b.ownsDir, logFile: b.logFile,
@@ -306,7 +346,7 @@ async function main(argv) {
       }
       await stopPid(state);
       fs.rmSync(STATE_FILE, { force: true });
-      log(`stopped broker pid ${state.pid}, removed ${state.dir}`);
+      log(`stopped broker pid ${state.pid}, ${state.ownsDir === false ? `kept ${state.dir} (start again with: npm run kafka:up -- --data ${state.dir})` : `removed ${state.dir}`}`);
       return 0;
     }
     case 'status': {
@@ -316,8 +356,25 @@ async function main(argv) {
       console.log(up ? `up ${state.brokers} (pid ${state.pid})` : `stale state (pid ${state.pid} not running)`);
       return up ? 0 : 1;
     }
+    case 'tool': {
+      // Kafka's own CLI tools from the same jars: `tool topics --list`, `tool groups --describe --all-groups`.
+      // --bootstrap-server defaults to the broker started by `up`.
+      const [name, ...rest] = argv.slice(1);
+      const main = TOOLS[name];
+      if (!main) {
+        console.error(`usage: node deploy/kafka/kafka.mjs tool ${Object.keys(TOOLS).join('|')} [kafka tool options]`);
+        return 2;
+      }
+      ensureJars();
+      const state = readState();
+      const args = rest.includes('--bootstrap-server') || !state ? rest : ['--bootstrap-server', state.brokers, ...rest];
+      const toolsLog4j = path.join(HERE, 'tools-log4j.properties');
+      const res = spawnSync(javaBin(), ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j.configuration=file:${toolsLog4j}`,
+        '-cp', path.join(LIBS_DIR, '*'), main, ...args], { stdio: 'inherit' });
+      return res.status ?? 1;
+    }
     default:
-      console.error('usage: node deploy/kafka/kafka.mjs jars|up|down|status');
+      console.error('usage: node deploy/kafka/kafka.mjs jars|up [--data DIR]|down|status|tool <name> …');
       return 2;
   }
 }

@@ -50,18 +50,21 @@ export interface AckableBatch extends BusBatch {
  * Runs `consumer` and emits its batches without waiting for them to be processed; the gate bounds
  * the records emitted but not yet acked. Use with `autoCommit: false` and commit what was acked
  * (autoCommit would commit records the moment they are emitted). Unsubscribing pauses the consumer;
- * closing it stays the caller's job.
+ * closing it stays the caller's job. `onRun` gets run()'s promise: it resolves once the consumer has
+ * joined its group.
  */
-export function consumeBatches(consumer: BusConsumer, opts: { maxInFlight: number }): Observable<AckableBatch> {
+export function consumeBatches(consumer: BusConsumer, opts: { maxInFlight: number; onRun?: (running: Promise<void>) => void }): Observable<AckableBatch> {
   return new Observable<AckableBatch>((subscriber) => {
     const gate = new InFlightGate(consumer, opts.maxInFlight);
-    consumer.run(async (batch) => {
+    const running = consumer.run(async (batch) => {
       if (subscriber.closed) return;
       const size = batch.records.length;
       let acked = false;
       gate.acquire(size);
       subscriber.next({ ...batch, ack: () => { if (!acked) { acked = true; gate.release(size); } } });
-    }).catch((err: unknown) => subscriber.error(err));
+    });
+    running.catch((err: unknown) => subscriber.error(err));
+    opts.onRun?.(running); // resolves once the consumer has joined its group (BusConsumer.run)
     return () => consumer.pause();
   });
 }

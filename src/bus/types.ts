@@ -139,6 +139,15 @@ export interface Bus {
   /** Every record of every partition up to the end offsets at call time: the restore path. Partition order, then offset order. */
   readToEnd(topic: string, opts?: ReadToEndOptions): Promise<BusRecord[]>;
   endOffsets(topic: string): Promise<PartitionEnd[]>;
+  /** Deletes consumer groups that have no members (Kafka); the in-process bus keeps no empty groups. */
+  deleteGroups?(groupIds: string[]): Promise<void>;
+  /**
+   * Joins group `groupId` for a lease on `topic`'s partitions: exactly one member holds it at a time
+   * (Kafka; src/bus/kafka/lease.ts). Absent in-process, where there is only one instance.
+   */
+  lease?(opts: { groupId: string; topic: string; onChange(active: boolean): void; onError(err: unknown): void }): Promise<{ readonly active: boolean; close(): Promise<void> }>;
+  /** Consumer groups whose id starts with `prefix` and that have no members (Kafka). */
+  emptyGroups?(prefix: string): Promise<string[]>;
   /** Closes every producer and consumer this bus handed out that is still open. */
   close(): Promise<void>;
 }

@@ -12,7 +12,7 @@ import type { LearnInput, RoutingPolicy } from './policy.ts';
 import { defaultPosteriorConfig, type PosteriorConfig } from './posterior.ts';
 import type { CounterRng } from './rng.ts';
 import { PosteriorState } from './state.ts';
-import { decideBatch, thompsonBatch, type Decision } from './thompson.ts';
+import { armSlots, decideBatch, thompsonBatch, tieKeys, type Decision } from './thompson.ts';
 
 export interface BanditOptions {
   name: string;
@@ -26,6 +26,8 @@ export interface BanditOptions {
   /** Batch t is routed with the feedback of batches ≤ t − lag. */
   lag?: number;
   run?: string;
+  /** Seeds the tie-break among arms with exactly equal scores (default: lowest index wins). */
+  tieRng?: CounterRng;
 }
 
 export class BanditPolicy implements RoutingPolicy {
@@ -37,6 +39,7 @@ export class BanditPolicy implements RoutingPolicy {
   readonly lag: number;
   readonly #selection: BanditOptions['selection'];
   readonly #pending: PosteriorDelta[] = [];
+  readonly #tie: ((pairId: string) => (k: number) => number) | undefined;
 
   constructor(o: BanditOptions) {
     this.name = o.name;
@@ -46,6 +49,7 @@ export class BanditPolicy implements RoutingPolicy {
     this.state = PosteriorState.fromPriors(o.run ?? 'run', o.arms, o.priors, o.posterior ?? defaultPosteriorConfig);
     this.normalizer = o.normalizer ?? new QuantileNormalizer();
     this.#selection = o.selection;
+    this.#tie = o.tieRng ? tieKeys(o.tieRng, armSlots(o.arms)) : undefined;
   }
 
   route(t: number, batch: ContextBatch): Decision[] {
@@ -53,8 +57,8 @@ export class BanditPolicy implements RoutingPolicy {
     this.#pending.sort((a, b) => a.batch - b.batch);
     while (this.#pending.length > 0 && this.#pending[0]!.batch <= t - this.lag) this.state.apply(this.#pending.shift()!);
     const sel = this.#selection;
-    if (sel.kind === 'thompson') return thompsonBatch(this.state.posteriors, batch, sel.rng, sel.scale);
-    return decideBatch(this.state.posteriors, batch, (_id, _k, mean, std) => mean + sel.alpha * std);
+    if (sel.kind === 'thompson') return thompsonBatch(this.state.posteriors, batch, sel.rng, sel.scale, this.#tie);
+    return decideBatch(this.state.posteriors, batch, (_id, _k, mean, std) => mean + sel.alpha * std, this.#tie);
   }
 
   learn(t: number, feedback: readonly LearnInput[]): void {
@@ -72,24 +76,26 @@ export interface RouterSetup {
   posterior?: PosteriorConfig;
   lag?: number;
   run?: string;
+  /** Seeded tie-breaking (see BanditOptions.tieRng). */
+  tieRng?: CounterRng;
 }
 
 /** BayesianRouter: offline priors, Thompson sampling, batch-baseline + quantile rewards. */
 export function bayesianRouter(s: RouterSetup, normalizer: RewardNormalizer = new QuantileNormalizer()): BanditPolicy {
-  return new BanditPolicy({ name: 'bayesian-router', arms: s.arms, priors: s.embeddings, posterior: s.posterior, normalizer, selection: { kind: 'thompson', scale: 1, rng: s.rng }, lag: s.lag, run: s.run });
+  return new BanditPolicy({ name: 'bayesian-router', arms: s.arms, priors: s.embeddings, posterior: s.posterior, normalizer, selection: { kind: 'thompson', scale: 1, rng: s.rng }, lag: s.lag, run: s.run, tieRng: s.tieRng });
 }
 
 /** Online-only: the same Thompson sampler with e_k = 0. */
 export function onlineOnlyRouter(s: RouterSetup): BanditPolicy {
   const zeros = s.embeddings.map((e) => new Float64Array(e.length));
-  return new BanditPolicy({ name: 'online-only', arms: s.arms, priors: zeros, posterior: s.posterior, selection: { kind: 'thompson', scale: 1, rng: s.rng }, lag: s.lag, run: s.run });
+  return new BanditPolicy({ name: 'online-only', arms: s.arms, priors: zeros, posterior: s.posterior, selection: { kind: 'thompson', scale: 1, rng: s.rng }, lag: s.lag, run: s.run, tieRng: s.tieRng });
 }
 
 /** LASeR: disjoint LinUCB, A_k = I, b_k = 0, α = 0.1, its own reward normalization. */
 export function laserRouter(s: RouterSetup, alpha = 0.1): BanditPolicy {
   const zeros = s.embeddings.map((e) => new Float64Array(e.length));
   return new BanditPolicy({
-    name: 'laser', arms: s.arms, priors: zeros, lag: s.lag, run: s.run,
+    name: 'laser', arms: s.arms, priors: zeros, lag: s.lag, run: s.run, tieRng: s.tieRng,
     posterior: { lambda0: 1, sigma2: 1, refreshEvery: s.posterior?.refreshEvery ?? defaultPosteriorConfig.refreshEvery },
     normalizer: new QuantileNormalizer(laserQuantileConfig),
     selection: { kind: 'ucb', alpha },

@@ -8,7 +8,7 @@ import { RouterError } from './errors.ts';
 import { dot } from './linalg.ts';
 import type { RoutingPolicy } from './policy.ts';
 import { Stream, type CounterRng } from './rng.ts';
-import { argmax, type Decision } from './thompson.ts';
+import { argmax, armSlots, tieKeys, type Decision } from './thompson.ts';
 
 function decision(pairId: string, arm: number, scores: Float64Array): Decision {
   return { pairId, arm, means: scores, stds: new Float64Array(scores.length), samples: scores };
@@ -44,13 +44,14 @@ export function randomPolicy(arms: readonly string[], rng: CounterRng): RoutingP
 }
 
 /** argmax_k <x, e_k>: the offline router alone. */
-export function offlineOnlyPolicy(arms: readonly string[], embeddings: readonly ArrayLike<number>[]): RoutingPolicy {
+export function offlineOnlyPolicy(arms: readonly string[], embeddings: readonly ArrayLike<number>[], tieRng?: CounterRng): RoutingPolicy {
+  const tie = tieRng ? tieKeys(tieRng, armSlots(arms)) : undefined;
   return {
     name: 'offline-only', arms, rmCallsPerPair: 1,
     route: (_t, batch: ContextBatch) => batch.pairIds.map((id, n) => {
       const s = new Float64Array(arms.length);
       embeddings.forEach((e, k) => { s[k] = dot(batch.X, e, batch.d, n * batch.d, 0); });
-      return decision(id, argmax(s), s);
+      return decision(id, argmax(s, tie?.(id)), s);
     }),
     learn: () => {},
   };

@@ -10,6 +10,7 @@ export const errorCodes = [
   'RR_INVALID_CONFIG', // a setting out of range
   'RR_INVALID_PROFILE', // a malformed RM profile file
   'RR_INVALID_JSONL', // a malformed line of an offline training file
+  'RR_INVALID_VERDICTS', // a malformed line of a recorded-verdicts stream file (eval --stream)
   'RR_INVALID_PRIOR', // a malformed prior file
   'RR_INVALID_REWARD', // NaN/Inf reward or loss
   'RR_INVALID_DELTA', // a malformed posterior delta

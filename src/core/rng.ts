@@ -20,6 +20,7 @@ export const Stream = {
   tieBreak: 1,
   random: 2,
   sim: 3,
+  keep: 4,
 } as const;
 
 // High 32 bits of a 32x32-bit product, exact in float64 (all partial sums < 2^53).

@@ -7,7 +7,7 @@
 import type { ContextBatch } from './context.ts';
 import { quadFormsBatch } from './linalg.ts';
 import type { ArmPosterior } from './posterior.ts';
-import type { CounterRng } from './rng.ts';
+import { Stream, hash64, type CounterRng } from './rng.ts';
 
 /** What the router decided for one pair, and why (every arm's mean, std and sample). */
 export interface Decision {
@@ -19,11 +19,31 @@ export interface Decision {
   samples: Float64Array;
 }
 
-/** Index of the largest value; ties go to the lowest index (deterministic). */
-export function argmax(v: ArrayLike<number>): number {
+/**
+ * Index of the largest value. Exact ties go to the larger `tieKey(k)` when one is given (a seeded
+ * draw per arm, see `tieKeys`), else to the lowest index. Without a key the pool's order decides
+ * ties, which is what made LinUCB's batch 0 (every index equal) lock onto the first-listed RM.
+ */
+export function argmax(v: ArrayLike<number>, tieKey?: (k: number) => number): number {
   let best = 0;
-  for (let k = 1; k < v.length; k++) if (v[k]! > v[best]!) best = k;
+  for (let k = 1; k < v.length; k++) {
+    if (v[k]! > v[best]!) best = k;
+    else if (tieKey && v[k] === v[best] && tieKey(k) > tieKey(best)) best = k;
+  }
   return best;
+}
+
+/**
+ * Tie-break keys for one pair: a uniform per (seed, run, pair id, arm NAME), so which tied arm wins
+ * depends neither on the pool's order nor on the order pairs arrive in.
+ */
+export function tieKeys(rng: CounterRng, armSlots: readonly number[]): (pairId: string) => (k: number) => number {
+  return (pairId) => (k) => rng.pairUniform(pairId, armSlots[k]!, Stream.tieBreak);
+}
+
+/** A 32-bit slot per arm name (for `tieKeys`): the name's hash, not its position. */
+export function armSlots(arms: readonly string[]): number[] {
+  return arms.map((a) => hash64(`arm/${a}`)[0]);
 }
 
 /** Per-arm means and stds for every pair of the batch: means[k][n], stds[k][n]. */
@@ -55,6 +75,7 @@ export function decideBatch(
   arms: readonly ArmPosterior[],
   batch: ContextBatch,
   score: (pairId: string, k: number, mean: number, std: number) => number,
+  tie?: (pairId: string) => (k: number) => number,
 ): Decision[] {
   const { means, stds } = armMoments(arms, batch);
   const K = arms.length;
@@ -67,11 +88,11 @@ export function decideBatch(
       ds[k] = stds[k]![n]!;
       dv[k] = score(pairId, k, dm[k]!, ds[k]!);
     }
-    return { pairId, arm: argmax(dv), means: dm, stds: ds, samples: dv };
+    return { pairId, arm: argmax(dv, tie?.(pairId)), means: dm, stds: ds, samples: dv };
   });
 }
 
 /** Thompson sampling for a batch (scalar form). `scale` multiplies the std (1 = exact posterior). */
-export function thompsonBatch(arms: readonly ArmPosterior[], batch: ContextBatch, rng: CounterRng, scale = 1): Decision[] {
-  return decideBatch(arms, batch, (pairId, k, mean, std) => mean + scale * std * rng.pairNormal(pairId, k));
+export function thompsonBatch(arms: readonly ArmPosterior[], batch: ContextBatch, rng: CounterRng, scale = 1, tie?: (pairId: string) => (k: number) => number): Decision[] {
+  return decideBatch(arms, batch, (pairId, k, mean, std) => mean + scale * std * rng.pairNormal(pairId, k), tie);
 }

@@ -4,26 +4,32 @@
  * of the pairs the labeller keeps, exactly as the streaming loop does.
  */
 import { makeBatch } from '../core/context.ts';
+import { keepKeys, type KeepRule } from '../core/keep.ts';
 import { majorityVoteCorrect, meanEnsembleCorrect, oracleCorrect } from '../core/ensembles.ts';
 import type { LearnInput } from '../core/policy.ts';
 import { identityOrProject } from '../core/projection.ts';
 import type { PriorFile } from '../core/prior.ts';
 import { CounterRng, Stream } from '../core/rng.ts';
-import type { OnlineStream, SimBatch, SimPair } from '../sim/stream.ts';
+import type { SimBatch, SimPair } from '../sim/stream.ts';
+import type { LoopStream } from './verdicts.ts';
 import { keepDecisive } from '../sim/labels.ts';
-import type { SimTrainer } from '../sim/trainer.ts';
+import type { LoopTrainer, SimTrainer } from '../sim/trainer.ts';
 import type { Method } from './methods.ts';
 import { newTrace, type MethodTrace } from './stats.ts';
 
 export interface LoopOptions {
-  stream: OnlineStream;
+  stream: LoopStream;
   trainer: SimTrainer;
+  /** A trainer per method (e.g. a policy that learns from that method's labels); default: `trainer` for all. */
+  trainerFor?: (method: number) => LoopTrainer;
   methods: readonly Method[];
   prior: Pick<PriorFile, 'd' | 'projection'>;
   batches: number;
   tieEps: number;
   keepPerPrompt: number;
-  /** Seeds the ensembles' tie-breaking coin. */
+  /** Which decisive pairs are kept: a seeded draw per pair (default, the authors' rule) or the first ones. */
+  keep?: KeepRule;
+  /** Seeds the ensembles' tie-breaking coin and the kept-pair draw. */
   seed: number;
   run: string;
   onBatch?: (t: number) => void;
@@ -54,7 +60,9 @@ export function runLoop(o: LoopOptions): MethodTrace[] {
   const K = o.stream.world.pool.models.length;
   const C = o.stream.world.pool.categories.length;
   const traces = o.methods.map((m) => newTrace(m.name, m.rmCallsPerPair, m.kind === 'router'));
+  const trainers: LoopTrainer[] = o.methods.map((_, i) => o.trainerFor?.(i) ?? o.trainer);
   const coin = new CounterRng(o.seed, `${o.run}/ensemble`);
+  const keepKey = (o.keep ?? 'random') === 'random' ? keepKeys(o.seed, o.run) : undefined;
   for (let t = 0; t < o.batches; t++) {
     const sim: SimBatch = o.stream.generateBatch(t);
     const pairs = sim.prompts.flatMap((p) => p.pairs);
@@ -80,17 +88,21 @@ export function runLoop(o: LoopOptions): MethodTrace[] {
         });
         tr.selected!.push(sel);
         const feedback: LearnInput[] = [];
+        const trained: { category: number; correct: boolean }[] = [];
+        const trainer = trainers[i]!;
         let offset = 0;
         for (const prompt of sim.prompts) {
           const local = arms.slice(offset, offset + prompt.pairs.length);
-          for (const j of keepDecisive(prompt.pairs, local, o.tieEps, o.keepPerPrompt)) {
+          for (const j of keepDecisive(prompt.pairs, local, o.tieEps, o.keepPerPrompt, keepKey)) {
             const g = offset + j;
             const p = pairs[g]!;
             const arm = arms[g]!;
-            feedback.push({ pairId: p.pairId, arm, x: batch.X.subarray(g * o.prior.d, (g + 1) * o.prior.d), loss: o.trainer.loss(p.pairId, p.correct[arm]!) });
+            feedback.push({ pairId: p.pairId, arm, x: batch.X.subarray(g * o.prior.d, (g + 1) * o.prior.d), loss: trainer.loss(p.pairId, p.correct[arm]!, prompt.categoryIndex) });
+            trained.push({ category: prompt.categoryIndex, correct: p.correct[arm]! });
           }
           offset += prompt.pairs.length;
         }
+        trainer.observe?.(trained);
         m.policy.learn(t, feedback);
       }
       tr.correct.push(ok.reduce((a, b) => a + b, 0));

@@ -7,7 +7,8 @@
 import type { EvalResult } from './run.ts';
 import { batchShare } from './stats.ts';
 import type { MethodSummary } from './summary.ts';
-import { accuracyTables, selectionTables } from './table.ts';
+import type { DecayRow, PairedRow } from './paired.ts';
+import { accuracyTables, decayTable, pairedTable, selectionTables } from './table.ts';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939'];
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -49,7 +50,7 @@ function rolling(values: readonly number[], window: number): number[] {
   });
 }
 
-export function htmlReport(r: EvalResult, summaries: readonly MethodSummary[], settingsText: string, window = 10): string {
+export function htmlReport(r: EvalResult, summaries: readonly MethodSummary[], settingsText: string, window = 10, stats?: { paired: readonly (PairedRow & { bName: string })[]; decay: readonly DecayRow[] }): string {
   const figures: string[] = [];
   for (const scenario of Object.keys(r.configs)) {
     const runs = r.runs.filter((x) => x.scenario === scenario);
@@ -76,6 +77,7 @@ export function htmlReport(r: EvalResult, summaries: readonly MethodSummary[], s
 <h2>Settings</h2>${md(settingsText)}
 <h2>Plots</h2>${figures.join('\n')}
 <h2>Routed-label accuracy</h2>${md(accuracyTables(summaries, r.categories))}
+${stats ? `<h2>Paired differences over seeds</h2>${md([pairedTable(stats.paired, 'offline-only'), pairedTable(stats.paired, 'best-single-rm'), pairedTable(stats.paired, 'bayesian-router'), decayTable(stats.decay)].join('\n\n'))}` : ''}
 <h2>Selection shares</h2>${md(selectionTables(summaries, r.categories))}
 </body></html>`;
 }

@@ -1,4 +1,5 @@
 /** Plain-text tables for the terminal and the README. */
+import type { DecayRow, PairedRow } from './paired.ts';
 import type { MethodSummary } from './summary.ts';
 
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(2) : '–');
@@ -51,4 +52,38 @@ export function compactTable(summaries: readonly MethodSummary[]): string {
   };
   const calls = (m: string) => String(summaries.find((x) => x.name === m)!.rmCallsPerPair);
   return render([['method', 'RM calls/pair', ...cols], ...methods.map((m) => [m, calls(m), ...cols.map((c) => cell(m, c))])]);
+}
+
+const pp = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(100 * v).toFixed(2)}`;
+
+/** "+0.52 [−0.10, +1.14] 4/5": mean paired difference in points, its 95 % interval, wins out of N. */
+export function intervalCell(i: { mean: number; lo: number; hi: number; wins: number; n: number }): string {
+  return `${pp(i.mean)} [${pp(i.lo)}, ${pp(i.hi)}] ${i.wins}/${i.n}`;
+}
+
+/** A row per method, a column per (scenario, horizon): its paired difference against `reference`. */
+export function pairedTable(rows: readonly (PairedRow & { bName: string })[], reference: string): string {
+  const mine = rows.filter((r) => r.b === reference);
+  if (mine.length === 0) return '';
+  const cols = [...new Set(mine.map((r) => `${r.scenario} ${r.horizon}`))];
+  const methods = [...new Set(mine.map((r) => r.a))];
+  const cell = (m: string, col: string) => {
+    const r = mine.find((x) => x.a === m && `${x.scenario} ${x.horizon}` === col);
+    return r ? intervalCell(r) : '';
+  };
+  const body = methods.map((m) => [m, ...cols.map((c) => cell(m, c))]);
+  return render([[`method − ${reference}`, ...cols], ...body]);
+}
+
+/** A row per method, a column per scenario: accuracy over the late batches minus the early ones. */
+export function decayTable(rows: readonly DecayRow[]): string {
+  if (rows.length === 0) return '';
+  const cols = [...new Set(rows.map((r) => r.scenario))];
+  const methods = [...new Set(rows.map((r) => r.method))];
+  const cell = (m: string, c: string) => {
+    const r = rows.find((x) => x.method === m && x.scenario === c);
+    return r ? intervalCell(r) : '';
+  };
+  const r0 = rows[0]!;
+  return render([[`method: batches ${r0.early + 1}–${r0.batches} − 1–${r0.early}`, ...cols], ...methods.map((m) => [m, ...cols.map((c) => cell(m, c))])]);
 }

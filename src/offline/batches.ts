@@ -19,6 +19,11 @@ export interface Batch {
   pick: Float32Array;
   /** [P, K]: +1 at the winner, −1 at the loser, so s_w − s_l = rowsum((pick·S) ⊙ sign). */
   sign: Float32Array;
+  /**
+   * [P]: 1 / (pairs of the pair's example × examples with pairs in the batch), so Σ weight·loss is
+   * the authors' BT loss: the mean over a example's pairs, then the mean over examples.
+   */
+  exampleWeight: Float32Array;
 }
 
 export class BatchBuilder {
@@ -69,14 +74,17 @@ export class BatchBuilder {
     });
     const pick = new Float32Array(numPairs * b);
     const sign = new Float32Array(numPairs * k);
+    const exampleWeight = new Float32Array(numPairs);
+    const withPairs = rows.filter((e) => this.pairsOf(e) > 0).length;
     let p = 0;
     rows.forEach((e, i) => {
       for (let t = this.#start[e]!; t < this.#start[e + 1]!; t++, p++) {
         pick[p * b + i] = 1;
         sign[p * k + this.#winner[t]!] = 1;
         sign[p * k + this.#loser[t]!] = -1;
+        exampleWeight[p] = 1 / (this.pairsOf(e) * withPairs);
       }
     });
-    return { rows, inputs, labels, numPairs, pick, sign };
+    return { rows, inputs, labels, numPairs, pick, sign, exampleWeight };
   }
 }

@@ -66,7 +66,8 @@ function bfs(src: number, k: number, count: Int32Array, forward: boolean): Int32
 
 /**
  * Drops edges until every RM's net wins lies in [−1, 1]; returns the kept edges in their original
- * order. The dropping rule (the authors' exact rule is not published verbatim):
+ * order. This project's earlier rule (option `balanceRule: 'paths'`; the authors' published rule is
+ * `balancePairsAuthors` below):
  *
  *   while some RM has net ≥ 2 or ≤ −2:
  *     take s = the RM with the largest surplus (net ≥ 2; lowest index on ties) and, among the RMs
@@ -136,5 +137,83 @@ export function balancePairs(p: RankingPairs, numArms: number, rng: RngSequence)
     example: Int32Array.from(idx, (t) => p.example[t]!),
     winner: Int32Array.from(idx, (t) => p.winner[t]!),
     loser: Int32Array.from(idx, (t) => p.loser[t]!),
+  };
+}
+
+/**
+ * The authors' published balancing rule (`balance_bt_pairs_optimal` in their offline data script),
+ * re-implemented from its description; returns the kept edges in their original order. Repeated
+ * rounds of two phases until a round deletes nothing (or after 1,000 rounds, their safety cap):
+ *
+ *  1. Winners with net > 0 are queued in RM order. For each, scan its edges in edge order and delete
+ *     every edge whose loser has net < 0 (one deletion helps both ends), until the winner's net is
+ *     ≤ 0; a loser pushed above 0 is queued. If this phase deleted nothing and every |net| ≤ 1, stop.
+ *  2. For each RM with net > 0 (taken at the start of the phase, in RM order), sort its remaining
+ *     edges by their loser's net (ascending, as read when the list is built; ties in a seeded random
+ *     order, `rng`) and delete as many as its surplus.
+ *
+ * Unlike `balancePairs` it aims at net 0 (phase 1 also runs when every |net| ≤ 1), and it deletes
+ * from the winners' side only.
+ */
+export function balancePairsAuthors(p: RankingPairs, numArms: number, rng: RngSequence): RankingPairs {
+  const k = numArms;
+  const E = p.winner.length;
+  const byWinner: number[][] = Array.from({ length: k }, () => []);
+  for (let e = 0; e < E; e++) byWinner[p.winner[e]!]!.push(e);
+  const alive = new Uint8Array(E).fill(1);
+  const net = netWins(p, k);
+  const drop = (e: number): void => {
+    alive[e] = 0;
+    net[p.winner[e]!]!--;
+    net[p.loser[e]!]!++;
+  };
+  for (let round = 0; round < 1000; round++) {
+    let changed = false;
+    // Phase 1.
+    const queue: number[] = [];
+    for (let i = 0; i < k; i++) if (net[i]! > 0) queue.push(i);
+    const next = new Int32Array(k);
+    for (let q = 0; q < queue.length; q++) {
+      const w = queue[q]!;
+      const list = byWinner[w]!;
+      while (next[w]! < list.length && net[w]! > 0) {
+        const e = list[next[w]!++]!;
+        if (alive[e] === 0) continue;
+        const l = p.loser[e]!;
+        if (net[l]! < 0) {
+          drop(e);
+          changed = true;
+          if (net[l]! > 0) queue.push(l);
+        }
+      }
+    }
+    if (!changed) {
+      let maxAbs = 0;
+      for (let i = 0; i < k; i++) maxAbs = Math.max(maxAbs, Math.abs(net[i]!));
+      if (maxAbs <= 1) break;
+    }
+    // Phase 2.
+    const winners: number[] = [];
+    for (let i = 0; i < k; i++) if (net[i]! > 0) winners.push(i);
+    for (const w of winners) {
+      if (net[w]! <= 0) continue;
+      const cand = byWinner[w]!.filter((e) => alive[e] === 1).map((e) => ({ e, key: net[p.loser[e]!]!, tie: rng.uniform() }));
+      cand.sort((a, b) => a.key - b.key || a.tie - b.tie);
+      let need = net[w]!;
+      for (const c of cand) {
+        if (need <= 0) break;
+        drop(c.e);
+        changed = true;
+        need--;
+      }
+    }
+    if (!changed) break;
+  }
+  const idx: number[] = [];
+  for (let e = 0; e < E; e++) if (alive[e] === 1) idx.push(e);
+  return {
+    example: Int32Array.from(idx, (e) => p.example[e]!),
+    winner: Int32Array.from(idx, (e) => p.winner[e]!),
+    loser: Int32Array.from(idx, (e) => p.loser[e]!),
   };
 }

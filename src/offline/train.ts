@@ -12,11 +12,13 @@ import type { RngSequence } from '../core/rng.ts';
 import type { Tf } from './backend.ts';
 import { BatchBuilder } from './batches.ts';
 import type { OfflineDataset } from './jsonl.ts';
-import { routerLoss } from './loss.ts';
+import { routerLoss, type BtAverage } from './loss.ts';
 import { argmax } from './metrics.ts';
 import { createRouterModel } from './model.ts';
 import type { RouterModel } from './model.ts';
-import { balancePairs, buildRankingPairs } from './pairs.ts';
+import { balancePairs, balancePairsAuthors, buildRankingPairs } from './pairs.ts';
+
+export type BalanceRule = 'authors' | 'paths';
 
 export interface TrainSettings {
   d: number;
@@ -29,6 +31,10 @@ export interface TrainSettings {
   lossWeights: LossWeights;
   /** Apply the balancing step (ALGORITHM.md [C]) to the ranking pairs. */
   balance: boolean;
+  /** Which balancing rule: the authors' published one (default) or this project's earlier one. */
+  balanceRule?: BalanceRule;
+  /** How the BT loss averages (default 'example', the authors'). */
+  btAverage?: BtAverage;
   onEpoch?: (epoch: number, meanLoss: number) => void;
 }
 
@@ -66,7 +72,8 @@ export function trainModel(tf: Tf, data: OfflineDataset, s: TrainSettings): Trai
   const rng = new CounterRng(s.seed, 'offline');
   const { trainRows, evalRows } = splitRows(n, s.holdout, rng.sequence('split'));
   const raw = buildRankingPairs(data.labels, trainRows);
-  const balanced = s.balance ? balancePairs(raw, k, rng.sequence('balance')) : raw;
+  const rule = s.balanceRule ?? 'authors';
+  const balanced = !s.balance ? raw : rule === 'authors' ? balancePairsAuthors(raw, k, rng.sequence('balance')) : balancePairs(raw, k, rng.sequence('balance'));
 
   const model = createRouterModel(
     tf,
@@ -90,7 +97,7 @@ export function trainModel(tf: Tf, data: OfflineDataset, s: TrainSettings): Trai
         const batch = batches.build(order.slice(from, from + s.batchSize));
         if (batch.numPairs === 0 && s.lossWeights.cls === 0) continue;
         const loss = tf.tidy((): Scalar => {
-          const cost = optimizer.minimize(() => routerLoss(tf, model, batch, s.lossWeights), true, model.trainable);
+          const cost = optimizer.minimize(() => routerLoss(tf, model, batch, s.lossWeights, s.btAverage), true, model.trainable);
           return cost ?? tf.scalar(Number.NaN);
         });
         lossSum += loss.dataSync()[0]!;

@@ -28,7 +28,27 @@ export type ShiftSpec =
    */
   | { kind: 'demoteBest'; delta: number; categories: 'alternate' | readonly string[] }
   /** model → category → additive change. */
-  | { kind: 'explicit'; deltas: Readonly<Record<string, Readonly<Record<string, number>>>> };
+  | { kind: 'explicit'; deltas: Readonly<Record<string, Readonly<Record<string, number>>>> }
+  /**
+   * In each shifted category the RM the TRAINED PRIOR prefers (most offline-only picks on that
+   * category's offline examples) loses `delta` and the best other RM by offline accuracy gains it.
+   * Needs the prior, so `eval` applies it after training (`applyPriorShift`); before that, none.
+   */
+  | { kind: 'demotePrior'; delta: number; categories: 'alternate' | readonly string[] };
+
+/** Offline data from another distribution than the online stream (scenario `domain`). */
+export interface OfflineDomain {
+  /** Each category's offline prototype is normalize(prototype + shift·v), v a random unit vector: cos ≈ 1/sqrt(1 + shift²). */
+  prototypeShift: number;
+  /** Each offline (RM, category) probability moves by U(−jitter, +jitter), clipped to shiftClip. */
+  accuracyJitter: number;
+}
+
+/** A policy that learns from the labels it gets (scenario `learning`); see trainer.ts. */
+export interface PolicyLearning {
+  /** Net right-minus-wrong labels per category at which the margin reaches tanh(1) ≈ 76 % of its ceiling. */
+  scale: number;
+}
 
 export interface SimTrainerConfig {
   /** DPO β. */
@@ -74,6 +94,16 @@ export interface SimConfig {
   trainer: SimTrainerConfig;
   tieEps: number;
   keepPerPrompt: number;
+  /**
+   * Shared blind spots: per pair, each RM draws its error from a difficulty common to all RMs with
+   * this probability (else from its own draw). 0 (default) = independent errors. Marginal accuracies
+   * are unchanged either way.
+   */
+  errorCorrelation?: number;
+  /** Offline data from another distribution (default: the same world as the online stream). */
+  offlineDomain?: OfflineDomain | null;
+  /** The trainer's policy learns from the labels (default: a fixed margin distribution). */
+  policyLearning?: PolicyLearning | null;
 }
 
 export const defaultSimConfig: Readonly<SimConfig> = Object.freeze({
@@ -117,6 +147,7 @@ function shiftText(s: ShiftSpec, clip: readonly [number, number]): string {
   const range = `clipped to [${clip[0]}, ${clip[1]}]`;
   if (s.kind === 'explicit') return `explicit deltas ${JSON.stringify(s.deltas)}, ${range}`;
   const cats = s.categories === 'alternate' ? 'every other category' : s.categories.join(', ');
+  if (s.kind === 'demotePrior') return `the RM the trained prior prefers −${s.delta}, best other RM +${s.delta} in ${cats}, ${range}`;
   return `offline-best RM −${s.delta}, runner-up +${s.delta} in ${cats}, ${range}`;
 }
 
@@ -133,6 +164,10 @@ export function describeSimConfig(cfg: SimConfig): string {
     `offline→online shift: ${shiftText(cfg.shift, cfg.shiftClip)}`,
     `offline examples: ${cfg.offlineExamples} (mix ${mixText(cfg.offlineMix)})`,
     `score gap: |N(${cfg.gap.meanCorrect}, ${cfg.gap.sd})| if right, |N(${cfg.gap.meanWrong}, ${cfg.gap.sd})| if wrong; tie eps ${cfg.tieEps}; keep ≤ ${cfg.keepPerPrompt} per prompt`,
-    `trainer: β = ${t.beta}, margin ~ N(${t.marginMean}, ${t.marginSd}) in the gold direction`,
+    cfg.policyLearning
+      ? `trainer: β = ${t.beta}; the policy learns from its labels: margin ~ N(μ, 2μ), μ = ${t.marginMean}·tanh(net right labels of the category / ${cfg.policyLearning.scale}), 0 at batch 0 (every loss = log 2)`
+      : `trainer: β = ${t.beta}, margin ~ N(${t.marginMean}, ${t.marginSd}) in the gold direction`,
+    `RM errors: ${(cfg.errorCorrelation ?? 0) > 0 ? `shared blind spots (each RM draws from a per-pair difficulty common to all RMs with probability ${cfg.errorCorrelation})` : 'independent across RMs'}`,
+    ...(cfg.offlineDomain ? [`offline data: another distribution (prototypes moved by ${cfg.offlineDomain.prototypeShift}, cos ≈ ${(1 / Math.sqrt(1 + cfg.offlineDomain.prototypeShift ** 2)).toFixed(2)}; offline accuracies ± U(${cfg.offlineDomain.accuracyJitter}))`] : []),
   ].join('\n');
 }

@@ -1,13 +1,16 @@
 /**
  * Which routed labels the trainer uses (ALGORITHM.md step 1): a pair is
- * decisive when the chosen RM's |score gap| exceeds tieEps; per prompt, the
- * first keepPerPrompt decisive pairs in pair order are kept. Pair order, not
- * gap size, so that the choice never depends on other arms' scores.
+ * decisive when the chosen RM's |score gap| exceeds tieEps; per prompt, at most
+ * keepPerPrompt decisive pairs are kept: a seeded random draw per pair id (the
+ * authors' rule, `key` from `keepKeys`) or, without `key`, the first ones in
+ * pair order. Never by gap size, so the choice never depends on other arms' scores.
  */
 import { requireConfig } from '../core/errors.ts';
+import { pickKept } from '../core/keep.ts';
 
 export interface GapPair {
   gap: ArrayLike<number>;
+  pairId?: string;
 }
 
 /**
@@ -19,17 +22,23 @@ export function keepDecisive(
   chosenArmPerPair: ArrayLike<number>,
   tieEps: number,
   keepPerPrompt: number,
+  key?: (pairId: string) => number,
 ): number[] {
   requireConfig(chosenArmPerPair.length === pairs.length, 'chosenArmPerPair',
     `expected ${pairs.length} arms, got ${chosenArmPerPair.length}`);
-  const kept: number[] = [];
-  for (let j = 0; j < pairs.length && kept.length < keepPerPrompt; j++) {
+  const decisive: number[] = [];
+  for (let j = 0; j < pairs.length && (key || decisive.length < keepPerPrompt); j++) {
     const arm = chosenArmPerPair[j]!;
     const g = pairs[j]!.gap[arm];
     requireConfig(g !== undefined, `chosenArmPerPair[${j}]`, `no RM ${arm} on this pair`);
-    if (g > tieEps) kept.push(j);
+    if (g > tieEps) decisive.push(j);
   }
-  return kept;
+  if (!key) return decisive;
+  return pickKept(decisive, keepPerPrompt, (j) => {
+    const id = pairs[j]!.pairId;
+    requireConfig(id !== undefined, `pairs[${j}].pairId`, 'random keeping needs pair ids');
+    return key(id);
+  });
 }
 
 export interface LabelledPair {

@@ -6,6 +6,7 @@
 import type { SimConfig } from './config.ts';
 import { resolveMix } from './mix.ts';
 import type { RmPool } from './profiles.ts';
+import { sharedUniform } from './difficulty.ts';
 import { buildWorld, sampleEmbedding } from './world.ts';
 import type { SimWorld } from './world.ts';
 
@@ -35,13 +36,17 @@ export function generateOfflineFromWorld(world: SimWorld): OfflineExample[] {
   const catSeq = rng.sequence('offline/category');
   const embSeq = rng.sequence('offline/embedding');
   const rmSeqs = pool.models.map((m) => rng.sequence(`offline/label/${m}`));
+  const hard = rng.sequence('offline/difficulty');
+  const rho = cfg.errorCorrelation ?? 0;
   const out: OfflineExample[] = [];
   for (let i = 0; i < cfg.offlineExamples; i++) {
     const c = catSeq.categorical(mix);
-    const embedding = sampleEmbedding(world, c, embSeq);
+    const embedding = sampleEmbedding(world, c, embSeq, world.offlinePrototypes);
     const labels: Record<string, 0 | 1> = {};
+    const u = rho > 0 ? hard.uniform() : 0;
     pool.models.forEach((m, k) => {
-      labels[m] = rmSeqs[k]!.bernoulli(world.offline[k]![c]!) ? 1 : 0;
+      const seq = rmSeqs[k]!;
+      labels[m] = (rho > 0 ? sharedUniform(seq, u, rho) : seq.uniform()) < world.offline[k]![c]! ? 1 : 0;
     });
     out.push({ id: offlineExampleId(i), category: pool.categories[c]!, embedding, labels });
   }

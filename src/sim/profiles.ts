@@ -21,6 +21,8 @@ export interface RmPool {
   pairwise: number[][];
   metric: ProfileMetric;
   source: string;
+  /** Profile values that `toPairwise` raised to the floor (0.5, a coin): callers should warn. */
+  raised?: { model: string; category: string; value: number; pairwise: number }[];
 }
 
 /** Below this the RM would be worse than a coin; see `toPairwise`. */
@@ -73,6 +75,7 @@ export function parseProfiles(json: unknown, source: string): RmPool {
   const models = Object.keys(modelsJson);
   if (models.length === 0) fail('models', source, 'expected at least one model');
   const hi = metricRange(m);
+  const raised: NonNullable<RmPool['raised']> = [];
   const pairwise = models.map((name) => {
     const field = `models[${JSON.stringify(name)}]`;
     if (name.length === 0) fail(field, source, 'model names must be non-empty');
@@ -86,10 +89,14 @@ export function parseProfiles(json: unknown, source: string): RmPool {
       if (v === undefined) fail(`${field}.${c}`, source, 'missing');
       if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${field}.${c}`, source, `expected a finite number, got ${JSON.stringify(v)}`);
       if (v < 0 || v > hi) fail(`${field}.${c}`, source, `out of range [0, ${hi}] for metric ${m}: ${v}`);
-      return toPairwise(v, m);
+      const fraction = m.endsWith('_percent') ? v / 100 : v;
+      const unclamped = m.startsWith('best_of_4') ? Math.cbrt(fraction) : fraction;
+      const p = toPairwise(v, m);
+      if (p > unclamped) raised.push({ model: name, category: c, value: v, pairwise: unclamped });
+      return p;
     });
   });
-  return { categories, models, pairwise, metric: m, source };
+  return { categories, models, pairwise, metric: m, source, ...(raised.length > 0 ? { raised } : {}) };
 }
 
 /** A sub-pool with the named models, in the order given. */
@@ -111,5 +118,7 @@ export function selectModels(pool: RmPool, names: readonly string[]): RmPool {
     seen.add(name);
     return pool.pairwise[k]!.slice();
   });
-  return { ...pool, categories: pool.categories.slice(), models: names.slice(), pairwise: rows };
+  const raised = pool.raised?.filter((r) => names.includes(r.model));
+  const { raised: _all, ...rest } = pool;
+  return { ...rest, categories: pool.categories.slice(), models: names.slice(), pairwise: rows, ...(raised && raised.length > 0 ? { raised } : {}) };
 }

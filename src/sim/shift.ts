@@ -15,8 +15,8 @@ export interface ShiftChange {
   online: number;
 }
 
-/** Categories shifted by `demoteBest`, as indices into pool.categories. */
-function shiftedCategories(pool: RmPool, cats: 'alternate' | readonly string[]): number[] {
+/** Categories shifted by `demoteBest` / `demotePrior`, as indices into pool.categories. */
+export function shiftedCategories(pool: RmPool, cats: 'alternate' | readonly string[]): number[] {
   if (cats === 'alternate') return pool.categories.map((_, i) => i).filter((i) => i % 2 === 0);
   return cats.map((c, i) => {
     const j = pool.categories.indexOf(c);
@@ -29,7 +29,8 @@ function shiftedCategories(pool: RmPool, cats: 'alternate' | readonly string[]):
 export function onlineProbabilities(pool: RmPool, cfg: Pick<SimConfig, 'shift' | 'shiftClip'>): number[][] {
   const p = pool.pairwise.map((row) => row.slice());
   const shift = cfg.shift;
-  if (shift.kind === 'none') return p;
+  // demotePrior needs the trained prior: applied later by applyPriorShift.
+  if (shift.kind === 'none' || shift.kind === 'demotePrior') return p;
   const [lo, hi] = cfg.shiftClip;
   const clip = (v: number) => Math.min(hi, Math.max(lo, v));
   if (shift.kind === 'explicit') {
@@ -68,4 +69,25 @@ export function shiftChanges(pool: RmPool, online: readonly (readonly number[])[
     });
   });
   return out;
+}
+
+/**
+ * The `demotePrior` shift: in each shifted category, `preferred[c]` (the RM the trained prior
+ * prefers there) loses delta and the best other RM by offline probability gains it (ties: by name).
+ * Returns a fresh [model][category] table; other shift kinds return `online` unchanged.
+ */
+export function applyPriorShift(pool: RmPool, cfg: Pick<SimConfig, 'shift' | 'shiftClip'>, online: readonly (readonly number[])[], preferred: readonly number[]): number[][] {
+  const p = online.map((row) => row.slice());
+  const shift = cfg.shift;
+  if (shift.kind !== 'demotePrior' || pool.models.length < 2) return p;
+  const [lo, hi] = cfg.shiftClip;
+  const clip = (v: number) => Math.min(hi, Math.max(lo, v));
+  for (const c of shiftedCategories(pool, shift.categories)) {
+    const demoted = preferred[c]!;
+    const others = pool.models.map((_, k) => k).filter((k) => k !== demoted)
+      .sort((a, b) => pool.pairwise[b]![c]! - pool.pairwise[a]![c]! || (pool.models[a]! < pool.models[b]! ? -1 : 1));
+    p[demoted]![c] = clip(p[demoted]![c]! - shift.delta);
+    p[others[0]!]![c] = clip(p[others[0]!]![c]! + shift.delta);
+  }
+  return p;
 }

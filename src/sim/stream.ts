@@ -8,6 +8,7 @@ import { requireConfig } from '../core/errors.ts';
 import type { SimConfig } from './config.ts';
 import { mixSchedule } from './mix.ts';
 import type { RmPool } from './profiles.ts';
+import { sharedUniform } from './difficulty.ts';
 import { buildWorld, sampleEmbedding } from './world.ts';
 import type { SimWorld } from './world.ts';
 
@@ -87,6 +88,8 @@ function makeBatch(world: SimWorld, mix: Float64Array, t: number, pairIdx: reado
   const embSeq = rng.sequence(`${b}/embedding`);
   // Per-RM cursors keyed by model name: adding or dropping an RM never changes another's outcomes.
   const rmSeqs = pool.models.map((m) => rng.sequence(`${b}/rm/${m}`));
+  const hardSeq = rng.sequence(`${b}/difficulty`);
+  const rho = cfg.errorCorrelation ?? 0;
   const { meanCorrect, meanWrong, sd } = cfg.gap;
   const quality = new Float64Array(cfg.responsesPerPrompt);
   const prompts: SimPrompt[] = [];
@@ -101,9 +104,10 @@ function makeBatch(world: SimWorld, mix: Float64Array, t: number, pairIdx: reado
       const correct = new Array<boolean>(K);
       const gap = new Float64Array(K);
       const signedScore = new Float64Array(K);
+      const u = rho > 0 ? hardSeq.uniform() : 0;
       for (let k = 0; k < K; k++) {
         const seq = rmSeqs[k]!;
-        const ok = seq.uniform() < online[k]!;
+        const ok = (rho > 0 ? sharedUniform(seq, u, rho) : seq.uniform()) < online[k]!;
         const g = Math.abs((ok ? meanCorrect : meanWrong) + sd * seq.normal());
         correct[k] = ok;
         gap[k] = g;

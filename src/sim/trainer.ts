@@ -53,3 +53,47 @@ export class SimTrainer {
     return out;
   }
 }
+
+/** What the eval loop needs from a trainer: a loss per kept pair, and (optionally) the labels it trained on. */
+export interface LoopTrainer {
+  loss(pairId: string, labelCorrect: boolean, category: number): number;
+  /** Called once per batch with the kept labels, after their losses were read. */
+  observe?(labels: readonly { category: number; correct: boolean }[]): void;
+}
+
+/**
+ * A policy that learns from the labels it gets (scenario `learning`). At batch 0 the policy equals
+ * its reference: every margin is 0 and every loss is log 2, whatever the label, so the loss says
+ * nothing. Per category c it then accumulates L_c = (right labels − wrong labels) trained on, and
+ * its margin in the gold direction is m ~ N(μ_c, 2μ_c) with μ_c = marginMean·tanh(L_c / scale):
+ * the signal grows as the policy learns, and wrong labels slow it down (or undo it) later. One
+ * instance per routing method: each method's policy learns from its own labels.
+ */
+export class LearningTrainer implements LoopTrainer {
+  readonly #rng: CounterRng;
+  readonly #cfg: SimTrainerConfig;
+  readonly #scale: number;
+  readonly #net: Float64Array;
+
+  constructor(cfg: SimTrainerConfig, scale: number, categories: number, seed: number) {
+    this.#cfg = cfg;
+    this.#scale = scale;
+    this.#net = new Float64Array(categories);
+    this.#rng = new CounterRng(seed, `${SIM_RUN}/trainer`);
+  }
+
+  /** μ_c now. */
+  marginMean(category: number): number {
+    return this.#cfg.marginMean * Math.tanh(this.#net[category]! / this.#scale);
+  }
+
+  loss(pairId: string, labelCorrect: boolean, category: number): number {
+    const mu = this.marginMean(category);
+    const bm = this.#cfg.beta * (mu + 2 * Math.abs(mu) * this.#rng.pairNormal(pairId, 0, Stream.sim));
+    return softplus(labelCorrect ? -bm : bm);
+  }
+
+  observe(labels: readonly { category: number; correct: boolean }[]): void {
+    for (const l of labels) this.#net[l.category]! += l.correct ? 1 : -1;
+  }
+}

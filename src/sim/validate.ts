@@ -46,7 +46,15 @@ export function validateSimConfig(cfg: SimConfig): SimConfig {
     requireConfig(false, 'sim.drift.kind', `unknown drift kind ${JSON.stringify((drift as { kind: unknown }).kind)}`);
   }
   const shift = cfg.shift;
-  if (shift.kind === 'demoteBest') {
+  if (cfg.errorCorrelation !== undefined) {
+    requireConfig(Number.isFinite(cfg.errorCorrelation) && cfg.errorCorrelation >= 0 && cfg.errorCorrelation <= 1, 'sim.errorCorrelation', `expected a number in [0, 1], got ${cfg.errorCorrelation}`);
+  }
+  if (cfg.offlineDomain) {
+    num(cfg.offlineDomain.prototypeShift, 0, 'sim.offlineDomain.prototypeShift');
+    num(cfg.offlineDomain.accuracyJitter, 0, 'sim.offlineDomain.accuracyJitter');
+  }
+  if (cfg.policyLearning) num(cfg.policyLearning.scale, 0, 'sim.policyLearning.scale', true);
+  if (shift.kind === 'demoteBest' || shift.kind === 'demotePrior') {
     requireConfig(Number.isFinite(shift.delta), 'sim.shift.delta', `expected a finite number, got ${shift.delta}`);
   } else if (shift.kind !== 'none' && shift.kind !== 'explicit') {
     requireConfig(false, 'sim.shift.kind', `unknown shift kind ${JSON.stringify((shift as { kind: unknown }).kind)}`);

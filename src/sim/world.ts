@@ -19,6 +19,8 @@ export interface SimWorld {
   readonly dim: number;
   /** Unit-norm prototype per category (pool.categories order). */
   readonly prototypes: readonly Float64Array[];
+  /** The offline data's prototypes: the same as `prototypes` unless cfg.offlineDomain moves them. */
+  readonly offlinePrototypes: readonly Float64Array[];
   /** Per RM, the factor from the common gap scale to that RM's raw score scale. */
   readonly scoreScales: Float64Array;
   /** [model][category] pairwise probabilities: offline (the pool's) and online (after the shift). */
@@ -54,14 +56,31 @@ export function buildWorld(pool: RmPool, cfg: SimConfig, seed: number = cfg.seed
     const u = rng.sequence(`world/scale/${m}`).uniform();
     scoreScales[k] = Math.exp(cfg.scoreScaleSpread * (2 * u - 1));
   });
+  // Another offline distribution (scenario `domain`): moved prototypes and jittered accuracies,
+  // from cursors of their own so nothing else moves.
+  const dom = cfg.offlineDomain;
+  const offlinePrototypes = !dom ? prototypes : pool.categories.map((c, i) => {
+    const seq = rng.sequence(`world/offline-prototype/${c}`);
+    const v = new Float64Array(dim);
+    for (let j = 0; j < dim; j++) v[j] = seq.normal();
+    normalizeInPlace(v);
+    return normalizeInPlace(prototypes[i]!.map((x, j) => x + dom.prototypeShift * v[j]!));
+  });
+  const [lo, hi] = cfg.shiftClip;
+  const offline = pool.pairwise.map((row, k) => {
+    if (!dom || dom.accuracyJitter === 0) return row.slice();
+    const seq = rng.sequence(`world/offline-accuracy/${pool.models[k]}`);
+    return row.map((p) => Math.min(hi, Math.max(lo, p + dom.accuracyJitter * (2 * seq.uniform() - 1))));
+  });
   return {
     pool,
     cfg,
     seed,
     dim,
     prototypes,
+    offlinePrototypes,
     scoreScales,
-    offline: pool.pairwise.map((r) => r.slice()),
+    offline,
     online: onlineProbabilities(pool, cfg),
     rng,
   };
@@ -72,8 +91,8 @@ export function buildWorld(pool: RmPool, cfg: SimConfig, seed: number = cfg.seed
  * is ≈ η relative to the unit prototype, so cos(x, prototype_c) ≈ 1/sqrt(1+η²)
  * whatever the width.
  */
-export function sampleEmbedding(world: SimWorld, category: number, seq: RngSequence): Float64Array {
-  const p = world.prototypes[category]!;
+export function sampleEmbedding(world: SimWorld, category: number, seq: RngSequence, prototypes: readonly Float64Array[] = world.prototypes): Float64Array {
+  const p = prototypes[category]!;
   const sd = world.cfg.embeddingNoise / Math.sqrt(world.dim);
   const x = new Float64Array(world.dim);
   for (let i = 0; i < x.length; i++) x[i] = p[i]! + sd * seq.normal();

@@ -83,6 +83,32 @@ describe('aggregator app', () => {
     await bus.close();
   });
 
+  it('closes a batch whose BATCH_END never comes graceMs after a later batch\'s, counted; the next batches go on', async () => {
+    const s = spec('noend');
+    const { bus, ctx, send } = await setup(s);
+    const scheduler = new VirtualTimeScheduler();
+    const app = await startAggregatorApp(ctx, { scheduler });
+    const b0 = await batchRecords(ctx, s, 0);
+    const end0 = b0[b0.length - 1]!; // the BATCH_END is the last feedback record of the batch
+    await send(b0.filter((r) => r !== end0));
+    await send(await batchRecords(ctx, s, 1));
+    await send(await batchRecords(ctx, s, 2));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await deltaCount(ctx, s), 0, 'batches 1 and 2 wait for batch 0');
+    scheduler.flush(); // virtual time passes graceMs after batch 1's marker
+    await waitFor(async () => (await deltaCount(ctx, s)) === 9, { message: 'batch 0 closed without its BATCH_END, then 1 and 2' });
+    // Batch 0 closed with every LOSS it had (all 8), so the deltas are the uninterrupted run's.
+    assert.deepEqual(await emittedBytes(ctx, s), await expectedBytes(ctx, s, 3));
+    await send(await batchRecords(ctx, s, 3));
+    await waitFor(async () => (await deltaCount(ctx, s)) === 12, { message: 'batch 3 closes as usual' });
+    assert.deepEqual([app.stats().missingEnd, app.stats().closed, app.stats().deadLetters], [1, 4, 0]);
+    await send([end0]); // the marker after all: a marker of a closed batch changes nothing
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await deltaCount(ctx, s), 12);
+    await app.close();
+    await bus.close();
+  });
+
   it('restores the normalizer history on restart: later deltas are bit-identical to an uninterrupted run', async () => {
     const s = spec('restore');
     const { bus, ctx, send } = await setup(s);

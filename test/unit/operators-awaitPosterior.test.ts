@@ -44,6 +44,17 @@ describe('awaitPosterior', () => {
     });
   });
 
+  it('waits once per version: after a timeout, later items of that batch go at once', () => {
+    newScheduler().run(({ cold, hot, expectObservable }) => {
+      // Three records of batch 5 (need version 5) and one of batch 6; version 5 never comes.
+      const versions = withCurrent(hot<number>('-'), 4);
+      const src = cold('(abc)d|', { a: 5, b: 5, c: 5, d: 6 });
+      const op = awaitPosterior<number>({ versions, required: (n) => n, maxWaitMs: 10 });
+      // a waits the full 10; b and c go with it at once; d (a newer version) waits its own 10.
+      expectObservable(src.pipe(op, mapLabel())).toBe('10ms (abc) 5ms (d|)', { a: '5t', b: '5t', c: '5t', d: '6t' });
+    });
+  });
+
   it('forwards a source error', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const op = awaitPosterior<number>({ versions: withCurrent(cold('-'), 9), required: (n) => n, maxWaitMs: 3 });

@@ -9,7 +9,7 @@ type Out = WindowOutput<string>;
 
 const item = (batch: number, id: string): In => ({ kind: 'item', batch, item: id });
 const end = (batch: number, expected: number): In => ({ kind: 'end', batch, expected });
-const win = (batch: number, items: string[], expected: number, timedOut = false): Out => ({ kind: 'window', batch, items, expected, timedOut });
+const win = (batch: number, items: string[], expected: number, timedOut = false, missingEnd = false): Out => ({ kind: 'window', batch, items, expected, timedOut, missingEnd });
 
 const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => assert.deepEqual(actual, expected));
 
@@ -46,6 +46,20 @@ describe('windowByBatch (marbles)', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const src = cold<In>('a-e 20ms -------|', { a: item(0, 'p1'), e: end(0, 3) });
       expectObservable(src.pipe(windowByBatch<string>({ graceMs: 10 }))).toBe('-- 10ms w 17ms |', { w: win(0, ['p1'], 3, true) });
+    });
+  });
+
+  it('a batch whose marker never comes closes graceMs after a later marker, and the later batches go on', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      // batch 0: two items, no marker; batch 1 complete at frame 4; batch 2 complete after the close.
+      const src = cold<In>('a-b-F 20ms c-G|', { a: item(0, 'p1'), b: item(1, 'q1'), F: end(1, 1), c: item(2, 'r1'), G: end(2, 1) });
+      const out = src.pipe(windowByBatch<string>({ graceMs: 10 }));
+      expectObservable(out).toBe('---- 10ms (xy) 7ms --z|', { x: win(0, ['p1'], 1, false, true), y: win(1, ['q1'], 1), z: win(2, ['r1'], 1) });
+    });
+    scheduler().run(({ cold, expectObservable }) => {
+      // batch 0 lost entirely (no item, no marker): batch 1 is not blocked either.
+      const src = cold<In>('b-F 20ms |', { b: item(1, 'q1'), F: end(1, 1) });
+      expectObservable(src.pipe(windowByBatch<string>({ graceMs: 10 }))).toBe('-- 10ms (xy) 7ms |', { x: win(0, [], 0, false, true), y: win(1, ['q1'], 1) });
     });
   });
 

@@ -13,6 +13,7 @@ import { Naming } from './convert.ts';
 import { fetchTopicOffsets, withMetadataRetry } from './retry.ts';
 import { KafkaBusConsumer } from './consumer.ts';
 import { createKafkaProducer } from './producer.ts';
+import { acquireLease } from './lease.ts';
 import { readToEnd } from './readToEnd.ts';
 
 export interface KafkaBusOptions {
@@ -47,6 +48,10 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
   const timing = opts.consumerTiming ?? {};
   const clients = new OpenClients();
   let admin: Promise<Admin> | null = null;
+  let closing: Promise<void> | null = null;
+  /** readToEnd's throwaway consumers still reading: bus.close() disconnects them too. */
+  const reading = new Set<{ disconnect(): Promise<void> }>();
+  const track = (c: { disconnect(): Promise<void> }): (() => void) => { reading.add(c); return () => reading.delete(c); };
 
   const getAdmin = (): Promise<Admin> => {
     if (clients.closed) return Promise.reject(new RouterError('RR_BUS', 'bus is closed'));
@@ -82,16 +87,35 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     async readToEnd(topic: string, ropts?: ReadToEndOptions): Promise<BusRecord[]> {
       readers += 1;
       const groupId = naming.group(`${opts.clientId}.read-to-end.${process.pid}.${readers}`);
-      return readToEnd({ kafka, admin: await getAdmin(), naming, timing, groupId }, topic, ropts);
+      return readToEnd({ kafka, admin: await getAdmin(), naming, timing, groupId, track }, topic, ropts);
     },
     async endOffsets(topic: string): Promise<PartitionEnd[]> {
       const ends = await fetchTopicOffsets(await getAdmin(), naming.topic(topic));
       return ends.map((e) => ({ partition: e.partition, low: e.low, high: e.high })).sort((a, b) => a.partition - b.partition);
     },
-    async close(): Promise<void> {
-      if (clients.closed) return;
-      await clients.closeAll();
-      if (admin !== null) await (await admin).disconnect();
+    async deleteGroups(groupIds: string[]): Promise<void> {
+      if (groupIds.length > 0) await (await getAdmin()).deleteGroups(groupIds.map((g) => naming.group(g)));
+    },
+    async lease(lopts) {
+      clients.assertOpen();
+      const lease = await acquireLease(kafka, naming, timing, lopts);
+      return clients.track({ get active() { return lease.active; }, close: () => lease.close() });
+    },
+    async emptyGroups(prefix: string): Promise<string[]> {
+      const a = await getAdmin();
+      const wire = naming.group(prefix);
+      const ids = (await a.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(wire));
+      if (ids.length === 0) return [];
+      const { groups } = await a.describeGroups(ids);
+      return groups.filter((g) => g.state === 'Empty' || g.state === 'Dead').map((g) => g.groupId.slice(naming.prefix.length));
+    },
+    close(): Promise<void> {
+      // Every call waits for the one close: a caller must not go on (exit) while clients still leave their groups.
+      closing ??= (async () => {
+        await Promise.allSettled([clients.closeAll(), ...[...reading].map((c) => c.disconnect())]);
+        if (admin !== null) await (await admin).disconnect();
+      })();
+      return closing;
     },
   };
 }

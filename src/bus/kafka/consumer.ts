@@ -25,6 +25,10 @@ export class KafkaBusConsumer implements BusConsumer {
   private isPaused = false;
   /** The handler's own error, to hand to onError instead of kafkajs's wrapper around it. */
   private handlerError: unknown = undefined;
+  private rejectJoin: ((err: unknown) => void) | null = null;
+  /** Settles when the first join completes or fails (never rejects). */
+  private joining: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
 
   constructor(kafka: Kafka, private readonly naming: Naming, private readonly opts: ConsumerOptions,
     private readonly settings: KafkaConsumerSettings) {
@@ -36,9 +40,14 @@ export class KafkaBusConsumer implements BusConsumer {
       allowAutoTopicCreation: false,
       ...settings.timing,
       ...opts.timing,
+      // kafkajs never restarts a crashed consumer on its own: a crash (broker gone, coordinator lost,
+      // retries exhausted) always reaches onError, and the app's supervisor replaces the whole app
+      // (streams/supervisor.ts). A consumer restarted in place would redeliver records into state
+      // that already holds them.
+      retry: { restartOnFailure: async () => false },
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) this.opts.onError?.(this.handlerError ?? payload.error);
+      this.opts.onError?.(this.handlerError ?? payload.error);
     });
   }
 
@@ -49,9 +58,16 @@ export class KafkaBusConsumer implements BusConsumer {
   async run(handler: BatchHandler): Promise<void> {
     if (this.closed || this.started) throw new RouterError('RR_BUS', `consumer of group ${this.groupId} cannot run twice`);
     this.started = true;
+    const closedNow = (): RouterError => new RouterError('RR_BUS', `consumer of group ${this.groupId} closed while starting`, { groupId: this.groupId });
     await this.consumer.connect();
+    if (this.closed) throw closedNow(); // close() came during connect: never start a runner that would join
     await this.consumer.subscribe({ topics: this.wireTopics, fromBeginning: this.opts.fromBeginning ?? false });
+    if (this.closed) throw closedNow();
     const joined = waitForJoin(this.consumer, this.settings.joinTimeoutMs, this.groupId);
+    this.joining = joined.then(() => undefined, () => undefined);
+    // close() while joining (SIGTERM during startup) ends the wait at once instead of after joinTimeoutMs.
+    const closedWhileJoining = new Promise<never>((_, reject) => { this.rejectJoin = reject; });
+    closedWhileJoining.catch(() => {});
     await this.consumer.run({
       autoCommit: this.opts.autoCommit ?? true,
       eachBatchAutoResolve: true,
@@ -69,26 +85,60 @@ export class KafkaBusConsumer implements BusConsumer {
     });
     // kafkajs refuses pause() before run(); a pause asked for earlier is applied now.
     if (this.isPaused) this.pause();
-    await joined;
+    try {
+      await Promise.race([joined, closedWhileJoining]);
+    } finally {
+      this.rejectJoin = null;
+    }
   }
 
   pause(): void {
     this.isPaused = true;
-    if (this.started) this.consumer.pause(this.wireTopics.map((topic) => ({ topic })));
+    if (this.started) this.flow('pause');
   }
 
   resume(): void {
     this.isPaused = false;
-    if (this.started) this.consumer.resume(this.wireTopics.map((topic) => ({ topic })));
+    if (this.started) this.flow('resume');
+  }
+
+  /**
+   * kafkajs throws from pause/resume once a crash has stopped its runner; the crash itself has
+   * already gone to onError, so the flag is all that matters here (never an unhandled throw from
+   * a backpressure callback).
+   */
+  private flow(op: 'pause' | 'resume'): void {
+    if (this.closed) return;
+    try {
+      this.consumer[op](this.wireTopics.map((topic) => ({ topic })));
+    } catch {
+      /* crashed or not running: reported through CRASH → onError */
+    }
   }
 
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
     if (offsets.length > 0) await this.consumer.commitOffsets(toWireOffsets(this.naming, offsets));
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Idempotent; a second call waits for the first (a close during the join takes until the join settles). */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
     this.closed = true;
+    const wasJoining = this.rejectJoin !== null;
+    this.rejectJoin?.(new RouterError('RR_BUS', `consumer of group ${this.groupId} closed while joining`, { groupId: this.groupId }));
+    if (wasJoining && this.joining !== null) {
+      // kafkajs's stop() does nothing while its runner is still joining (it is not "running" yet): the
+      // member would join after the disconnect, stay in the group until its session expires, and its
+      // runner would crash on the closed client. So let the join settle (bounded by the group's
+      // rebalance timeout and joinTimeoutMs), give kafkajs a turn to mark the runner running, then
+      // disconnect, which sends LeaveGroup.
+      await this.joining;
+      await new Promise((r) => setImmediate(r));
+    }
     await this.consumer.disconnect(); // waits for the running batch, then LeaveGroup
   }
 }

@@ -22,6 +22,8 @@ export interface ReadToEndContext {
   timing: ConsumerTiming;
   /** A group id unique to this call (counter-based; no randomness). */
   groupId: string;
+  /** Lets the bus disconnect the throwaway consumer when it closes mid-read. */
+  track?: (consumer: { disconnect(): Promise<void> }) => () => void;
 }
 
 export async function readToEnd(ctx: ReadToEndContext, topic: string, opts: ReadToEndOptions = {}): Promise<BusRecord[]> {
@@ -34,9 +36,10 @@ export async function readToEnd(ctx: ReadToEndContext, topic: string, opts: Read
   const byPartition = new Map<number, BusRecord[]>([...targets.keys()].map((p) => [p, []]));
   const pending = new Set(targets.keys());
   const consumer = ctx.kafka.consumer({ groupId: ctx.groupId, readUncommitted: opts.readCommitted === false,
-    allowAutoTopicCreation: false, ...ctx.timing });
+    allowAutoTopicCreation: false, ...ctx.timing, retry: { restartOnFailure: async () => false } });
   const timeoutMs = opts.timeoutMs ?? 30_000;
   let timer: NodeJS.Timeout | undefined;
+  let untrack: (() => void) | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       timer = setTimeout(() => reject(new RouterError('RR_BUS',
@@ -47,7 +50,11 @@ export async function readToEnd(ctx: ReadToEndContext, topic: string, opts: Read
         if (pending.size === 0) resolve();
       });
       consumer.on(consumer.events.CRASH, ({ payload }) => reject(new RouterError('RR_BUS',
-        `readToEnd(${topic}) failed: ${payload.error.message}`, { topic, cause: payload.error })));
+        `readToEnd(${topic}) failed: ${payload.error.message}`, { topic, cause: payload.error, retriable: true })));
+      // The bus closing (a supervisor replacing the app, SIGTERM) disconnects it: stop waiting at once.
+      // (kafkajs disconnects before it emits CRASH: a turn later, so a crash's own error wins.)
+      consumer.on(consumer.events.DISCONNECT, () => { setImmediate(() => reject(new RouterError('RR_BUS', `readToEnd(${topic}) stopped: consumer closed`, { topic }))); });
+      untrack = ctx.track?.(consumer);
       const start = async (): Promise<void> => {
         await consumer.connect();
         await consumer.subscribe({ topics: [wire], fromBeginning: true });
@@ -68,6 +75,7 @@ export async function readToEnd(ctx: ReadToEndContext, topic: string, opts: Read
     });
   } finally {
     clearTimeout(timer);
+    untrack?.();
     await consumer.disconnect().catch(() => {});
     // Best effort: the group has no members left and nothing committed; it only clutters listings.
     await ctx.admin.deleteGroups([ctx.groupId]).catch(() => {});

@@ -22,8 +22,9 @@ import { selectModels } from '../../sim/profiles.ts';
 import { loadProfilesFile } from '../../sim/profilesFile.ts';
 import { scenarioConfig } from '../../sim/scenarios.ts';
 import { buildWorld } from '../../sim/world.ts';
-import { startApp } from '../../../streams/apps.ts';
-import { jsonLogger, type LoopSettings } from '../../../streams/context.ts';
+import { appFactory } from '../../../streams/apps.ts';
+import { Supervisor } from '../../../streams/supervisor.ts';
+import { jsonLogger, type LoopSettings, type ReliabilitySettings } from '../../../streams/context.ts';
 import { runLoop, type LoopSummary } from '../../../streams/loop.ts';
 import { buildSettings, defaultProfiles, loadSettings, type LoopConfigFile } from '../../../streams/settings.ts';
 import { createLoopTopics, describePlan } from '../../../streams/topics.ts';
@@ -69,8 +70,73 @@ export async function trainTextPrior(o: PriorRequest & { encoder: string; exampl
   }
 }
 
-function kafkaBus(brokers: string, clientId: string): Bus {
-  return createKafkaBus({ brokers: list(brokers), clientId });
+function kafkaBus(brokers: string, clientId: string, r?: ReliabilitySettings): Bus {
+  if (r === undefined) return createKafkaBus({ brokers: list(brokers), clientId });
+  return createKafkaBus({
+    brokers: list(brokers), clientId, logLevel: kafkajsLogLevel(),
+    // Fail fast and let the supervisor restart the app: a request never hangs for minutes.
+    kafkaConfig: { connectionTimeout: 3_000, requestTimeout: 15_000, retry: { initialRetryTime: 200, maxRetryTime: 2_000, retries: 5 } },
+    consumerTiming: { sessionTimeout: r.sessionTimeoutMs, rebalanceTimeout: Math.max(10_000, 2 * r.sessionTimeoutMs),
+      heartbeatInterval: r.heartbeatIntervalMs, maxWaitTimeInMs: r.maxWaitMs },
+  });
+}
+
+/** kafkajs logs every retried broker answer at ERROR; `run` is quiet unless KAFKAJS_LOG_LEVEL says otherwise. */
+function kafkajsLogLevel(): number {
+  const levels: Record<string, number> = { nothing: 0, error: 1, warn: 2, info: 4, debug: 5 };
+  return levels[(process.env.KAFKAJS_LOG_LEVEL ?? 'nothing').toLowerCase()] ?? 0;
+}
+
+interface RunOptions { config: string; brokers: string; rm?: string; batches?: number; delayMs?: number; instance: string;
+  schemaRegistry?: string; outageLimitMs?: number; sessionTimeoutMs?: number }
+
+const envInt = (name: string): number | undefined => (process.env[name] ? parsePositiveInt(process.env[name]!) : undefined);
+
+/**
+ * `reward-router run <app>`: the app under the supervisor (streams/supervisor.ts). Signal handlers
+ * are installed before anything connects, so SIGTERM during startup or the group join also leaves
+ * the group and exits 0; a stop that does not finish within the close bound exits 1.
+ */
+export async function runCommand(app: string, o: RunOptions): Promise<number> {
+  const settings = await loadSettings(o.config);
+  const r: ReliabilitySettings = { ...settings.reliability };
+  r.outageLimitMs = o.outageLimitMs ?? envInt('RR_OUTAGE_LIMIT_MS') ?? r.outageLimitMs;
+  r.sessionTimeoutMs = o.sessionTimeoutMs ?? envInt('RR_SESSION_TIMEOUT_MS') ?? r.sessionTimeoutMs;
+  const factory = appFactory(app, o); // an unknown app name fails here, before any connection
+  const log = jsonLogger(process.stderr);
+  const codec = createCodec({ registryUrl: o.schemaRegistry, prefix: settings.prefix });
+  const clientId = `reward-router-${app.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  // A consumer closed mid-join can leave the group only once the join completes (at most the
+  // rebalance timeout), so the close bound covers that.
+  const closeTimeoutMs = Math.max(15_000, Math.max(10_000, 2 * r.sessionTimeoutMs) + 5_000);
+  const supervisor = new Supervisor({
+    name: app, outageLimitMs: r.outageLimitMs, log, closeTimeoutMs, now: () => performance.now(),
+    openBus: () => kafkaBus(o.brokers, clientId, r),
+    startApp: (bus, fail) => factory({ bus: bus as Bus, codec, clock: wallClock, log, settings, onFatal: fail }),
+  });
+  const stop = (signal: string): void => {
+    log.info('stopping', { app, signal });
+    supervisor.stop();
+    setTimeout(() => {
+      process.stderr.write(`reward-router run ${app}: did not stop within ${closeTimeoutMs + 5_000} ms after ${signal}\n`);
+      process.exit(1);
+    }, closeTimeoutMs + 5_000).unref();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  // A rejection nobody handled is a failure of the current incarnation, not a silent dead client.
+  process.on('unhandledRejection', (err) => {
+    log.error('unhandled rejection', { app, error: err instanceof Error ? err.message : String(err) });
+    supervisor.fail(err);
+  });
+  log.info('starting', { app, pid: process.pid, outageLimitMs: r.outageLimitMs, sessionTimeoutMs: r.sessionTimeoutMs });
+  const res = await supervisor.run();
+  if (res.code === 0) log.info('stopped', { app, reason: res.reason, restarts: res.restarts, ...res.stats });
+  else {
+    log.error('giving up', { app, reason: res.reason, restarts: res.restarts, message: res.message, ...res.stats });
+    process.stderr.write(`reward-router run ${app}: ${res.message}\n`);
+  }
+  return res.code;
 }
 
 function printSummary(s: LoopSummary, out: NodeJS.WritableStream): void {
@@ -168,24 +234,15 @@ export function registerLoopCommands(program: Command): void {
     });
 
   program.command('run <app>')
-    .description('run one app (router, scorer:<rm>, labeler, trainer, aggregator, store) as its own process on Kafka')
+    .description('run one app (router, scorer:<rm>, labeler, trainer, aggregator, store) as its own process on Kafka, '
+      + 'supervised: it rides out broker outages up to --outage-limit-ms, exits 0 on SIGTERM/SIGINT, non-zero when it gives up')
     .requiredOption('--config <path>', 'loop.json').requiredOption('--brokers <list>', 'Kafka brokers')
     .option('--rm <id>', 'the RM of a scorer').option('--batches <n>', 'batches (trainer)', parsePositiveInt)
     .option('--delay-ms <n>', 'simulated scoring time per request (scorer)', nonNegative).option('--instance <id>', 'router instance id', `${process.pid}`)
+    .option('--outage-limit-ms <n>', 'longest broker outage ridden out (env RR_OUTAGE_LIMIT_MS; default: loop.json reliability.outageLimitMs)', parsePositiveInt)
+    .option('--session-timeout-ms <n>', 'consumer session timeout (env RR_SESSION_TIMEOUT_MS; default: loop.json reliability.sessionTimeoutMs)', parsePositiveInt)
     .option('--schema-registry <url>', 'Confluent schema registry: Confluent wire format instead of Avro single-object encoding', process.env.SCHEMA_REGISTRY_URL)
-    .action(async (app: string, o: { config: string; brokers: string; rm?: string; batches?: number; delayMs?: number; instance: string; schemaRegistry?: string }) => {
-      const settings = await loadSettings(o.config);
-      const bus = kafkaBus(o.brokers, `reward-router-${app.replace(/[^A-Za-z0-9._-]/g, '_')}`);
-      const log = jsonLogger(process.stderr);
-      const handle = await startApp(app, { bus, codec: createCodec({ registryUrl: o.schemaRegistry, prefix: settings.prefix }), clock: wallClock, log, settings }, o);
-      log.info('started', { app: handle.name });
-      const stop = new Promise<void>((res) => { process.once('SIGTERM', () => res()); process.once('SIGINT', () => res()); });
-      const done = (handle as { done?: Promise<void> }).done;
-      await (done ? Promise.race([done, stop]) : stop);
-      await handle.close();
-      await bus.close();
-      log.info('stopped', { app: handle.name, ...handle.stats() });
-    });
+    .action(async (app: string, o: RunOptions) => { process.exit(await runCommand(app, o)); });
 
   program.command('start')
     .description('the whole loop in one process: the in-process bus by default, Kafka with --brokers')

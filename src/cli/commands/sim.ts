@@ -1,6 +1,8 @@
-/** `reward-router sim offline-data`: write the simulator's offline data set as JSONL (docs/formats.md). */
-import type { Command } from 'commander';
+/** `reward-router sim`: write the simulator's data sets (offline JSONL, text demo data, recorded verdicts; docs/formats.md). */
 import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { verdictLineOf } from '../../eval/verdicts.ts';
+import { createOnlineStream } from '../../sim/stream.ts';
 import { generateOfflineData } from '../../sim/offline.ts';
 import { generateTextData } from '../../sim/textData.ts';
 import { buildWorld } from '../../sim/world.ts';
@@ -39,6 +41,25 @@ export function registerSimCommand(program: Command): Command {
       const lines = generateTextData(buildWorld(pool, scenarioConfig('stationary', { offlineExamples: o.examples, seed: o.seed }), o.seed));
       writeFileSync(o.out, lines.map((l) => JSON.stringify(l)).join('\n') + '\n', 'utf8');
       process.stdout.write(`wrote ${lines.length} text examples for ${pool.models.length} RMs to ${o.out}\n`);
+    });
+  sim.command('verdicts')
+    .description("write the simulator's online stream as recorded RM verdicts (JSONL for eval --stream)")
+    .requiredOption('--out <file>', 'output JSONL path')
+    .option('--profiles <file>', 'RM pool profile file', defaultProfilesPath())
+    .option('--models <list>', 'comma-separated RM names', list, defaultEvalModels)
+    .option('--scenario <name>', 'simulator scenario', 'stationary')
+    .option('--seed <n>', 'seed', parsePositiveInt, 1)
+    .option('--batches <n>', 'batches', parsePositiveInt, 200)
+    .option('--d <n>', 'embedding width', parsePositiveInt, 64)
+    .action((o: { out: string; profiles: string; models: string[]; scenario: string; seed: number; batches: number; d: number }) => {
+      const pool = selectModels(loadProfilesFile(o.profiles), o.models);
+      const stream = createOnlineStream(pool, scenarioConfig(o.scenario, { d: o.d, batches: o.batches, seed: o.seed }), o.seed);
+      const lines: string[] = [];
+      for (let t = 0; t < o.batches; t++) {
+        for (const p of stream.generateBatch(t).prompts) for (const pair of p.pairs) lines.push(verdictLineOf(t, p, pair, pool.models));
+      }
+      writeFileSync(o.out, lines.join('\n') + '\n');
+      process.stdout.write(`wrote ${lines.length} verdict lines (${o.batches} batches, ${pool.models.length} RMs) to ${o.out}\n`);
     });
   return sim;
 }
