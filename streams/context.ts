@@ -10,6 +10,7 @@ import type { PosteriorConfig } from '../src/core/posterior.ts';
 import type { PriorFile } from '../src/core/prior.ts';
 import type { QuantileConfig } from '../src/core/normalize.ts';
 import type { SimConfig } from '../src/sim/config.ts';
+import type { ScorerConfig } from '../src/scorers/config.ts';
 
 /** Settings shared by every app of one loop (one training run in one topic namespace). */
 export interface LoopSettings {
@@ -46,6 +47,8 @@ export interface LoopSettings {
    * with seeded ties (LASeR's rule; `replay --what-if method=linucb` sets it with LASeR's prior and rewards).
    */
   selection?: { kind: 'linucb'; alpha: number };
+  /** RM id → its scorer backend (src/scorers/config.ts); an RM without one is scored by the simulator. */
+  scorers?: Record<string, ScorerConfig>;
   /** The simulated policy, RM pool and trainer (scorer and trainer apps). */
   sim: { profiles: string; scenario: string; config: SimConfig };
 }

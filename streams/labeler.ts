@@ -3,7 +3,7 @@
  * `promptPairs` distinct pairs are in, keeps `keepPerPrompt` decisive pairs
  * (a seeded draw per pair id, the same as the eval loop's), and produces one Label per prompt. A pair with a
  * NaN/Inf score is dead-lettered and counts as not decisive, so its prompt
- * still completes.
+ * still completes; so does a pair its RM could not score (`unscored`, dead-lettered by the scorer).
  */
 import { Subject, map, tap } from 'rxjs';
 import { codecError } from '../src/avro/errors.ts';
@@ -29,6 +29,8 @@ function checkScore(work: Work<Score>): Work<PromptScores> {
     return { record: work.record, value: undefined, rejected };
   }
   const pairs = sc.pairs.map((p) => {
+    // Unscored by its RM (Score.pairs[].unscored): the scorer dead-lettered it already; not decisive.
+    if (p.unscored != null) return { pairId: p.pairId, index: p.index, rm: sc.rm, scoreA: p.scoreA, scoreB: p.scoreB, usable: false };
     const usable = Number.isFinite(p.scoreA) && Number.isFinite(p.scoreB);
     if (!usable) rejected.push({ record: work.record, error: codecError('RR_INVALID_RECORD', 'NON_FINITE', `pair ${p.pairId}: scores ${p.scoreA}, ${p.scoreB}`, { pairId: p.pairId }), reason: 'NON_FINITE' });
     return { pairId: p.pairId, index: p.index, rm: sc.rm, scoreA: p.scoreA, scoreB: p.scoreB, usable };
@@ -38,7 +40,7 @@ function checkScore(work: Work<Score>): Work<PromptScores> {
 
 export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: number } = {}): Promise<AppHandle> {
   const { bus, codec, clock, settings: s } = ctx;
-  const stats = { labels: 0, kept: 0 };
+  const stats = { labels: 0, kept: 0, unscored: 0 };
   const producer = await bus.producer();
   // collectPrompt keeps its prompts across records, so it runs on one long-lived
   // stream; each record pushes its part in and picks up what completed, synchronously.
@@ -59,6 +61,7 @@ export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: nu
     name: 'labeler', groupId: `${s.prefix}labeler`, topics: [topicName(s.prefix, 'scores')], maxBatchSize: opts.maxBatchSize, holdBack,
     perRecord: (records$) => records$.pipe(
       decodeRecords(codec, 'scores'),
+      tap((work) => { for (const p of work.value?.pairs ?? []) if (p.unscored != null) stats.unscored++; }),
       map(checkScore),
       tap((work) => { current = { partition: work.record.partition, offset: BigInt(work.record.offset) }; }),
       deadLetterOn({ codec, clock, prefix: s.prefix, stage: 'labeler' }, (prompt) => {

@@ -8,7 +8,12 @@ import { codecError } from '../src/avro/errors.ts';
 import { RouterError } from '../src/core/errors.ts';
 import { deadLetterOn } from '../src/operators/deadLetterOn.ts';
 import { decodeRecords } from '../src/operators/decodeRecords.ts';
+import { scoreMicroBatch } from '../src/operators/scoreMicroBatch.ts';
 import { scorePairs, type ScoreBackend } from '../src/operators/scorePairs.ts';
+import { createRmBackend } from '../src/scorers/index.ts';
+import type { Timers } from '../src/scorers/resilience.ts';
+import type { RmBackend } from '../src/scorers/types.ts';
+import type { SchedulerLike } from 'rxjs';
 import { recordKey, requestsTopic, topicName } from '../src/records/topics.ts';
 import type { PairScore, ScoringRequest } from '../src/records/types.ts';
 import { routedLabel } from '../src/sim/labels.ts';
@@ -72,6 +77,14 @@ export interface ScorerOptions {
   /** Simulated GPU time per request (backpressure tests). */
   delayMs?: number;
   maxBatchSize?: number;
+  /** A real RM backend (default: the one `settings.scorers[rm]` names, if any); micro-batched. */
+  rmBackend?: RmBackend;
+  /** Micro-batch bounds for `rmBackend` (default: the RM's config, else 256 pairs / 5 ms). */
+  maxPairs?: number;
+  maxWaitMs?: number;
+  /** Runs the micro-batch wait (tests); timers of the retries and timeouts (tests). */
+  scheduler?: SchedulerLike;
+  timers?: Timers;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -80,16 +93,26 @@ export async function startScorerApp(ctx: AppContext, opts: ScorerOptions = {}):
   const { bus, codec, clock, settings: s } = ctx;
   const rm = opts.rm;
   if (rm === undefined || !s.arms.includes(rm)) throw new RouterError('RR_INVALID_CONFIG', `scorer: rm ${JSON.stringify(rm)} is not one of ${s.arms.join(', ')}`, { field: 'rm' });
-  const stats = { scored: 0 };
-  const backend = opts.backend ?? simBackend(new SimPairIndex(simStream(s)), s.arms, sleep, opts.delayMs ?? 0);
+  const stats = { scored: 0, unscored: 0, microBatches: 0 };
+  const cfg = s.scorers?.[rm];
+  const real = opts.rmBackend ?? (cfg !== undefined && cfg.backend !== 'sim' && opts.backend === undefined
+    ? await createRmBackend(cfg, { clock, seed: s.seed, run: s.run, rm, timers: opts.timers })
+    : undefined);
+  if (real !== undefined) ctx.log.info('scorer backend', { rm, kind: real.kind, modelVersion: real.modelVersion, ...('rung' in real ? { rung: real.rung } : {}) });
+  const mb = cfg !== undefined && cfg.backend !== 'sim' ? cfg : undefined;
+  // Real RMs: micro-batched across prompts (scoreMicroBatch); the simulator: one request at a time, as before.
+  const score = real !== undefined
+    ? scoreMicroBatch({ backend: real, arms: s.arms, clock, scheduler: opts.scheduler, maxPairs: opts.maxPairs ?? mb?.maxPairs ?? 256,
+      maxWaitMs: opts.maxWaitMs ?? mb?.maxWaitMs ?? 5, onBatch: () => { stats.microBatches++; } })
+    : scorePairs({ backend: opts.backend ?? simBackend(new SimPairIndex(simStream(s)), s.arms, sleep, opts.delayMs ?? 0), arms: s.arms, clock });
   const producer = await bus.producer();
   const runner = await runStage(ctx, producer, {
     name: `scorer.${rm}`, groupId: `${s.prefix}scorer.${rm}`, topics: [requestsTopic(s.prefix, rm)], maxBatchSize: opts.maxBatchSize,
     perRecord: (records$) => records$.pipe(
       decodeRecords(codec, 'requests'),
-      scorePairs({ backend, arms: s.arms, clock }),
+      score,
       deadLetterOn({ codec, clock, prefix: s.prefix, stage: `scorer.${rm}` }, async (score) => {
-        stats.scored += score.pairs.length;
+        for (const p of score.pairs) if (p.unscored != null) stats.unscored++; else stats.scored++;
         return [{ topic: topicName(s.prefix, 'scores'), key: Buffer.from(recordKey('scores', score) as string), value: await codec.encode('scores', score) }];
       }),
     ),
@@ -97,10 +120,11 @@ export async function startScorerApp(ctx: AppContext, opts: ScorerOptions = {}):
 
   return {
     name: `scorer:${rm}`,
-    stats: () => ({ ...stats, ...runner.counters }),
+    stats: () => ({ ...stats, ...runner.counters, ...(real ? real.stats() : {}) }),
     async close() {
       await runner.close();
       await producer.close();
+      await real?.close?.();
     },
   };
 }

@@ -15,6 +15,7 @@ import { readPrior } from '../src/offline/index.ts';
 import { requestsTopics, topicName } from '../src/records/topics.ts';
 import type { SimConfig } from '../src/sim/config.ts';
 import { scenarioConfig } from '../src/sim/scenarios.ts';
+import { parseScorers } from '../src/scorers/config.ts';
 import type { LoopSettings } from './context.ts';
 
 /** The RewardBench 2 profile table shipped with the package. */
@@ -39,6 +40,8 @@ export interface SettingsInput {
   sim?: { profiles?: string; scenario?: string; config?: Partial<SimConfig> };
   /** Text mode: the router's encoder model directory (LoopSettings.encoder). */
   encoder?: string;
+  /** RM id → its scorer backend (src/scorers/config.ts); RMs without one keep the simulated scorer. */
+  scorers?: Record<string, unknown>;
 }
 
 /** The config file: SettingsInput plus the prior's path (relative to the file). */
@@ -88,6 +91,7 @@ export function buildSettings(input: SettingsInput, prior: PriorFile): LoopSetti
     reliability: { ...loopDefaults.reliability, ...input.reliability },
     sim: { profiles: input.sim?.profiles ?? defaultProfiles, scenario, config },
     ...(input.encoder !== undefined ? { encoder: input.encoder } : {}),
+    ...(input.scorers !== undefined ? { scorers: parseScorers(input.scorers, input.arms ?? defaultEvalModels) } : {}),
   };
   return validateSettings(s);
 }
@@ -137,5 +141,10 @@ export async function loadSettings(path: string): Promise<LoopSettings> {
   const profiles = file.sim?.profiles;
   const sim = { ...file.sim, ...(profiles ? { profiles: resolve(dirname(path), profiles) } : {}) };
   const encoder = typeof file.encoder === 'string' ? { encoder: resolve(dirname(path), file.encoder) } : {};
-  return settingsFromJson({ ...file, sim, ...encoder }, prior, path);
+  // A tfjs scorer's model directory resolves beside the file too.
+  const scorers = file.scorers && typeof file.scorers === 'object' ? { scorers: Object.fromEntries(Object.entries(file.scorers).map(([rm, c]) => {
+    const cfg = c as { modelDir?: unknown };
+    return [rm, typeof cfg?.modelDir === 'string' ? { ...cfg, modelDir: resolve(dirname(path), cfg.modelDir) } : c];
+  })) } : {};
+  return settingsFromJson({ ...file, sim, ...encoder, ...scorers }, prior, path);
 }

@@ -10,6 +10,7 @@ import { registerEvalCommand } from './commands/eval.ts';
 import { registerLoopCommands } from './commands/loop.ts';
 import { registerOfflineCommand } from './commands/offline.ts';
 import { registerReplayCommands } from './commands/replay.ts';
+import { registerRmCommand } from './commands/rm.ts';
 import { registerSimCommand } from './commands/sim.ts';
 
 const program = new Command('reward-router')
@@ -20,6 +21,7 @@ registerEvalCommand(program);
 registerOfflineCommand(program);
 registerSimCommand(program);
 registerEncoderCommand(program);
+registerRmCommand(program);
 // `start` (the whole loop), `loop init`, `topics create`, `run <app>`.
 registerLoopCommands(program);
 // `replay` and `trace` (issue 8).

@@ -27,6 +27,7 @@ export const errorCodes = [
   'RR_ENCODER', // the text encoder could not be installed, loaded or run (missing model files, checksum, runtime failure)
   'RR_ENCODER_MISMATCH', // a prior trained in another encoder's space than the router's encoder
   'RR_REPLAY', // a replay or trace that cannot run: no such recorded run, pair or namespace, or a target namespace already in use
+  'RR_RM', // an RM backend could not score (unreachable, timed out, breaker open, a reply that is not a score, a model that will not load)
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

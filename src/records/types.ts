@@ -70,6 +70,11 @@ export interface PairScore {
   index: number;
   scoreA: number;
   scoreB: number;
+  /**
+   * Added in v2 (schemas/evolution/Score.v1.avsc is the one before): null when scored, else the reason
+   * code the RM could not score the pair (scores are NaN then). Optional for writers; decoded records have it.
+   */
+  unscored?: string | null;
 }
 
 export interface Score {
@@ -197,6 +202,10 @@ export const deadLetterReasons = [
   'UNKNOWN_PAIR',
   'LATE_FEEDBACK',
   'INVALID_RECORD',
+  /** The RM could not be reached or timed out past its retries, or its circuit breaker was open. */
+  'RM_UNAVAILABLE',
+  /** The RM answered something that is not a score (garbage, wrong shape or length, non-finite). */
+  'RM_BAD_RESPONSE',
 ] as const;
 
 export type DeadLetterReason = (typeof deadLetterReasons)[number];

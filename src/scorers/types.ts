@@ -1,0 +1,51 @@
+/**
+ * The scorer backends behind one interface. A backend scores many pairs at once (the scorer app
+ * micro-batches requests across prompts) and answers per pair: scores, or why it could not. A pair
+ * an RM could not score is never dropped: the app writes it as unscored (Score.pairs[].unscored) and
+ * dead-letters the reason (docs/scorers.md).
+ */
+import type { ChatMessage } from '../records/types.ts';
+
+/** One pair to score, with its prompt (the request's prompt text and chat messages). */
+export interface PairInput {
+  /** Keys the judge's seeded order. */
+  pairId: string;
+  prompt: string;
+  messages: readonly ChatMessage[];
+  responseA: string;
+  responseB: string;
+}
+
+/** Why an RM did not score a pair; `code` becomes the DeadLetter reason. */
+export interface PairFailure {
+  code: 'RM_UNAVAILABLE' | 'RM_BAD_RESPONSE';
+  message: string;
+}
+
+export type PairResult = { scoreA: number; scoreB: number } | { failure: PairFailure };
+
+export const isFailure = (r: PairResult): r is { failure: PairFailure } => 'failure' in r;
+
+/** Counters every backend reports (the scorer app's stats and the tests read them). */
+export type BackendStats = Record<string, number>;
+
+export interface RmBackend {
+  /** `http`, `judge`, `tfjs` (the sim backend keeps the per-request ScoreBackend path). */
+  readonly kind: string;
+  /** Written into every Score: a checkpoint hash, an API model string, the tfjs model's sha256. */
+  readonly modelVersion: string;
+  /** One result per input, in order. Never throws for a scoring failure: it returns it per pair. */
+  scorePairs(pairs: readonly PairInput[]): Promise<PairResult[]>;
+  stats(): BackendStats;
+  close?(): Promise<void>;
+}
+
+/**
+ * A pointwise reward model: one scalar per (prompt, response). The adapter in pointwise.ts scores
+ * each distinct (prompt, response) of a micro-batch once and builds pairs from the scalars.
+ */
+export interface PointwiseScorer {
+  readonly modelVersion: string;
+  /** One reward per text, in order, or one failure for the whole call. */
+  rewards(texts: readonly { prompt: string; messages: readonly ChatMessage[]; response: string }[]): Promise<number[]>;
+}

@@ -1,0 +1,60 @@
+/** Score v2 (pairs[].unscored) and DeadLetter v1 (RM_UNAVAILABLE, RM_BAD_RESPONSE), both ways. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SingleObjectCodec } from '../../src/avro/codec.ts';
+import { SchemaCatalog } from '../../src/avro/registry.ts';
+import { encodeSingleObject } from '../../src/avro/singleObject.ts';
+import type { DeadLetter, Score } from '../../src/records/types.ts';
+import { plain, readBin, readValue } from '../fixtures/avro/golden.ts';
+
+const catalog = SchemaCatalog.load();
+const codec = new SingleObjectCodec(catalog);
+const entry = (name: string, version: string) => catalog.entries().find((e) => e.name === name && e.version === version)!;
+const readAs = (name: 'Score' | 'DeadLetter', version: string, bytes: Buffer): Record<string, unknown> => {
+  const reader = entry(name, version).type;
+  return plain(reader.fromBuffer(bytes.subarray(10), reader.createResolver(catalog.schema(name).type))) as Record<string, unknown>;
+};
+
+describe('Score v2: pairs[].unscored', () => {
+  it('a Score written with v1 (no unscored) reads with unscored null', () => {
+    const cur = readValue('Score') as Score;
+    const old = { ...cur, pairs: cur.pairs.map(({ unscored: _u, ...p }) => p) };
+    const bytes = encodeSingleObject(entry('Score', 'v1'), old);
+    assert.notDeepEqual(bytes.subarray(2, 10), catalog.schema('Score').fingerprintLE);
+    assert.deepEqual(plain(codec.decodeSync('scores', bytes)), { ...old, pairs: old.pairs.map((p) => ({ ...p, unscored: null })) });
+  });
+
+  it('a current Score reads with the v1 reader (unscored skipped); an unscored pair reads there as NaN scores', () => {
+    const cur = readValue('Score') as Score;
+    assert.deepEqual(readAs('Score', 'v1', readBin('Score')), { ...cur, pairs: cur.pairs.map(({ unscored: _u, ...p }) => p) });
+    const withUnscored: Score = { ...cur, pairs: [...cur.pairs, { pairId: 'p-0007/1', index: 1, scoreA: NaN, scoreB: NaN, unscored: 'RM_UNAVAILABLE' }] };
+    const bytes = codec.encodeSync('scores', withUnscored);
+    const back = plain(codec.decodeSync('scores', bytes)) as Score;
+    assert.equal(back.pairs[1]!.unscored, 'RM_UNAVAILABLE');
+    assert.ok(Number.isNaN(back.pairs[1]!.scoreA) && Number.isNaN(back.pairs[1]!.scoreB));
+    const old = readAs('Score', 'v1', bytes) as unknown as Score;
+    assert.equal('unscored' in old.pairs[1]!, false);
+    assert.ok(Number.isNaN(old.pairs[1]!.scoreA), 'an earlier labeler sees a non-finite pair: not decisive');
+  });
+
+  it('a writer that omits unscored encodes null', () => {
+    const cur = readValue('Score') as Score;
+    const omitted = { ...cur, pairs: cur.pairs.map(({ unscored: _u, ...p }) => p) };
+    assert.deepEqual(codec.encodeSync('scores', omitted), readBin('Score'));
+  });
+});
+
+describe('DeadLetter v1: RM reasons', () => {
+  it('a DeadLetter written with v0 reads with the current reader', () => {
+    const v = readValue('DeadLetter') as DeadLetter;
+    assert.deepEqual(plain(codec.decodeSync('dlq', encodeSingleObject(entry('DeadLetter', 'v0'), v))), plain(v));
+  });
+
+  it('RM_UNAVAILABLE and RM_BAD_RESPONSE read as INVALID_RECORD with the v0 reader (enum default), and as themselves now', () => {
+    for (const reason of ['RM_UNAVAILABLE', 'RM_BAD_RESPONSE'] as const) {
+      const bytes = codec.encodeSync('dlq', { ...(readValue('DeadLetter') as DeadLetter), reason });
+      assert.equal(readAs('DeadLetter', 'v0', bytes).reason, 'INVALID_RECORD');
+      assert.equal((codec.decodeSync('dlq', bytes) as DeadLetter).reason, reason);
+    }
+  });
+});
