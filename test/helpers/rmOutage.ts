@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import type { RecordCodec } from '../../src/avro/codec.ts';
 import { SingleObjectCodec } from '../../src/avro/codec.ts';
 import type { Bus, Clock } from '../../src/bus/types.ts';
+import { pairDecisions } from '../../src/records/decisions.ts';
 import { topicName } from '../../src/records/topics.ts';
-import type { DeadLetter, Label, Score } from '../../src/records/types.ts';
+import type { DeadLetter, Decision, Label, Score } from '../../src/records/types.ts';
 import { runLoop, type LoopSummary } from '../../streams/loop.ts';
 import { quietLog, testSettings } from '../unit/streams-fixtures.ts';
 import { openrlhfAnswer, startFake, type FakeServer } from './fakeRm.ts';
@@ -62,7 +63,7 @@ export async function outageRun(bus: Bus, prefix: string, o: { batches: number; 
       Promise.all((await bus.readToEnd(topicName(prefix, base))).map((r) => codec.decode(base, r.value!) as Promise<T>));
     const routed = new Set<string>();
     let otherRouted = 0;
-    for (const d of await read<{ pairId: string; chosenRm: string }>('decisions')) {
+    for (const d of (await read<Decision>('decisions')).flatMap(pairDecisions)) { // one record per prompt (Decision v2)
       if (d.chosenRm === rm) routed.add(d.pairId);
       else otherRouted++;
     }
