@@ -15,6 +15,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { addSaslSslListener, prepareSaslSsl } from './security.mjs';
 
 export const KAFKA_VERSION = '3.9.1';
 
@@ -179,8 +180,10 @@ async function probe(Kafka, logLevel, brokers) {
  *   dir: run dir to use (created if missing; kept on stop); default: a fresh temp dir (removed on stop).
  *   detached: own process group, survives this process (used by `up`).
  *   signal: aborting it during startup stops the JVM, removes the temp dir and rejects.
+ *   saslSsl: true (or { users }) adds a SASL_SSL listener (security.mjs); the result's `saslSsl` has its
+ *     brokers, caFile, passwordFile and users.
  */
-export async function startBroker({ dir, detached = false, heapOpts, signal } = {}) {
+export async function startBroker({ dir, detached = false, heapOpts, signal, saslSsl } = {}) {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   const { Kafka, logLevel } = await import('kafkajs');
   ensureJars();
@@ -202,6 +205,13 @@ export async function startBroker({ dir, detached = false, heapOpts, signal } = 
     while (controllerPort === port) controllerPort = await freePort();
     const vars = { RUN: runDir, PORT: port, CONTROLLER_PORT: controllerPort };
     const serverProps = renderFile('server.properties.tmpl', runDir, vars);
+    let security = null;
+    if (saslSsl) {
+      let securePort = await freePort();
+      while (securePort === port || securePort === controllerPort) securePort = await freePort();
+      security = prepareSaslSsl({ runDir, port: securePort, users: saslSsl === true ? undefined : saslSsl.users });
+      fs.writeFileSync(serverProps, addSaslSslListener(fs.readFileSync(serverProps, 'utf8'), security));
+    }
     const brokerLog4j = renderFile('log4j.properties', runDir, vars);
     const toolsLog4j = renderFile('tools-log4j.properties', runDir, vars);
     const classpath = path.join(LIBS_DIR, '*'); // literal '*': Java expands it, no shell involved
@@ -210,10 +220,12 @@ export async function startBroker({ dir, detached = false, heapOpts, signal } = 
     const clusterId = randomBytes(16).toString('base64url');
     const t0 = performance.now();
     const fmt = spawnSync(javaBin(), ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j.configuration=file:${toolsLog4j}`,
-      '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProps],
+      '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProps,
+      ...(security?.formatArgs ?? [])],
     { encoding: 'utf8', timeout: 60_000 });
     if (fmt.error || fmt.status !== 0) {
-      throw new Error(`kafka StorageTool format failed (exit ${fmt.status ?? fmt.error?.message}):\n${fmt.stdout}${fmt.stderr}`);
+      const out = security ? security.users.reduce((t, u) => t.split(u.password).join('[redacted]'), `${fmt.stdout}${fmt.stderr}`) : `${fmt.stdout}${fmt.stderr}`;
+      throw new Error(`kafka StorageTool format failed (exit ${fmt.status ?? fmt.error?.message}):\n${out}`);
     }
     const formatMs = performance.now() - t0;
     checkAbort();
@@ -252,6 +264,7 @@ export async function startBroker({ dir, detached = false, heapOpts, signal } = 
     let stopping;
     return {
       brokers, port, controllerPort, dir: runDir, pid, logFile, ownsDir, clusterId,
+      ...(security ? { saslSsl: { brokers: security.brokers, port: security.port, caFile: security.caFile, passwordFile: security.passwordFile, users: security.users } } : {}),
       timings: { formatMs: Math.round(formatMs), readyMs: Math.round(readyMs) },
       stop: () => (stopping ??= stopPid({ pid, dir: runDir, ownsDir })),
     };
@@ -288,11 +301,16 @@ async function main(argv) {
         console.log(state.brokers);
         return 0;
       }
-      const b = await startBroker({ detached: true });
+      const b = await startBroker({ detached: true, saslSsl: argv.includes('--sasl-ssl') });
       fs.mkdirSync(KAFKA_HOME, { recursive: true });
       fs.writeFileSync(STATE_FILE, `${JSON.stringify({ pid: b.pid, brokers: b.brokers, port: b.port,
         controllerPort: b.controllerPort, dir: b.dir, ownsDir: b.ownsDir, logFile: b.logFile,
-        kafkaVersion: KAFKA_VERSION }, null, 2)}\n`);
+        kafkaVersion: KAFKA_VERSION, ...(b.saslSsl ? { saslSsl: { brokers: b.saslSsl.brokers, caFile: b.saslSsl.caFile,
+          passwordFile: b.saslSsl.passwordFile, username: b.saslSsl.users[0].username } } : {}) }, null, 2)}\n`);
+      if (b.saslSsl) {
+        log(`SASL_SSL listener ${b.saslSsl.brokers}: export KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_SASL_USERNAME=${b.saslSsl.users[0].username} `
+          + `KAFKA_SASL_PASSWORD_FILE=${b.saslSsl.passwordFile} KAFKA_SSL_CA_FILE=${b.saslSsl.caFile}`);
+      }
       log(`broker pid ${b.pid} ready (format ${b.timings.formatMs} ms, start-to-ready ${b.timings.readyMs} ms); `
         + `log ${b.logFile}; stop with: npm run kafka:down`);
       console.log(b.brokers);
@@ -317,7 +335,7 @@ async function main(argv) {
       return up ? 0 : 1;
     }
     default:
-      console.error('usage: node deploy/kafka/kafka.mjs jars|up|down|status');
+      console.error('usage: node deploy/kafka/kafka.mjs jars|up [--sasl-ssl]|down|status');
       return 2;
   }
 }

@@ -27,6 +27,8 @@ import { jsonLogger, type LoopSettings } from '../../../streams/context.ts';
 import { runLoop, type LoopSummary } from '../../../streams/loop.ts';
 import { buildSettings, defaultProfiles, loadSettings, type LoopConfigFile } from '../../../streams/settings.ts';
 import { createLoopTopics, describePlan } from '../../../streams/topics.ts';
+import { kafkaClientConfig, kafkaClientSecurity } from '../../security/cli.ts';
+import { verifyKafkaAccess } from '../../security/errors.ts';
 import { list, parsePositiveInt } from '../options.ts';
 
 const wallClock: Clock = { now: () => Date.now() };
@@ -70,8 +72,11 @@ export async function trainTextPrior(o: PriorRequest & { encoder: string; exampl
 }
 
 function kafkaBus(brokers: string, clientId: string): Bus {
-  return createKafkaBus({ brokers: list(brokers), clientId });
+  return createKafkaBus({ brokers: list(brokers), clientId, kafkaConfig: kafkaClientConfig() });
 }
+
+/** A wrong password or CA fails here in seconds with a clear RR_BROKER error (src/security/). */
+const checkKafka = (brokers: string): Promise<void> => verifyKafkaAccess(list(brokers), kafkaClientSecurity());
 
 function printSummary(s: LoopSummary, out: NodeJS.WritableStream): void {
   const dl = Object.entries(s.deadLetters).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
@@ -106,6 +111,7 @@ export async function startCommand(o: StartOptions): Promise<LoopSummary> {
     const prior = await trainSimPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: defaultEvalModels, profiles: defaultProfiles, epochs: o.epochs });
     settings = buildSettings({ seed: o.seed, prefix: o.prefix ?? (o.brokers ? `rr-${Date.now()}.` : 'rr.'), sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } } }, prior);
   }
+  if (o.brokers) await checkKafka(o.brokers);
   const bus = o.brokers ? kafkaBus(o.brokers, 'reward-router-start') : createMemoryBus({ clock: wallClock });
   const t0 = performance.now();
   const progress = (t: number, stats: Record<string, Record<string, number>>) => {
@@ -159,6 +165,7 @@ export function registerLoopCommands(program: Command): void {
     .requiredOption('--config <path>', 'loop.json').requiredOption('--brokers <list>', 'Kafka brokers, e.g. 127.0.0.1:9092')
     .action(async (o: { config: string; brokers: string }) => {
       const settings = await loadSettings(o.config);
+      await checkKafka(o.brokers);
       const bus = kafkaBus(o.brokers, 'reward-router-topics');
       try {
         process.stdout.write(describePlan(await createLoopTopics(bus, settings)) + '\n');
@@ -175,6 +182,7 @@ export function registerLoopCommands(program: Command): void {
     .option('--schema-registry <url>', 'Confluent schema registry: Confluent wire format instead of Avro single-object encoding', process.env.SCHEMA_REGISTRY_URL)
     .action(async (app: string, o: { config: string; brokers: string; rm?: string; batches?: number; delayMs?: number; instance: string; schemaRegistry?: string }) => {
       const settings = await loadSettings(o.config);
+      await checkKafka(o.brokers);
       const bus = kafkaBus(o.brokers, `reward-router-${app.replace(/[^A-Za-z0-9._-]/g, '_')}`);
       const log = jsonLogger(process.stderr);
       const handle = await startApp(app, { bus, codec: createCodec({ registryUrl: o.schemaRegistry, prefix: settings.prefix }), clock: wallClock, log, settings }, o);
