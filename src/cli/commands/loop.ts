@@ -29,6 +29,7 @@ import { buildSettings, defaultProfiles, loadSettings, type LoopConfigFile } fro
 import { createLoopTopics, describePlan } from '../../../streams/topics.ts';
 import { kafkaClientConfig, kafkaClientSecurity } from '../../security/cli.ts';
 import { verifyKafkaAccess } from '../../security/errors.ts';
+import { startAppHealth } from '../../health/index.ts';
 import { list, parsePositiveInt } from '../options.ts';
 
 const wallClock: Clock = { now: () => Date.now() };
@@ -180,18 +181,27 @@ export function registerLoopCommands(program: Command): void {
     .option('--rm <id>', 'the RM of a scorer').option('--batches <n>', 'batches (trainer)', parsePositiveInt)
     .option('--delay-ms <n>', 'simulated scoring time per request (scorer)', nonNegative).option('--instance <id>', 'router instance id', `${process.pid}`)
     .option('--schema-registry <url>', 'Confluent schema registry: Confluent wire format instead of Avro single-object encoding', process.env.SCHEMA_REGISTRY_URL)
-    .action(async (app: string, o: { config: string; brokers: string; rm?: string; batches?: number; delayMs?: number; instance: string; schemaRegistry?: string }) => {
+    .option('--health-port <n>', 'serve /healthz, /readyz and /metrics on this port (env RR_HEALTH_PORT; 0 or unset = off)', nonNegative, process.env.RR_HEALTH_PORT ? nonNegative(process.env.RR_HEALTH_PORT) : 0)
+    .option('--ready-max-lag <n>', 'largest consumer lag per partition that /readyz still counts as caught up', nonNegative, 1000)
+    .action(async (app: string, o: { config: string; brokers: string; rm?: string; batches?: number; delayMs?: number; instance: string; schemaRegistry?: string; healthPort: number; readyMaxLag: number }) => {
       const settings = await loadSettings(o.config);
       await checkKafka(o.brokers);
-      const bus = kafkaBus(o.brokers, `reward-router-${app.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+      const rawBus = kafkaBus(o.brokers, `reward-router-${app.replace(/[^A-Za-z0-9._-]/g, '_')}`);
       const log = jsonLogger(process.stderr);
-      const handle = await startApp(app, { bus, codec: createCodec({ registryUrl: o.schemaRegistry, prefix: settings.prefix }), clock: wallClock, log, settings }, o);
-      log.info('started', { app: handle.name });
+      const codec = createCodec({ registryUrl: o.schemaRegistry, prefix: settings.prefix });
+      // Health and metrics (src/health/): the server is up before the app restores, so /readyz says "not yet".
+      const health = o.healthPort > 0 ? await startAppHealth({ app, bus: rawBus, codec, prefix: settings.prefix, port: o.healthPort, maxLag: o.readyMaxLag, onError: (e) => log.warn('metrics decode failed', { err: String(e) }) }) : null;
+      const bus = health?.bus ?? rawBus;
+      const handle = await startApp(app, { bus, codec, clock: wallClock, log, settings }, o);
+      health?.readiness.markStarted(() => handle.stats());
+      log.info('started', { app: handle.name, ...(health ? { healthPort: health.server.port } : {}) });
       const stop = new Promise<void>((res) => { process.once('SIGTERM', () => res()); process.once('SIGINT', () => res()); });
       const done = (handle as { done?: Promise<void> }).done;
       await (done ? Promise.race([done, stop]) : stop);
+      health?.readiness.markStopped();
       await handle.close();
       await bus.close();
+      await health?.close();
       log.info('stopped', { app: handle.name, ...handle.stats() });
     });
 
