@@ -9,6 +9,7 @@ import type { Bus, Clock } from '../src/bus/types.ts';
 import type { PosteriorConfig } from '../src/core/posterior.ts';
 import type { PriorFile } from '../src/core/prior.ts';
 import type { QuantileConfig } from '../src/core/normalize.ts';
+import type { InputLimits } from '../src/operators/limitInput.ts';
 import type { SimConfig } from '../src/sim/config.ts';
 
 /** Settings shared by every app of one loop (one training run in one topic namespace). */
@@ -34,6 +35,8 @@ export interface LoopSettings {
   /** Records a consumer may have in flight before it pauses (backpressure). */
   maxInFlight: number;
   partitions: number;
+  /** Input limits the router enforces at the edge (dead letters PROMPT_TOO_LARGE, RESPONSE_TOO_LARGE, VECTOR_TOO_LONG, TOO_MANY_PAIRS). */
+  limits: InputLimits;
   /**
    * Text mode: the model directory of the router's text encoder (src/encoder/); the simulated trainer
    * then sends prompt and response texts without vectors. Absent: the trainer supplies the vectors.

@@ -13,6 +13,7 @@ import { bayesianQuantileConfig, type QuantileConfig } from '../src/core/normali
 import { defaultEvalModels } from '../src/eval/run.ts';
 import { readPrior } from '../src/offline/index.ts';
 import { requestsTopics, topicName } from '../src/records/topics.ts';
+import type { InputLimits } from '../src/operators/limitInput.ts';
 import type { SimConfig } from '../src/sim/config.ts';
 import { scenarioConfig } from '../src/sim/scenarios.ts';
 import type { LoopSettings } from './context.ts';
@@ -35,6 +36,8 @@ export interface SettingsInput {
   graceMs?: number;
   maxInFlight?: number;
   partitions?: number;
+  /** Input limits (defaults: `inputLimitDefaults`). */
+  limits?: Partial<InputLimits>;
   sim?: { profiles?: string; scenario?: string; config?: Partial<SimConfig> };
   /** Text mode: the router's encoder model directory (LoopSettings.encoder). */
   encoder?: string;
@@ -44,6 +47,9 @@ export interface SettingsInput {
 export interface LoopConfigFile extends SettingsInput {
   prior: string;
 }
+
+/** Generous for RLHF text (64 KiB prompt and response, 8192-wide vectors, 256 pairs a prompt); lower them per deployment. */
+export const inputLimitDefaults: InputLimits = { maxPromptBytes: 65_536, maxResponseBytes: 65_536, maxVectorLength: 8_192, maxPairsPerPrompt: 256 };
 
 export const loopDefaults = {
   seed: 1,
@@ -83,6 +89,7 @@ export function buildSettings(input: SettingsInput, prior: PriorFile): LoopSetti
     graceMs: input.graceMs ?? loopDefaults.graceMs,
     maxInFlight: input.maxInFlight ?? loopDefaults.maxInFlight,
     partitions: input.partitions ?? loopDefaults.partitions,
+    limits: { ...inputLimitDefaults, ...input.limits },
     sim: { profiles: input.sim?.profiles ?? defaultProfiles, scenario, config },
     ...(input.encoder !== undefined ? { encoder: input.encoder } : {}),
   };
@@ -104,6 +111,7 @@ export function validateSettings(s: LoopSettings): LoopSettings {
   for (const f of ['posteriorWaitMs', 'graceMs'] as const) if (!(Number.isFinite(s[f]) && s[f] >= 0)) fail(f, `must be a number of ms ≥ 0, got ${s[f]}`);
   if (!isInt(s.maxInFlight, 1)) fail('maxInFlight', `must be an integer ≥ 1, got ${s.maxInFlight}`);
   if (!isInt(s.partitions, 1)) fail('partitions', `must be an integer ≥ 1, got ${s.partitions}`);
+  for (const f of Object.keys(inputLimitDefaults) as (keyof InputLimits)[]) if (!isInt(s.limits?.[f], 1)) fail(`limits.${f}`, `must be an integer ≥ 1, got ${s.limits?.[f]}`);
   const width = s.prior.projection === null ? s.prior.d : s.prior.projection.inputDim;
   const simWidth = s.sim.config.inputDim ?? s.sim.config.d;
   // In text mode the trainer sends no vectors: the encoder's width is checked against the prior's.

@@ -180,6 +180,11 @@ export const deadLetterReasons = [
   'UNKNOWN_PAIR',
   'LATE_FEEDBACK',
   'INVALID_RECORD',
+  // Input limits at the router's edge (streams/settings.ts `limits`, src/operators/limitInput.ts).
+  'PROMPT_TOO_LARGE',
+  'RESPONSE_TOO_LARGE',
+  'VECTOR_TOO_LONG',
+  'TOO_MANY_PAIRS',
 ] as const;
 
 export type DeadLetterReason = (typeof deadLetterReasons)[number];
