@@ -107,7 +107,9 @@ describe('the Python client as the trainer, with the TypeScript apps on the real
 
     // Same generations, same decisions.
     const decisions = (await decoded(kafka, prefix, 'decisions')).map((d) => ({ ...d, decidedAtMs: 0 }));
-    assert.equal(decisions.length, refDecisions.length);
+    assert.equal(decisions.length, counts.pairs);
+    assert.equal(decisions.length, BATCHES * 8 * 6); // 8 prompts of 4 responses (6 pairs) per batch
+    assert.equal(refDecisions.length, decisions.length);
     assert.deepEqual(lines(decisions), lines(refDecisions.map((d) => ({ ...d, decidedAtMs: 0 }))));
   });
 });
