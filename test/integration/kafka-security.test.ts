@@ -3,12 +3,15 @@
 // `topics create` over SCRAM-SHA-256 configured by flags and a password file; a wrong password ends
 // the command with a clear RR_BROKER error (bounded wait, no hang); the password is in no output line.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { SingleObjectCodec } from '../../src/avro/codec.ts';
+import { createKafkaBus } from '../../src/bus/kafka/index.ts';
+import { kafkaSecurityConfig, resolveKafkaSecurity } from '../../src/security/kafkaSecurity.ts';
 // @ts-expect-error: plain ESM helper without types
 import { startBroker } from '../../deploy/kafka/kafka.mjs';
 
@@ -85,6 +88,37 @@ describe('Kafka security: SASL/SCRAM over TLS', { timeout: 240_000 }, () => {
     assert.match(r.out, /RR_BROKER \(kafka-sasl\): Kafka SASL authentication failed \(SASL SCRAM-SHA-512 as rr-client, TLS\)/);
     assert.ok(!r.out.includes(wrong), r.out);
     assert.ok(!r.out.includes(password), r.out);
+  });
+
+  it('the Python client publishes over SCRAM-SHA-256 + TLS; a wrong password is its typed error', async () => {
+    const python = execFileSync('bash', ['clients/python/setup-venv.sh'], { encoding: 'utf8' }).trim();
+    const prefix = 'pysec.';
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'clients/python/tests/test_security.py'], {
+        env: { ...process.env, ...secureEnv('scram-sha-256', password), RR_SASL_BROKERS: broker.saslSsl.brokers, RR_SASL_RUN: 'py-run', RR_SASL_PREFIX: prefix },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+      child.stderr.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      child.on('close', (code) => { clearTimeout(timer); resolve({ code, out }); });
+    });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /2 passed/);
+    assert.ok(!r.out.includes(password));
+    // The TypeScript side reads the Python record over SASL_SSL too.
+    const sec = resolveKafkaSecurity({}, secureEnv('scram-sha-512', password));
+    const bus = createKafkaBus({ brokers: [broker.saslSsl.brokers], clientId: 'sec-read', kafkaConfig: kafkaSecurityConfig(sec) });
+    try {
+      const records = await bus.readToEnd(`${prefix}generations`);
+      assert.equal(records.length, 1);
+      const g = await new SingleObjectCodec().decode('generations', records[0]!.value!);
+      assert.equal(g.prompt, 'over TLS');
+      assert.equal(g.run, 'py-run');
+    } finally {
+      await bus.close();
+    }
   });
 
   it('--help names the security flags and shows no credential', async () => {

@@ -75,6 +75,7 @@ class Trainer:
         self._clock = clock or (lambda: int(time.time() * 1000))
         base = {"bootstrap.servers": brokers, **security_config(), **(config or {})}
         self._errors: list[str] = []
+        self._refused: str | None = None
         self._producer = Producer({**base, "enable.idempotence": True, "linger.ms": 5,
                                    "error_cb": self._on_error})
         self._consumer = Consumer({**base, "group.id": group_id or f"{prefix}py-trainer.{run}",
@@ -88,9 +89,14 @@ class Trainer:
         return f"{self.prefix}{base}"
 
     def _on_error(self, err: KafkaError) -> None:
+        # librdkafka retries by itself; record the error, the next flush()/labels() raises on a refusal.
         self._errors.append(f"{err.name()}: {err.str()}")
         if err.fatal() or err.code() in (KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED):
-            raise KafkaClientError(f"Kafka: {err.str()}")
+            self._refused = f"Kafka refused the client: {err.str()}"
+
+    def _raise_if_refused(self) -> None:
+        if self._refused is not None:
+            raise KafkaClientError(self._refused)
 
     def _on_delivery(self, err, _msg) -> None:
         if err is not None:
@@ -130,10 +136,17 @@ class Trainer:
         self.flush()
 
     def flush(self, timeout_s: float = 30.0) -> None:
-        left = self._producer.flush(timeout_s)
+        # In short steps, so an authentication or TLS refusal ends the wait at once instead of at the timeout.
+        deadline = time.monotonic() + timeout_s
+        while True:
+            left = self._producer.flush(0.2)
+            self._raise_if_refused()
+            if left == 0 or time.monotonic() >= deadline:
+                break
         failed = [e for e in self._errors if e.startswith("delivery failed")]
         if left > 0 or failed:
-            raise KafkaClientError(f"{left} record(s) not delivered; {'; '.join(failed[:3]) or 'broker unreachable?'}")
+            why = failed[:3] or self._errors[-3:] or ["broker unreachable?"]
+            raise KafkaClientError(f"{left} record(s) not delivered; {'; '.join(why)}")
 
     def labels(self, batch: int, prompts: int, timeout_s: float = 120.0) -> LabelBatch:
         """Waits until labels of `prompts` prompts of `batch` have arrived (one Label per prompt)."""
@@ -143,6 +156,7 @@ class Trainer:
                 raise LabelTimeout(f"batch {batch}: {len(self._labels.get(batch, {}))} of {prompts} labels after {timeout_s} s",
                                    errors=self._errors[-3:])
             msg = self._consumer.poll(0.5)
+            self._raise_if_refused()
             if msg is None:
                 continue
             if msg.error():
