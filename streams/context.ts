@@ -9,6 +9,7 @@ import type { Bus, Clock } from '../src/bus/types.ts';
 import type { PosteriorConfig } from '../src/core/posterior.ts';
 import type { PriorFile } from '../src/core/prior.ts';
 import type { QuantileConfig } from '../src/core/normalize.ts';
+import type { InputLimits } from '../src/operators/limitInput.ts';
 import type { SimConfig } from '../src/sim/config.ts';
 import type { ScorerConfig } from '../src/scorers/config.ts';
 
@@ -37,6 +38,8 @@ export interface LoopSettings {
   /** Fault tolerance of apps run as their own processes (streams/supervisor.ts, docs/RELIABILITY.md). */
   reliability: ReliabilitySettings;
   partitions: number;
+  /** Input limits the router enforces at the edge (dead letters PROMPT_TOO_LARGE, RESPONSE_TOO_LARGE, VECTOR_TOO_LONG, TOO_MANY_PAIRS). */
+  limits: InputLimits;
   /**
    * Text mode: the model directory of the router's text encoder (src/encoder/); the simulated trainer
    * then sends prompt and response texts without vectors. Absent: the trainer supplies the vectors.

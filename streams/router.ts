@@ -16,6 +16,7 @@ import { deadLetterOn } from '../src/operators/deadLetterOn.ts';
 import { decodeRecords } from '../src/operators/decodeRecords.ts';
 import { embedGenerations } from '../src/operators/embedGenerations.ts';
 import { routePairs, type RoutedPrompt } from '../src/operators/routePairs.ts';
+import { limitInput } from '../src/operators/limitInput.ts';
 import { validateGeneration } from '../src/operators/validateGeneration.ts';
 import { recordKey, requestsTopics, topicName } from '../src/records/topics.ts';
 import type { AppContext, AppHandle } from './context.ts';
@@ -87,8 +88,9 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
     name: 'router', groupId: `${s.prefix}router`, topics: [topicName(s.prefix, 'generations')], maxBatchSize: opts.maxBatchSize,
     perRecord: (records$) => records$.pipe(
       decodeRecords(codec, 'generations'),
+      limitInput(s.limits),
       embedGenerations(encoder),
-      validateGeneration({ run: s.run, prior: s.prior, seen }),
+      validateGeneration({ run: s.run, prior: s.prior, seen, limits: s.limits }),
       awaitPosterior({ versions: replica.version$, required: (w) => (w.value ? w.value.generation.batch - s.lag : -Infinity), maxWaitMs: s.posteriorWaitMs, scheduler: opts.scheduler }),
       tap((r) => { stats.waitedMs += r.waitedMs; if (r.timedOut) stats.timedOut++; }),
       routePairs({ run: s.run, seed: s.seed, lag: s.lag, arms: s.arms, d: s.prior.d, rng, clock, posteriors: (v) => replica.at(v), selection: s.selection }),

@@ -13,6 +13,7 @@ import { bayesianQuantileConfig, type QuantileConfig } from '../src/core/normali
 import { defaultEvalModels } from '../src/eval/run.ts';
 import { readPrior } from '../src/offline/index.ts';
 import { requestsTopics, topicName } from '../src/records/topics.ts';
+import type { InputLimits } from '../src/operators/limitInput.ts';
 import type { SimConfig } from '../src/sim/config.ts';
 import { scenarioConfig } from '../src/sim/scenarios.ts';
 import { parseScorers } from '../src/scorers/config.ts';
@@ -37,6 +38,8 @@ export interface SettingsInput {
   maxInFlight?: number;
   partitions?: number;
   reliability?: Partial<LoopSettings['reliability']>;
+  /** Input limits (defaults: `inputLimitDefaults`). */
+  limits?: Partial<InputLimits>;
   sim?: { profiles?: string; scenario?: string; config?: Partial<SimConfig> };
   /** Text mode: the router's encoder model directory (LoopSettings.encoder). */
   encoder?: string;
@@ -48,6 +51,9 @@ export interface SettingsInput {
 export interface LoopConfigFile extends SettingsInput {
   prior: string;
 }
+
+/** Generous for RLHF text (64 KiB prompt and response, 8192-wide vectors, 256 pairs a prompt); lower them per deployment. */
+export const inputLimitDefaults: InputLimits = { maxPromptBytes: 65_536, maxResponseBytes: 65_536, maxVectorLength: 8_192, maxPairsPerPrompt: 256 };
 
 export const loopDefaults = {
   seed: 1,
@@ -89,6 +95,7 @@ export function buildSettings(input: SettingsInput, prior: PriorFile): LoopSetti
     maxInFlight: input.maxInFlight ?? loopDefaults.maxInFlight,
     partitions: input.partitions ?? loopDefaults.partitions,
     reliability: { ...loopDefaults.reliability, ...input.reliability },
+    limits: { ...inputLimitDefaults, ...input.limits },
     sim: { profiles: input.sim?.profiles ?? defaultProfiles, scenario, config },
     ...(input.encoder !== undefined ? { encoder: input.encoder } : {}),
     ...(input.scorers !== undefined ? { scorers: parseScorers(input.scorers, input.arms ?? defaultEvalModels) } : {}),
@@ -112,6 +119,7 @@ export function validateSettings(s: LoopSettings): LoopSettings {
   if (!isInt(s.maxInFlight, 1)) fail('maxInFlight', `must be an integer ≥ 1, got ${s.maxInFlight}`);
   if (!isInt(s.partitions, 1)) fail('partitions', `must be an integer ≥ 1, got ${s.partitions}`);
   for (const [k, v] of Object.entries(s.reliability)) if (!isInt(v, 1)) fail(`reliability.${k}`, `must be an integer ≥ 1, got ${v}`);
+  for (const f of Object.keys(inputLimitDefaults) as (keyof InputLimits)[]) if (!isInt(s.limits?.[f], 1)) fail(`limits.${f}`, `must be an integer ≥ 1, got ${s.limits?.[f]}`);
   const width = s.prior.projection === null ? s.prior.d : s.prior.projection.inputDim;
   const simWidth = s.sim.config.inputDim ?? s.sim.config.d;
   // In text mode the trainer sends no vectors: the encoder's width is checked against the prior's.

@@ -17,6 +17,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { addSaslSslListener, prepareSaslSsl } from './security.mjs';
 
 export const KAFKA_VERSION = '3.9.1';
 
@@ -182,8 +183,10 @@ async function probe(Kafka, logLevel, brokers) {
  *   detached: own process group, survives this process (used by `up`).
  *   signal: aborting it during startup stops the JVM, removes the temp dir and rejects.
  *   properties: extra server.properties entries for this broker (they override the template's).
+ *   saslSsl: true (or { users }) adds a SASL_SSL listener (security.mjs); the result's `saslSsl` has its
+ *     brokers, caFile, passwordFile and users.
  */
-export async function startBroker({ dir, detached = false, heapOpts, signal, port: fixedPort, controllerPort: fixedControllerPort, properties = {} } = {}) {
+export async function startBroker({ dir, detached = false, heapOpts, signal, port: fixedPort, controllerPort: fixedControllerPort, properties = {}, saslSsl } = {}) {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   const { Kafka, logLevel } = await import('kafkajs');
   ensureJars();
@@ -212,6 +215,13 @@ export async function startBroker({ dir, detached = false, heapOpts, signal, por
     // Overrides for one broker (a test that needs another group or log setting); later lines win.
     const extra = Object.entries(properties).map(([k, v]) => `${k}=${v}`).join('\n');
     if (extra) fs.appendFileSync(serverProps, `\n# overrides\n${extra}\n`);
+    let security = null;
+    if (saslSsl) {
+      let securePort = await freePort();
+      while (securePort === port || securePort === controllerPort) securePort = await freePort();
+      security = prepareSaslSsl({ runDir, port: securePort, users: saslSsl === true ? undefined : saslSsl.users });
+      fs.writeFileSync(serverProps, addSaslSslListener(fs.readFileSync(serverProps, 'utf8'), security));
+    }
     const brokerLog4j = renderFile('log4j.properties', runDir, vars);
     const toolsLog4j = renderFile('tools-log4j.properties', runDir, vars);
     const classpath = path.join(LIBS_DIR, '*'); // literal '*': Java expands it, no shell involved
@@ -222,10 +232,12 @@ export async function startBroker({ dir, detached = false, heapOpts, signal, por
     const clusterId = formatted ? readClusterId(runDir) : newClusterId();
     const t0 = performance.now();
     const fmt = formatted ? { status: 0, stdout: '', stderr: '' } : spawnSync(javaBin(), ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j.configuration=file:${toolsLog4j}`,
-      '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProps],
+      '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProps,
+      ...(security?.formatArgs ?? [])],
     { encoding: 'utf8', timeout: 60_000 });
     if (fmt.error || fmt.status !== 0) {
-      throw new Error(`kafka StorageTool format failed (exit ${fmt.status ?? fmt.error?.message}):\n${fmt.stdout}${fmt.stderr}`);
+      const out = security ? security.users.reduce((t, u) => t.split(u.password).join('[redacted]'), `${fmt.stdout}${fmt.stderr}`) : `${fmt.stdout}${fmt.stderr}`;
+      throw new Error(`kafka StorageTool format failed (exit ${fmt.status ?? fmt.error?.message}):\n${out}`);
     }
     const formatMs = performance.now() - t0;
     checkAbort();
@@ -264,6 +276,7 @@ export async function startBroker({ dir, detached = false, heapOpts, signal, por
     let stopping;
     return {
       brokers, port, controllerPort, dir: runDir, pid, logFile, ownsDir, clusterId,
+      ...(security ? { saslSsl: { brokers: security.brokers, port: security.port, caFile: security.caFile, passwordFile: security.passwordFile, users: security.users } } : {}),
       timings: { formatMs: Math.round(formatMs), readyMs: Math.round(readyMs) },
       stop: () => (stopping ??= stopPid({ pid, dir: runDir, ownsDir })),
     };
@@ -328,11 +341,16 @@ async function main(argv) {
       const at = argv.indexOf('--data');
       const dir = at >= 0 ? argv[at + 1] : undefined;
       if (at >= 0 && !dir) throw new Error('--data needs a directory');
-      const b = await startBroker({ detached: true, dir });
+      const b = await startBroker({ detached: true, dir, saslSsl: argv.includes('--sasl-ssl') });
       fs.mkdirSync(KAFKA_HOME, { recursive: true });
       fs.writeFileSync(STATE_FILE, `${JSON.stringify({ pid: b.pid, brokers: b.brokers, port: b.port,
         controllerPort: b.controllerPort, dir: b.dir, ownsDir: b.ownsDir, logFile: b.logFile,
-        kafkaVersion: KAFKA_VERSION }, null, 2)}\n`);
+        kafkaVersion: KAFKA_VERSION, ...(b.saslSsl ? { saslSsl: { brokers: b.saslSsl.brokers, caFile: b.saslSsl.caFile,
+          passwordFile: b.saslSsl.passwordFile, username: b.saslSsl.users[0].username } } : {}) }, null, 2)}\n`);
+      if (b.saslSsl) {
+        log(`SASL_SSL listener ${b.saslSsl.brokers}: export KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_SASL_USERNAME=${b.saslSsl.users[0].username} `
+          + `KAFKA_SASL_PASSWORD_FILE=${b.saslSsl.passwordFile} KAFKA_SSL_CA_FILE=${b.saslSsl.caFile}`);
+      }
       log(`broker pid ${b.pid} ready (format ${b.timings.formatMs} ms, start-to-ready ${b.timings.readyMs} ms); `
         + `log ${b.logFile}; stop with: npm run kafka:down`);
       console.log(b.brokers);
@@ -374,7 +392,7 @@ async function main(argv) {
       return res.status ?? 1;
     }
     default:
-      console.error('usage: node deploy/kafka/kafka.mjs jars|up [--data DIR]|down|status|tool <name> …');
+      console.error('usage: node deploy/kafka/kafka.mjs jars|up [--data DIR] [--sasl-ssl]|down|status|tool <name> …');
       return 2;
   }
 }

@@ -12,10 +12,14 @@ import { registerOfflineCommand } from './commands/offline.ts';
 import { registerReplayCommands } from './commands/replay.ts';
 import { registerRmCommand } from './commands/rm.ts';
 import { registerSimCommand } from './commands/sim.ts';
+import { addKafkaSecurityOptions, kafkaClientSecurity } from '../security/cli.ts';
+import { explainKafkaError } from '../security/errors.ts';
 
 const program = new Command('reward-router')
   .description('Per-pair reward-model routing (BayesianRouter) for online RLHF/RLAIF')
   .showHelpAfterError();
+// SASL/TLS flags of every command that talks to Kafka (env KAFKA_SASL_* / KAFKA_SSL_* too).
+addKafkaSecurityOptions(program);
 
 registerEvalCommand(program);
 registerOfflineCommand(program);
@@ -29,7 +33,8 @@ registerReplayCommands(program);
 
 try {
   await program.parseAsync(process.argv);
-} catch (err) {
+} catch (caught) {
+  const err = explainKafkaError(caught, kafkaClientSecurity());
   if (isRouterError(err)) {
     process.stderr.write(`reward-router: ${err.code}${err.field ? ` (${err.field})` : ''}: ${err.message}\n`);
     process.exit(2);

@@ -3,6 +3,8 @@ export type { Rejected, Work } from './types.ts';
 export { decodeRecords } from './decodeRecords.ts';
 export { embedGenerations } from './embedGenerations.ts';
 export { validateGeneration } from './validateGeneration.ts';
+export { limitInput, pairLimitProblem } from './limitInput.ts';
+export type { InputLimits } from './limitInput.ts';
 export type { RoutableGeneration, ValidateConfig } from './validateGeneration.ts';
 export { awaitPosterior } from './awaitPosterior.ts';
 export type { AwaitPosteriorConfig, Released } from './awaitPosterior.ts';

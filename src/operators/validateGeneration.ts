@@ -3,6 +3,7 @@ import { codecError } from '../avro/errors.ts';
 import { identityOrProject } from '../core/projection.ts';
 import type { PriorFile } from '../core/prior.ts';
 import type { Generation, GenerationPair } from '../records/types.ts';
+import { pairLimitProblem, type InputLimits } from './limitInput.ts';
 import type { Rejected, Work } from './types.ts';
 
 /** A generation's routable pairs: each with its position in the prompt and its context as routed. */
@@ -20,6 +21,8 @@ export interface ValidateConfig {
   prior: Pick<PriorFile, 'd' | 'projection'>;
   /** Pair ids already routed in this run; routed pairs are added (a later copy is DUPLICATE_PAIR). */
   seen: Set<string>;
+  /** Per-pair input limits (RESPONSE_TOO_LARGE, VECTOR_TOO_LONG), checked first; none when absent. */
+  limits?: Pick<InputLimits, 'maxResponseBytes' | 'maxVectorLength'>;
 }
 
 /** Why one pair cannot be routed, or null. Checked here (not by `identityOrProject`) so NaN is NON_FINITE. */
@@ -49,7 +52,7 @@ export function validateGeneration(cfg: ValidateConfig): OperatorFunction<Work<G
     const out: RoutableGeneration = { generation: g, pairs: [], index: [], contexts: [] };
     const inRecord = new Set<string>();
     g.pairs.forEach((p, i) => {
-      const problem = pairProblem(p, width, inRecord.has(p.pairId) ? new Set([p.pairId]) : cfg.seen);
+      const problem = (cfg.limits ? pairLimitProblem(p, cfg.limits) : null) ?? pairProblem(p, width, inRecord.has(p.pairId) ? new Set([p.pairId]) : cfg.seen);
       if (problem) {
         rejected.push({ record: work.record, error: codecError('RR_INVALID_RECORD', problem.reason!, problem.message, { pairId: p.pairId }), reason: problem.reason });
         return;

@@ -206,6 +206,11 @@ export const deadLetterReasons = [
   'RM_UNAVAILABLE',
   /** The RM answered something that is not a score (garbage, wrong shape or length, non-finite). */
   'RM_BAD_RESPONSE',
+  // Input limits at the router's edge (streams/settings.ts `limits`, src/operators/limitInput.ts).
+  'PROMPT_TOO_LARGE',
+  'RESPONSE_TOO_LARGE',
+  'VECTOR_TOO_LONG',
+  'TOO_MANY_PAIRS',
 ] as const;
 
 export type DeadLetterReason = (typeof deadLetterReasons)[number];

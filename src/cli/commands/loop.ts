@@ -28,6 +28,9 @@ import { jsonLogger, type LoopSettings, type ReliabilitySettings } from '../../.
 import { runLoop, type LoopSummary } from '../../../streams/loop.ts';
 import { buildSettings, defaultProfiles, loadSettings, type LoopConfigFile } from '../../../streams/settings.ts';
 import { createLoopTopics, describePlan } from '../../../streams/topics.ts';
+import { kafkaClientConfig, kafkaClientSecurity } from '../../security/cli.ts';
+import { verifyKafkaAccess } from '../../security/errors.ts';
+import { startProcessHealth } from '../../health/index.ts';
 import { list, parsePositiveInt } from '../options.ts';
 
 const wallClock: Clock = { now: () => Date.now() };
@@ -71,11 +74,11 @@ export async function trainTextPrior(o: PriorRequest & { encoder: string; exampl
 }
 
 function kafkaBus(brokers: string, clientId: string, r?: ReliabilitySettings): Bus {
-  if (r === undefined) return createKafkaBus({ brokers: list(brokers), clientId });
+  if (r === undefined) return createKafkaBus({ brokers: list(brokers), clientId, kafkaConfig: kafkaClientConfig() });
   return createKafkaBus({
     brokers: list(brokers), clientId, logLevel: kafkajsLogLevel(),
     // Fail fast and let the supervisor restart the app: a request never hangs for minutes.
-    kafkaConfig: { connectionTimeout: 3_000, requestTimeout: 15_000, retry: { initialRetryTime: 200, maxRetryTime: 2_000, retries: 5 } },
+    kafkaConfig: { ...kafkaClientConfig(), connectionTimeout: 3_000, requestTimeout: 15_000, retry: { initialRetryTime: 200, maxRetryTime: 2_000, retries: 5 } },
     consumerTiming: { sessionTimeout: r.sessionTimeoutMs, rebalanceTimeout: Math.max(10_000, 2 * r.sessionTimeoutMs),
       heartbeatInterval: r.heartbeatIntervalMs, maxWaitTimeInMs: r.maxWaitMs },
   });
@@ -88,7 +91,7 @@ function kafkajsLogLevel(): number {
 }
 
 interface RunOptions { config: string; brokers: string; rm?: string; batches?: number; delayMs?: number; instance: string;
-  schemaRegistry?: string; outageLimitMs?: number; sessionTimeoutMs?: number }
+  schemaRegistry?: string; outageLimitMs?: number; sessionTimeoutMs?: number; healthPort: number; readyMaxLag: number }
 
 const envInt = (name: string): number | undefined => (process.env[name] ? parsePositiveInt(process.env[name]!) : undefined);
 
@@ -109,10 +112,18 @@ export async function runCommand(app: string, o: RunOptions): Promise<number> {
   // A consumer closed mid-join can leave the group only once the join completes (at most the
   // rebalance timeout), so the close bound covers that.
   const closeTimeoutMs = Math.max(15_000, Math.max(10_000, 2 * r.sessionTimeoutMs) + 5_000);
+  // Health and metrics (src/health/): one server for the process, up before the app restores (so
+  // /readyz says "not yet"); each incarnation's bus is instrumented and answers /readyz while it lives.
+  const health = o.healthPort > 0 ? await startProcessHealth({ app, codec, prefix: settings.prefix, port: o.healthPort, maxLag: o.readyMaxLag,
+    onError: (e) => log.warn('metrics decode failed', { err: String(e) }) }) : null;
   const supervisor = new Supervisor({
     name: app, outageLimitMs: r.outageLimitMs, log, closeTimeoutMs, now: () => performance.now(),
-    openBus: () => kafkaBus(o.brokers, clientId, r),
-    startApp: (bus, fail) => factory({ bus: bus as Bus, codec, clock: wallClock, log, settings, onFatal: fail }),
+    openBus: () => health?.instrument(kafkaBus(o.brokers, clientId, r)) ?? kafkaBus(o.brokers, clientId, r),
+    startApp: async (bus, fail) => {
+      const handle = await factory({ bus: bus as Bus, codec, clock: wallClock, log, settings, onFatal: fail });
+      health?.markStarted(bus as Bus, () => handle.stats());
+      return handle;
+    },
   });
   const stop = (signal: string): void => {
     log.info('stopping', { app, signal });
@@ -130,7 +141,13 @@ export async function runCommand(app: string, o: RunOptions): Promise<number> {
     supervisor.fail(err);
   });
   log.info('starting', { app, pid: process.pid, outageLimitMs: r.outageLimitMs, sessionTimeoutMs: r.sessionTimeoutMs });
+  // With SASL or TLS configured, a wrong password or CA fails here in seconds with a clear RR_BROKER
+  // error (src/security/) instead of being retried as an outage.
+  const sec = kafkaClientSecurity();
+  if (sec.sasl !== undefined || sec.ssl !== undefined) await checkKafka(o.brokers);
   const res = await supervisor.run();
+  health?.markStopped();
+  await health?.close();
   if (res.code === 0) log.info('stopped', { app, reason: res.reason, restarts: res.restarts, ...res.stats });
   else {
     log.error('giving up', { app, reason: res.reason, restarts: res.restarts, message: res.message, ...res.stats });
@@ -138,6 +155,9 @@ export async function runCommand(app: string, o: RunOptions): Promise<number> {
   }
   return res.code;
 }
+
+/** A wrong password or CA fails here in seconds with a clear RR_BROKER error (src/security/). */
+const checkKafka = (brokers: string): Promise<void> => verifyKafkaAccess(list(brokers), kafkaClientSecurity());
 
 function printSummary(s: LoopSummary, out: NodeJS.WritableStream): void {
   const dl = Object.entries(s.deadLetters).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
@@ -172,6 +192,7 @@ export async function startCommand(o: StartOptions): Promise<LoopSummary> {
     const prior = await trainSimPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: defaultEvalModels, profiles: defaultProfiles, epochs: o.epochs });
     settings = buildSettings({ seed: o.seed, prefix: o.prefix ?? (o.brokers ? `rr-${Date.now()}.` : 'rr.'), sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } } }, prior);
   }
+  if (o.brokers) await checkKafka(o.brokers);
   const bus = o.brokers ? kafkaBus(o.brokers, 'reward-router-start') : createMemoryBus({ clock: wallClock });
   const t0 = performance.now();
   const progress = (t: number, stats: Record<string, Record<string, number>>) => {
@@ -225,6 +246,7 @@ export function registerLoopCommands(program: Command): void {
     .requiredOption('--config <path>', 'loop.json').requiredOption('--brokers <list>', 'Kafka brokers, e.g. 127.0.0.1:9092')
     .action(async (o: { config: string; brokers: string }) => {
       const settings = await loadSettings(o.config);
+      await checkKafka(o.brokers);
       const bus = kafkaBus(o.brokers, 'reward-router-topics');
       try {
         process.stdout.write(describePlan(await createLoopTopics(bus, settings)) + '\n');
@@ -242,6 +264,8 @@ export function registerLoopCommands(program: Command): void {
     .option('--outage-limit-ms <n>', 'longest broker outage ridden out (env RR_OUTAGE_LIMIT_MS; default: loop.json reliability.outageLimitMs)', parsePositiveInt)
     .option('--session-timeout-ms <n>', 'consumer session timeout (env RR_SESSION_TIMEOUT_MS; default: loop.json reliability.sessionTimeoutMs)', parsePositiveInt)
     .option('--schema-registry <url>', 'Confluent schema registry: Confluent wire format instead of Avro single-object encoding', process.env.SCHEMA_REGISTRY_URL)
+    .option('--health-port <n>', 'serve /healthz, /readyz and /metrics on this port (env RR_HEALTH_PORT; 0 or unset = off)', nonNegative, process.env.RR_HEALTH_PORT ? nonNegative(process.env.RR_HEALTH_PORT) : 0)
+    .option('--ready-max-lag <n>', 'largest consumer lag per partition that /readyz still counts as caught up', nonNegative, 1000)
     .action(async (app: string, o: RunOptions) => { process.exit(await runCommand(app, o)); });
 
   program.command('start')

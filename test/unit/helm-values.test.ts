@@ -1,0 +1,38 @@
+// The chart's values agree with the code (no helm needed): each scorer's requestsTopic is the name the
+// apps use, the topic configs are the ones `topics create` sets, and the loop config is valid settings.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import yaml from 'js-yaml';
+import { requestsTopic } from '../../src/records/topics.ts';
+import { topicConfigs } from '../../src/records/topicConfigs.ts';
+import { buildSettings, inputLimitDefaults, type SettingsInput } from '../../streams/settings.ts';
+import { syntheticPrior } from './streams-fixtures.ts';
+
+interface Values {
+  loop: { config: SettingsInput & { prefix: string; arms: string[] } };
+  scorers: { rm: string; requestsTopic: string }[];
+  topics: { configs: Record<string, Record<string, string>> };
+}
+const load = (f: string) => yaml.load(readFileSync(new URL(`../../helm/reward-router/${f}`, import.meta.url), 'utf8')) as Partial<Values>;
+const defaults = load('values.yaml') as Values;
+const gpu = { ...defaults, ...load('values-gpu.yaml') } as Values;
+
+describe('helm/reward-router values', () => {
+  for (const [name, v] of [['values.yaml', defaults], ['values-gpu.yaml', gpu]] as const) {
+    it(`${name}: one scorer per arm, each with the request topic the apps use`, () => {
+      assert.deepEqual(v.scorers.map((s) => s.rm), v.loop.config.arms);
+      for (const s of v.scorers) assert.equal(s.requestsTopic, requestsTopic(v.loop.config.prefix, s.rm), s.rm);
+    });
+  }
+
+  it('topic configs equal what `topics create` sets at d = 64 (posteriors compacted)', () => {
+    for (const base of ['posteriors', 'posterior-deltas', 'dlq'] as const) assert.deepEqual(defaults.topics.configs[base], topicConfigs(base, { d: 64 }), base);
+    assert.equal(defaults.topics.configs.posteriors!['cleanup.policy'], 'compact');
+  });
+
+  it('the loop config is valid settings, with the default input limits', () => {
+    const s = buildSettings({ ...defaults.loop.config, sim: { config: { d: 64 } } }, syntheticPrior(defaults.loop.config.arms, 64));
+    assert.deepEqual(s.limits, inputLimitDefaults);
+  });
+});
