@@ -30,8 +30,22 @@ export interface OfflineDataset {
   width: number;
 }
 
-function bad(source: string, field: string, message: string): never {
+/** The typed error of a bad JSONL line (`source` is `file:line`). */
+export function bad(source: string, field: string, message: string): never {
   throw new RouterError('RR_INVALID_JSONL', `${source}: ${field}: ${message}`, { field, source });
+}
+
+/** One JSONL line as a JSON object; null for a blank line; anything else is RR_INVALID_JSONL. */
+export function parseJsonObjectLine(text: string, where: string): Record<string, unknown> | null {
+  if (text.trim() === '') return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    bad(where, 'json', `not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(where, 'json', 'must be a JSON object');
+  return value as Record<string, unknown>;
 }
 
 /**
@@ -46,15 +60,8 @@ export function parseJsonlLine(
   expectedWidth?: number,
 ): JsonlExample | null {
   const where = `${source}:${lineNo}`;
-  if (text.trim() === '') return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    bad(where, 'json', `not valid JSON (${(err as Error).message})`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(where, 'json', 'must be a JSON object');
-  const o = value as Record<string, unknown>;
+  const o = parseJsonObjectLine(text, where);
+  if (o === null) return null;
 
   const id = o['id'];
   if (typeof id !== 'string' || id.length === 0) bad(where, 'id', 'must be a non-empty string');

@@ -10,7 +10,7 @@ import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { RouterError } from '../core/errors.ts';
 import type { PairEncoder, PairText } from '../encoder/types.ts';
-import type { OfflineDataset } from './jsonl.ts';
+import { bad, parseJsonObjectLine, type OfflineDataset } from './jsonl.ts';
 
 export interface TextExample extends PairText {
   id: string;
@@ -20,22 +20,12 @@ export interface TextExample extends PairText {
   arms: string[];
 }
 
-function bad(source: string, field: string, message: string): never {
-  throw new RouterError('RR_INVALID_JSONL', `${source}: ${field}: ${message}`, { field, source });
-}
 
 /** Validates one text line; null for a blank line. `expectedArms` comes from the first example. */
 export function parseTextLine(text: string, lineNo: number, source: string, expectedArms?: readonly string[]): TextExample | null {
   const where = `${source}:${lineNo}`;
-  if (text.trim() === '') return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    bad(where, 'json', `not valid JSON (${(err as Error).message})`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(where, 'json', 'must be a JSON object');
-  const o = value as Record<string, unknown>;
+  const o = parseJsonObjectLine(text, where);
+  if (o === null) return null;
   const str = (k: string, allowEmpty: boolean): string => {
     const v = o[k];
     if (typeof v !== 'string' || (!allowEmpty && v === '')) bad(where, k, `must be a${allowEmpty ? '' : ' non-empty'} string`);
