@@ -6,12 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import kafkajs from 'kafkajs';
-import { SingleObjectCodec } from '../../src/avro/codec.ts';
 import { createKafkaBus } from '../../src/bus/kafka/index.ts';
-import { readFinalPosteriors } from '../../streams/loop.ts';
 import { createLoopTopics } from '../../streams/topics.ts';
 import { brokersFromEnv, kafkaConfig, testLogLevel, uniqueName, waitFor } from '../helpers/kafka.ts';
-import { ARMS, deltaBits, referenceRun, snapshotBits, spawnRun, started, writeLoop, type AppProcess } from './fixtures/procLoop.ts';
+import { ARMS, assertBitIdenticalToReference, referenceRun, spawnRun, started, writeLoop, type AppProcess } from './fixtures/procLoop.ts';
 import { tally } from './fixtures/tally.ts';
 
 const brokers = (): string => brokersFromEnv().join(',');
@@ -91,15 +89,7 @@ describe('app faults, each app its own process', { timeout: 400_000 }, () => {
       const restartToMovingMs = Math.round(performance.now() - restartedAt);
       assert.equal((await trainer.exited).code, 0);
 
-      const codec = new SingleObjectCodec();
-      await waitFor(async () => {
-        const p = await readFinalPosteriors(bus, codec, settings);
-        return p.length === ARMS.length && p.every((x) => x.version === B - 1);
-      }, { timeoutMs: 120_000, intervalMs: 500, message: 'the last batch applied' });
-      const deltas = await deltaBits(bus, settings);
-      assert.deepEqual([...deltas.keys()].sort(), [...reference.deltas.keys()].sort(), 'one delta per (batch, RM)');
-      for (const [k, hex] of reference.deltas) assert.equal(deltas.get(k), hex, `delta ${k} bit-identical`);
-      assert.deepEqual(snapshotBits(await readFinalPosteriors(bus, codec, settings)), reference.snapshots, 'final posteriors bit-identical');
+      await assertBitIdenticalToReference(bus, settings, B, reference);
       const t = await tally(bus, settings);
       assert.equal(t.decided, t.pairsIn, 'pairs in = decisions');
       assert.equal(t.scored, t.decided, 'every decided pair scored and labelled');
@@ -157,15 +147,7 @@ describe('standby aggregator and store', { timeout: 300_000 }, () => {
       const takeoverMs = Math.round(performance.now() - t0);
       assert.equal((await trainer.exited).code, 0);
 
-      const codec = new SingleObjectCodec();
-      await waitFor(async () => {
-        const p = await readFinalPosteriors(bus, codec, settings);
-        return p.length === ARMS.length && p.every((x) => x.version === B - 1);
-      }, { timeoutMs: 120_000, intervalMs: 500, message: 'the last batch applied' });
-      const deltas = await deltaBits(bus, settings);
-      assert.deepEqual([...deltas.keys()].sort(), [...reference.deltas.keys()].sort(), 'one delta per (batch, RM)');
-      for (const [k, hex] of reference.deltas) assert.equal(deltas.get(k), hex, `delta ${k} bit-identical`);
-      assert.deepEqual(snapshotBits(await readFinalPosteriors(bus, codec, settings)), reference.snapshots, 'final posteriors bit-identical');
+      await assertBitIdenticalToReference(bus, settings, B, reference);
       const t = await tally(bus, settings);
       assert.equal(t.decided, t.pairsIn);
       const survivors = [standbyAgg, standbyStore, ...others];

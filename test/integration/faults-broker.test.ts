@@ -10,14 +10,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startBroker } from '../../deploy/kafka/kafka.mjs';
-import { SingleObjectCodec } from '../../src/avro/codec.ts';
 import { createKafkaBus } from '../../src/bus/kafka/index.ts';
 import type { Bus } from '../../src/bus/types.ts';
 import { CounterRng } from '../../src/core/rng.ts';
-import { readFinalPosteriors } from '../../streams/loop.ts';
 import { createLoopTopics } from '../../streams/topics.ts';
-import { testLogLevel, uniqueName, waitFor } from '../helpers/kafka.ts';
-import { deltaBits, referenceRun, snapshotBits, spawnLoopApps, spawnRun, started, writeLoop, type AppProcess } from './fixtures/procLoop.ts';
+import { testLogLevel, uniqueName } from '../helpers/kafka.ts';
+import { assertBitIdenticalToReference, referenceRun, spawnLoopApps, spawnRun, started, writeLoop, type AppProcess } from './fixtures/procLoop.ts';
 import { tally } from './fixtures/tally.ts';
 
 const BATCHES = Number(process.env.RR_OUTAGE_BATCHES ?? 8);
@@ -85,15 +83,7 @@ describe('broker outages under a multi-process loop', { timeout: 600_000 }, () =
 
       const bus = newBus(brokers);
       try {
-        const codec = new SingleObjectCodec();
-        await waitFor(async () => {
-          const p = await readFinalPosteriors(bus, codec, settings);
-          return p.length === settings.arms.length && p.every((x) => x.version === BATCHES - 1);
-        }, { timeoutMs: 120_000, intervalMs: 500, message: 'the last batch applied' });
-        const deltas = await deltaBits(bus, settings);
-        assert.deepEqual([...deltas.keys()].sort(), [...reference.deltas.keys()].sort(), 'one delta per (batch, RM), none twice');
-        for (const [k, hex] of reference.deltas) assert.equal(deltas.get(k), hex, `delta ${k} bit-identical`);
-        assert.deepEqual(snapshotBits(await readFinalPosteriors(bus, codec, settings)), reference.snapshots, 'final posteriors bit-identical');
+        await assertBitIdenticalToReference(bus, settings, BATCHES, reference);
         const t = await tally(bus, settings);
         assert.equal(t.pairsIn, BATCHES * 8 * 6);
         assert.equal(t.decided, t.pairsIn, 'pairs in = decisions');
