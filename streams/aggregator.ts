@@ -16,6 +16,7 @@ import { AggregatorCore, type LossItem } from './aggregatorCore.ts';
 import { classifyInput } from './aggregatorInput.ts';
 import type { AppContext, AppHandle } from './context.ts';
 import { restoreAggregator } from './stateRestore.ts';
+import { traceClose } from './aggregatorTrace.ts';
 import { TxnQueue } from './txnQueue.ts';
 
 export interface AggregatorOptions {
@@ -50,6 +51,7 @@ export async function startAggregatorApp(ctx: AppContext, opts: AggregatorOption
     (opts.onFatal ?? ctx.onFatal)?.(err);
   };
   const queue = new TxnQueue(producer, groupId, fail);
+  const tel = ctx.telemetry;
   const input = new Subject<WindowInput<LossItem>>();
   const windows: Subscription = input
     .pipe(windowByBatch<LossItem>({ graceMs: s.graceMs, firstBatch: restored.lastClosed + 1, key: (i) => i.pairId,
@@ -62,7 +64,8 @@ export async function startAggregatorApp(ctx: AppContext, opts: AggregatorOption
               core.stats.missingEnd++;
               log.warn('batch closed without its BATCH_END', { batch: ev.batch, losses: ev.items.length, graceMs: s.graceMs });
             }
-            queue.push(core.close(ev.batch, ev.items, ev.timedOut));
+            const box = core.close(ev.batch, ev.items, ev.timedOut);
+            queue.push(tel === undefined ? box : traceClose(tel, box, box.closed, topicName(s.prefix, 'posterior-deltas')));
           }
           else core.refused(ev.kind, ev.batch, ev.item);
         } catch (err) {
@@ -77,6 +80,8 @@ export async function startAggregatorApp(ctx: AppContext, opts: AggregatorOption
   await consumer.run(async (batch) => {
     for (const r of batch.records) {
       const classified = await classifyInput(ctx.codec, s, s.prior.d, decisionsTopic, r);
+      // Tracing on: the record's own trace goes on here (its LOSS's span is the parent of the pair's delta send).
+      tel?.process(r, 'aggregator', groupId).end();
       // take + accept in one synchronous step: a grace close in between would commit past an unseen record.
       if (!core.tracker.take(r)) continue;
       const ev = core.accept(r, classified);

@@ -24,6 +24,13 @@ export interface LossItem {
 }
 
 
+/** What a window close folded in, for tracing: each kept LOSS with its RM and reward, and the RM of each delta record (in the outbox's order). */
+export interface ClosedBatch {
+  batch: number;
+  rows: { record: BusRecord; pairId: string; rm: string; loss: number; reward: number }[];
+  deltaRms: string[];
+}
+
 /** Closed batches remembered for telling a redelivered LOSS from a late one. */
 const INCLUDED_HORIZON = 64;
 
@@ -99,13 +106,13 @@ export class AggregatorCore {
   }
 
   /** Closes batch `batch`: rewards, one delta per RM, the offsets now safe, the dead letters now due. */
-  close(batch: number, items: readonly LossItem[], timedOut: boolean): Outbox {
+  close(batch: number, items: readonly LossItem[], timedOut: boolean): Outbox & { closed: ClosedBatch } {
     const s = this.ctx.settings;
-    const kept: { pairId: string; arm: number; loss: number; x: Float64Array; at: string }[] = [];
+    const kept: { pairId: string; arm: number; loss: number; x: Float64Array; at: string; record: BusRecord }[] = [];
     for (const it of items) {
       const dec = this.decisions.get(it.pairId);
       if (dec === undefined || dec.batch !== batch) this.dead(it.record, new Error(`no decision for pair ${it.pairId} of batch ${batch}`), 'UNKNOWN_PAIR');
-      else kept.push({ pairId: it.pairId, arm: dec.arm, loss: it.loss, x: dec.x, at: `${it.record.partition}:${it.record.offset}` });
+      else kept.push({ pairId: it.pairId, arm: dec.arm, loss: it.loss, x: dec.x, at: `${it.record.partition}:${it.record.offset}`, record: it.record });
     }
     const rewards = this.normalizer.rewards(kept);
     const deltas = buildDeltas(s.run, batch, s.arms, this.d, kept.map((k, i) => ({ pairId: k.pairId, arm: k.arm, x: k.x, r: rewards[i]! })));
@@ -125,7 +132,9 @@ export class AggregatorCore {
       return { topic, key: Buffer.from(delta.arm), value: await this.ctx.codec.encode('posterior-deltas', rec) };
     });
     const plan = this.tracker.commitPlan();
-    return { records: [...records, ...plan.letters], offsets: plan.offsets };
+    const closed: ClosedBatch = { batch, deltaRms: deltas.map((d) => d.arm),
+      rows: kept.map((k, i) => ({ record: k.record, pairId: k.pairId, rm: s.arms[k.arm]!, loss: k.loss, reward: rewards[i]! })) };
+    return { records: [...records, ...plan.letters], offsets: plan.offsets, closed };
   }
 
   /** A transaction for the dead letters that are due, if any. */

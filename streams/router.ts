@@ -83,6 +83,7 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
   };
 
   const rng = new CounterRng(s.seed, s.run);
+  const tel = ctx.telemetry;
   const seen = new BoundedSet<string>(s.reliability.dedupePairs);
   const runner = await runStage(ctx, producer, {
     name: 'router', groupId: `${s.prefix}router`, topics: [topicName(s.prefix, 'generations')], maxBatchSize: opts.maxBatchSize,
@@ -94,6 +95,8 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
       awaitPosterior({ versions: replica.version$, required: (w) => (w.value ? w.value.generation.batch - s.lag : -Infinity), maxWaitMs: s.posteriorWaitMs, scheduler: opts.scheduler }),
       tap((r) => { stats.waitedMs += r.waitedMs; if (r.timedOut) stats.timedOut++; }),
       routePairs({ run: s.run, seed: s.seed, lag: s.lag, arms: s.arms, d: s.prior.d, rng, clock, posteriors: (v) => replica.at(v), selection: s.selection }),
+      // Tracing on: a `route pair` span per pair under the record's span, the decision as its attributes.
+      tap((work) => { if (tel !== undefined) for (const d of work.value?.decisions ?? []) tel.routed(tel.spanOf(work.record), d); }),
       deadLetterOn(stage, encodeRouted),
     ),
   });

@@ -8,6 +8,8 @@ import { map, Subscription, type OperatorFunction } from 'rxjs';
 import { consumeBatches, type AckableBatch } from '../src/bus/flow.ts';
 import type { BusProducer, BusRecord } from '../src/bus/types.ts';
 import { processBatches, type ProcessIo, type RecordOutput } from '../src/operators/processBatches.ts';
+import { traceRecords } from '../src/operators/traceRecords.ts';
+import { stageTracer } from '../src/telemetry/stageTracer.ts';
 import { topicName } from '../src/records/topics.ts';
 import type { AppContext } from './context.ts';
 
@@ -59,7 +61,8 @@ export async function runStage(ctx: AppContext, producer: BusProducer, o: StageO
       let acked = false;
       return { ...b, ack: () => { if (!acked) { acked = true; counters.inFlight -= n; counters.records += n; } b.ack(); } };
     }),
-    processBatches(o.perRecord, {
+    // Tracing on: each record's span wraps its pipeline and its context goes onto its outputs.
+    processBatches(ctx.telemetry ? traceRecords(stageTracer(ctx.telemetry, o.name, o.groupId), o.perRecord) : o.perRecord, {
       send: async (out) => {
         counters.deadLettered += out.filter((r) => r.topic === dlq).length;
         await producer.send(out);

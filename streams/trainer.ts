@@ -5,7 +5,9 @@
  * under the pre-update policy (SimTrainer) and sends one LOSS per kept pair and
  * one BATCH_END, then goes on. Its labels consumer starts before the first send.
  */
+import type { Span } from '@opentelemetry/api';
 import type { OutRecord } from '../src/bus/types.ts';
+import { ATTR } from '../src/telemetry/attributes.ts';
 import { topicName, recordKey } from '../src/records/topics.ts';
 import type { Feedback, Generation, Label } from '../src/records/types.ts';
 import type { SimBatch } from '../src/sim/stream.ts';
@@ -100,6 +102,9 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
   const inbox = new LabelInbox();
   let closed = false;
   const producer = await bus.producer();
+  const tel = ctx.telemetry;
+  /** Tracing on: each label's process span by prompt id, the parent of its feedback's send span. */
+  const labelSpans = new Map<string, Span>();
   const { first, sent } = await resumePoint(ctx);
   inbox.floor = first;
   if (first > 0) log.info('resuming', { batch: first });
@@ -114,7 +119,15 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
     for (const r of batch.records) {
       try {
         const l = await codec.decode('labels', r.value ?? Buffer.alloc(0));
-        if (l.run === s.run) inbox.add(l);
+        if (l.run === s.run) {
+          inbox.add(l);
+          if (tel !== undefined) {
+            const span = tel.process(r, 'trainer', `${s.prefix}trainer`);
+            span.setAttributes({ [ATTR.batch]: l.batch, [ATTR.promptId]: l.promptId });
+            span.end();
+            labelSpans.set(l.promptId, span);
+          }
+        }
       } catch (err) {
         log.warn('undecodable label skipped', { offset: r.offset, err: String(err) });
       }
@@ -128,13 +141,24 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
     for (let t = first; t < T && !closed; t++) {
       const b = stream.generateBatch(t);
       // On a resume, the prompts of this batch that already went out are not sent twice.
-      await producer.send((await generations(b)).filter((r) => !sent.has(r.key!.toString())));
+      const all = await generations(b);
+      const gens = all.filter((r) => !sent.has(r.key!.toString()));
+      // Tracing on: each Generation record starts its prompt's trace with a `send` span.
+      const genSpans = tel === undefined ? [] : all.flatMap((r, i) => {
+        if (!gens.includes(r)) return [];
+        const span = tel.send(r.topic, 'trainer', undefined, { [ATTR.run]: s.run, [ATTR.batch]: t, [ATTR.promptId]: b.prompts[i]!.promptId });
+        tel.inject(span, [r]);
+        return [span];
+      });
+      await producer.send(gens).finally(() => { for (const span of genSpans) span.end(); });
       const labels = await inbox.take(t, b.prompts.length, () => closed);
       if (labels === null) return;
       const gold = new Map(b.prompts.flatMap((p) => p.pairs.map((x) => [x.pairId, x.goldA] as const)));
-      const out = [];
+      const out: OutRecord[] = [];
+      const sendSpans: Span[] = [];
       let kept = 0;
       for (const l of labels) {
+        const from = out.length;
         for (const pl of l.pairs) {
           const goldA = gold.get(pl.pairId);
           if (goldA === undefined) { log.warn('label for a pair not in the batch', { pairId: pl.pairId }); continue; }
@@ -143,9 +167,21 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
           kept++;
           if (labelCorrect) stats.keptCorrect++;
         }
+        // Tracing on: a label's losses continue its prompt's trace.
+        if (tel !== undefined && out.length > from) {
+          const span = tel.send(out[from]!.topic, 'trainer', labelSpans.get(l.promptId), { [ATTR.batch]: t, [ATTR.promptId]: l.promptId, 'messaging.batch.message_count': out.length - from });
+          tel.inject(span, out.slice(from));
+          sendSpans.push(span);
+        }
+        labelSpans.delete(l.promptId);
       }
       out.push(await feedbackOut({ run: s.run, batch: t, kind: 'BATCH_END', pairId: null, loss: null, expectedPairs: kept }));
-      await producer.send(out);
+      if (tel !== undefined) {
+        const span = tel.send(out.at(-1)!.topic, 'trainer', undefined, { [ATTR.batch]: t, 'rr.feedback.kind': 'BATCH_END' });
+        tel.inject(span, [out.at(-1)!]);
+        sendSpans.push(span);
+      }
+      await producer.send(out).finally(() => { for (const span of sendSpans) span.end(); });
       stats.batch = t + 1;
       stats.pairs += b.prompts.reduce((n, p) => n + p.pairs.length, 0);
       stats.labels += labels.length;

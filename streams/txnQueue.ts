@@ -8,6 +8,8 @@ import type { BusProducer, OutRecord, TopicPartitionOffset } from '../src/bus/ty
 export interface Outbox {
   records: Promise<OutRecord>[] | OutRecord[];
   offsets: TopicPartitionOffset[];
+  /** Called once the transaction has committed, or with the error that ended it (tracing closes its spans here). */
+  done?: (err?: unknown) => void;
 }
 
 export class TxnQueue {
@@ -33,7 +35,17 @@ export class TxnQueue {
   }
 
   private async run(box: Outbox): Promise<void> {
-    if (this.failure !== null) return;
+    if (this.failure !== null) { box.done?.(this.failure.err); return; }
+    try {
+      await this.transact(box);
+      box.done?.();
+    } catch (err) {
+      box.done?.(err);
+      throw err;
+    }
+  }
+
+  private async transact(box: Outbox): Promise<void> {
     const records = await Promise.all(box.records);
     const txn = await this.producer.transaction();
     try {

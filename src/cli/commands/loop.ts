@@ -31,6 +31,8 @@ import { createLoopTopics, describePlan } from '../../../streams/topics.ts';
 import { kafkaClientConfig, kafkaClientSecurity } from '../../security/cli.ts';
 import { verifyKafkaAccess } from '../../security/errors.ts';
 import { startProcessHealth } from '../../health/index.ts';
+import { meterBus, startTelemetry, type RunningTelemetry } from '../../telemetry/index.ts';
+import { topicName } from '../../records/topics.ts';
 import { list, parsePositiveInt } from '../options.ts';
 
 const wallClock: Clock = { now: () => Date.now() };
@@ -114,13 +116,17 @@ export async function runCommand(app: string, o: RunOptions): Promise<number> {
   const closeTimeoutMs = Math.max(15_000, Math.max(10_000, 2 * r.sessionTimeoutMs) + 5_000);
   // Health and metrics (src/health/): one server for the process, up before the app restores (so
   // /readyz says "not yet"); each incarnation's bus is instrumented and answers /readyz while it lives.
+  // Tracing and OTLP metrics when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/telemetry/, docs/tracing.md); off, nothing is loaded in the path.
+  const otel = startTelemetry({ serviceName: clientId });
+  const metered = (bus: Bus): Bus => (otel === null ? bus : meterBus(bus, otel.telemetry, { app, codec, dlqTopic: topicName(settings.prefix, 'dlq'),
+    onError: (e) => log.warn('dead letter metric decode failed', { err: String(e) }) }));
   const health = o.healthPort > 0 ? await startProcessHealth({ app, codec, prefix: settings.prefix, port: o.healthPort, maxLag: o.readyMaxLag,
     onError: (e) => log.warn('metrics decode failed', { err: String(e) }) }) : null;
   const supervisor = new Supervisor({
     name: app, outageLimitMs: r.outageLimitMs, log, closeTimeoutMs, now: () => performance.now(),
-    openBus: () => health?.instrument(kafkaBus(o.brokers, clientId, r)) ?? kafkaBus(o.brokers, clientId, r),
+    openBus: () => { const bus = metered(kafkaBus(o.brokers, clientId, r)); return health?.instrument(bus) ?? bus; },
     startApp: async (bus, fail) => {
-      const handle = await factory({ bus: bus as Bus, codec, clock: wallClock, log, settings, onFatal: fail });
+      const handle = await factory({ bus: bus as Bus, codec, clock: wallClock, log, settings, onFatal: fail, ...(otel ? { telemetry: otel.telemetry } : {}) });
       health?.markStarted(bus as Bus, () => handle.stats());
       return handle;
     },
@@ -148,12 +154,18 @@ export async function runCommand(app: string, o: RunOptions): Promise<number> {
   const res = await supervisor.run();
   health?.markStopped();
   await health?.close();
+  await shutdownTelemetry(otel, log);
   if (res.code === 0) log.info('stopped', { app, reason: res.reason, restarts: res.restarts, ...res.stats });
   else {
     log.error('giving up', { app, reason: res.reason, restarts: res.restarts, message: res.message, ...res.stats });
     process.stderr.write(`reward-router run ${app}: ${res.message}\n`);
   }
   return res.code;
+}
+
+/** Exports what tracing still buffers; an unreachable collector is logged, never a failed exit. */
+async function shutdownTelemetry(otel: RunningTelemetry | null, log: { warn(m: string, f?: Record<string, unknown>): void }): Promise<void> {
+  await otel?.shutdown().catch((err: unknown) => log.warn('telemetry export at shutdown failed', { err: String(err) }));
 }
 
 /** A wrong password or CA fails here in seconds with a clear RR_BROKER error (src/security/). */
@@ -193,7 +205,10 @@ export async function startCommand(o: StartOptions): Promise<LoopSummary> {
     settings = buildSettings({ seed: o.seed, prefix: o.prefix ?? (o.brokers ? `rr-${Date.now()}.` : 'rr.'), sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } } }, prior);
   }
   if (o.brokers) await checkKafka(o.brokers);
-  const bus = o.brokers ? kafkaBus(o.brokers, 'reward-router-start') : createMemoryBus({ clock: wallClock });
+  const otel = startTelemetry({ serviceName: 'reward-router' });
+  const codec = createCodec({ registryUrl: o.schemaRegistry, prefix: settings.prefix });
+  const raw = o.brokers ? kafkaBus(o.brokers, 'reward-router-start') : createMemoryBus({ clock: wallClock });
+  const bus = otel === null ? raw : meterBus(raw, otel.telemetry, { app: 'loop', codec, dlqTopic: topicName(settings.prefix, 'dlq') });
   const t0 = performance.now();
   const progress = (t: number, stats: Record<string, Record<string, number>>) => {
     const pairs = stats.trainer?.pairs ?? 0;
@@ -205,12 +220,13 @@ export async function startCommand(o: StartOptions): Promise<LoopSummary> {
     else if ((t + 1) % Math.max(1, Math.round(o.batches / 10)) === 0) process.stderr.write(`${line}\n`);
   };
   try {
-    const summary = await runLoop({ bus, settings, batches: o.batches, clock: wallClock, log, codec: createCodec({ registryUrl: o.schemaRegistry, prefix: settings.prefix }), onProgress: progress });
+    const summary = await runLoop({ bus, settings, batches: o.batches, clock: wallClock, log, codec, onProgress: progress, ...(otel ? { telemetry: otel.telemetry } : {}) });
     if (process.stderr.isTTY) process.stderr.write('\n');
     printSummary(summary, process.stdout);
     return summary;
   } finally {
     await bus.close();
+    await shutdownTelemetry(otel, log);
   }
 }
 

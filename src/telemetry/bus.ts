@@ -1,0 +1,100 @@
+/**
+ * OpenTelemetry metrics of what an app reads and writes, taken at the bus (the same adapter
+ * pattern as src/health/instrumentBus.ts, which feeds Prometheus): messages consumed and sent per
+ * topic, dead letters by reason (decoded from the dead letter itself, which is where the reason
+ * is), and consumer lag per partition (end offset − next offset to read, observed when metrics
+ * are collected). Transactional sends count at commit: an aborted transaction sent nothing.
+ */
+import type { Counter, ObservableResult } from '@opentelemetry/api';
+import type { RecordCodec } from '../avro/codec.ts';
+import type { Bus, BusConsumer, BusProducer, BusTransaction, OutRecord } from '../bus/types.ts';
+import { ATTR } from './attributes.ts';
+import type { Telemetry } from './telemetry.ts';
+
+export interface MeteredBusOptions {
+  app: string;
+  codec: RecordCodec;
+  /** Full name of the dead-letter topic. */
+  dlqTopic: string;
+  /** A dead letter that does not decode (counted as UNDECODABLE, never fails the send). */
+  onError?: (err: unknown) => void;
+}
+
+export function meterBus(bus: Bus, tel: Telemetry, o: MeteredBusOptions): Bus {
+  const m = tel.meter;
+  const consumed: Counter = m.createCounter('messaging.client.consumed.messages', { unit: '{message}', description: 'Records delivered to the app.' });
+  const sent: Counter = m.createCounter('messaging.client.sent.messages', { unit: '{message}', description: 'Records produced (transactional ones once committed).' });
+  const dead: Counter = m.createCounter('rr.dead_letters', { unit: '{message}', description: 'Records sent to the dead-letter topic, by reason code.' });
+  /** topic → partition → next offset this app will read. */
+  const next = new Map<string, Map<number, bigint>>();
+  const lag = m.createObservableGauge('messaging.kafka.consumer.lag', { unit: '{message}', description: 'End offset minus the next offset to read, per partition.' });
+  const observeLag = async (result: ObservableResult): Promise<void> => {
+    for (const [topic, parts] of next) {
+      const ends = await bus.endOffsets(topic).catch(() => []);
+      for (const e of ends) {
+        const at = parts.get(e.partition);
+        if (at !== undefined) result.observe(Number(BigInt(e.high) - at), { [ATTR.destination]: topic, [ATTR.partition]: String(e.partition), [ATTR.stage]: o.app });
+      }
+    }
+  };
+  lag.addCallback(observeLag);
+
+  const observeOut = (records: readonly OutRecord[]): void => {
+    for (const r of records) {
+      sent.add(1, { [ATTR.destination]: r.topic, [ATTR.stage]: o.app });
+      if (r.topic !== o.dlqTopic || r.value === null) continue;
+      o.codec.decode('dlq', r.value).then(
+        (d) => dead.add(1, { [ATTR.reason]: d.reason, [ATTR.stage]: d.stage }),
+        (err: unknown) => { dead.add(1, { [ATTR.reason]: 'UNDECODABLE', [ATTR.stage]: o.app }); o.onError?.(err); },
+      );
+    }
+  };
+
+  const wrapProducer = (p: BusProducer): BusProducer => ({
+    async send(records) { await p.send(records); observeOut(records); },
+    async transaction(): Promise<BusTransaction> {
+      const tx = await p.transaction();
+      const out: OutRecord[] = [];
+      return {
+        async send(records) { await tx.send(records); out.push(...records); },
+        sendOffsets: (groupId, offsets) => tx.sendOffsets(groupId, offsets),
+        async commit() { await tx.commit(); observeOut(out); },
+        abort: () => tx.abort(),
+      };
+    },
+    close: () => p.close(),
+  });
+
+  const wrapConsumer = (c: BusConsumer): BusConsumer => ({
+    get groupId() { return c.groupId; },
+    get paused() { return c.paused; },
+    run: (handler) => c.run(async (batch) => {
+      consumed.add(batch.records.length, { [ATTR.destination]: batch.topic, [ATTR.stage]: o.app });
+      const last = batch.records.at(-1);
+      if (last !== undefined) {
+        let parts = next.get(batch.topic);
+        if (parts === undefined) next.set(batch.topic, parts = new Map());
+        parts.set(batch.partition, BigInt(last.offset) + 1n);
+      }
+      await handler(batch);
+    }),
+    pause: () => c.pause(),
+    resume: () => c.resume(),
+    commit: (offsets) => c.commit(offsets),
+    close: () => c.close(),
+  });
+
+  return {
+    createTopics: (specs) => bus.createTopics(specs),
+    describeTopicConfig: (name) => bus.describeTopicConfig(name),
+    producer: async (opts) => wrapProducer(await bus.producer(opts)),
+    consumer: async (opts) => wrapConsumer(await bus.consumer(opts)),
+    readToEnd: (topic, opts) => bus.readToEnd(topic, opts),
+    endOffsets: (topic) => bus.endOffsets(topic),
+    ...(bus.deleteGroups ? { deleteGroups: (ids: string[]) => bus.deleteGroups!(ids) } : {}),
+    ...(bus.lease ? { lease: (lo: Parameters<NonNullable<Bus['lease']>>[0]) => bus.lease!(lo) } : {}),
+    ...(bus.emptyGroups ? { emptyGroups: (prefix: string) => bus.emptyGroups!(prefix) } : {}),
+    // A supervised app opens a bus per incarnation: the closed one stops reporting lag.
+    close: () => { lag.removeCallback(observeLag); return bus.close(); },
+  };
+}

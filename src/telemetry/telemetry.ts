@@ -1,0 +1,122 @@
+/**
+ * The apps' tracing and metrics, on the OpenTelemetry API. One trace per Generation record (a
+ * prompt and its pairs): the trainer's `send` span is its root, every stage continues it from the
+ * `traceparent` header of the record it consumes (a `process` span per record, even when records
+ * arrive in batches: the span's parent is the record's context, not a batch span) and writes its
+ * own context into the headers of every record it produces, transactional sends included.
+ *
+ * A delta is made of many pairs, from many traces. Each pair gets its own `send posterior-deltas`
+ * span in its trace, covering the transaction that carried its row; the delta record itself
+ * carries a span of its own that links to those (fan-in, as the messaging conventions do for
+ * batches), and the store continues that one.
+ *
+ * The apps get a Telemetry only when tracing is on (`startTelemetry`); off, they get none and
+ * skip every call, so tracing off costs nothing.
+ */
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Counter, Histogram, Link, Meter, Span, SpanContext, TextMapPropagator, Tracer } from '@opentelemetry/api';
+import type { BusRecord, OutRecord } from '../bus/types.ts';
+import { pairDecisions } from '../records/decisions.ts';
+import type { Decision } from '../records/types.ts';
+import { ATTR } from './attributes.ts';
+import { headerGetter, headerSetter, type BufferHeaders } from './headers.ts';
+
+/** Most links one fan-in span keeps (a delta of more pairs says how many it dropped). */
+export const MAX_LINKS = 1000;
+
+export interface TelemetryParts {
+  tracer: Tracer;
+  meter: Meter;
+  /** W3C trace context (the one `traceparent` format every Kafka tracer reads). */
+  propagator: TextMapPropagator;
+}
+
+export class Telemetry {
+  readonly #tracer: Tracer;
+  readonly #propagator: TextMapPropagator;
+  /** Each consumed record's process span, for the spans an app opens under it later. */
+  readonly #spans = new WeakMap<BusRecord, Span>();
+  readonly #decisions: Counter;
+  readonly #rewards: Histogram;
+  readonly meter: Meter;
+
+  constructor(parts: TelemetryParts) {
+    this.#tracer = parts.tracer;
+    this.#propagator = parts.propagator;
+    this.meter = parts.meter;
+    this.#decisions = parts.meter.createCounter('rr.decisions', { description: 'Pairs routed, by chosen RM.', unit: '{pair}' });
+    this.#rewards = parts.meter.createHistogram('rr.reward', { description: 'Normalized rewards folded into the posteriors, by RM.', unit: '1',
+      advice: { explicitBucketBoundaries: [-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1] } });
+  }
+
+  /** The context a record's headers carry (ROOT_CONTEXT when none). */
+  extract(headers: BufferHeaders): Context {
+    return this.#propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+  }
+
+  /** Starts the `process <topic>` span of a consumed record, as a child of the record's own trace. */
+  process(record: BusRecord, stage: string, group: string): Span {
+    const attributes: Attributes = {
+      [ATTR.system]: 'kafka', [ATTR.operationType]: 'process', [ATTR.operationName]: 'process',
+      [ATTR.destination]: record.topic, [ATTR.partition]: String(record.partition), [ATTR.offset]: Number(record.offset),
+      [ATTR.group]: group, [ATTR.stage]: stage,
+    };
+    if (record.key !== null) attributes[ATTR.key] = record.key.toString('utf8');
+    const span = this.#tracer.startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER, attributes }, this.extract(record.headers));
+    this.#spans.set(record, span);
+    return span;
+  }
+
+  /** The process span `process()` opened for this record, if any. */
+  spanOf(record: BusRecord): Span | undefined {
+    return this.#spans.get(record);
+  }
+
+  /** Starts a `send <topic>` producer span under `parent` (a new trace when absent). */
+  send(topic: string, stage: string, parent: Context | Span | undefined, attributes: Attributes = {}, links?: Link[]): Span {
+    const ctx = parent === undefined ? ROOT_CONTEXT : 'spanContext' in parent ? trace.setSpan(ROOT_CONTEXT, parent) : parent;
+    return this.#tracer.startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, links,
+      attributes: { [ATTR.system]: 'kafka', [ATTR.operationType]: 'send', [ATTR.operationName]: 'send', [ATTR.destination]: topic, [ATTR.stage]: stage, ...attributes } }, ctx);
+  }
+
+  /** Writes the span's context into each record's headers (a copy; other headers kept). */
+  inject(span: Span, records: OutRecord[]): OutRecord[] {
+    const carrier: BufferHeaders = {};
+    this.#propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, headerSetter);
+    for (const r of records) r.headers = { ...r.headers, ...carrier };
+    return records;
+  }
+
+  /** One `route pair` span per pair of a prompt's Decision, with the whole decision as attributes. */
+  routed(parent: Span | undefined, decision: Decision): void {
+    const ctx = parent === undefined ? ROOT_CONTEXT : trace.setSpan(ROOT_CONTEXT, parent);
+    for (const d of pairDecisions(decision)) {
+      this.#decisions.add(1, { [ATTR.rm]: d.chosenRm });
+      this.#tracer.startSpan('route pair', { kind: SpanKind.INTERNAL, attributes: {
+        [ATTR.stage]: 'router', [ATTR.run]: d.run, [ATTR.batch]: d.batch, [ATTR.promptId]: d.promptId, [ATTR.pairId]: d.pairId,
+        [ATTR.method]: d.method, [ATTR.seed]: d.seed, [ATTR.posteriorVersion]: d.posteriorVersion, [ATTR.arms]: d.arms,
+        [ATTR.chosenRm]: d.chosenRm, [ATTR.chosenArm]: d.chosen, [ATTR.means]: d.means, [ATTR.stds]: d.stds, [ATTR.samples]: d.samples,
+      } }, ctx).end();
+    }
+  }
+
+  /** Records a normalized reward in the reward histogram. */
+  reward(rm: string, r: number): void {
+    this.#rewards.record(r, { [ATTR.rm]: rm });
+  }
+
+  /** Ends a span, marking it failed when `err` is given. */
+  static end(span: Span, err?: unknown): void {
+    if (err !== undefined) {
+      span.recordException(err instanceof Error ? err : String(err));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+    }
+    span.end();
+  }
+
+  /** Links to the given spans, at most MAX_LINKS of them. */
+  static links(spans: readonly (Span | SpanContext)[]): { links: Link[]; dropped: number } {
+    const kept = spans.slice(0, MAX_LINKS);
+    return { links: kept.map((s) => ({ context: 'spanContext' in s ? s.spanContext() : s })), dropped: spans.length - kept.length };
+  }
+}
