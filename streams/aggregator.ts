@@ -80,8 +80,6 @@ export async function startAggregatorApp(ctx: AppContext, opts: AggregatorOption
   await consumer.run(async (batch) => {
     for (const r of batch.records) {
       const classified = await classifyInput(ctx.codec, s, s.prior.d, decisionsTopic, r);
-      // Tracing on: the record's own trace goes on here (its LOSS's span is the parent of the pair's delta send).
-      tel?.process(r, 'aggregator', groupId).end();
       // take + accept in one synchronous step: a grace close in between would commit past an unseen record.
       if (!core.tracker.take(r)) continue;
       const ev = core.accept(r, classified);

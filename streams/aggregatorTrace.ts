@@ -1,8 +1,10 @@
 /**
  * Tracing of a window close (tracing on only). Each kept pair gets a `send posterior-deltas` span
- * in its own trace, under the aggregator's process span of its LOSS, covering the transaction that
- * carries its row (its reward and loss as attributes): the pair's trace shows the transactional
- * send and what the pair's feedback became. Each delta record gets one more span, linked to the
+ * in its own trace, a child of its LOSS record's context, covering the transaction that carries its
+ * row (its reward, loss and source offset as attributes): the aggregator's consume-transform-produce
+ * of that record in one span, so the pair's trace shows the transactional send and what its
+ * feedback became. (A separate process span per LOSS would double the aggregator's spans for
+ * nothing the send span does not say; records that produce nothing, decisions and BATCH_END, get none.) Each delta record gets one more span, linked to the
  * pairs' spans of its RM (fan-in: a delta belongs to many traces), whose context goes into the
  * delta's headers for the store to continue. Every span ends when the transaction commits or fails.
  */
@@ -17,8 +19,10 @@ export function traceClose(tel: Telemetry, box: Outbox, closed: ClosedBatch, del
   const byRm = new Map<string, Span[]>();
   for (const row of closed.rows) {
     tel.reward(row.rm, row.reward);
-    const span = tel.send(deltasTopic, 'aggregator', tel.spanOf(row.record), {
+    // The LOSS record's own context (the trainer's send): consume, transform and produce in one span.
+    const span = tel.send(deltasTopic, 'aggregator', tel.extract(row.record.headers), {
       [ATTR.transactional]: true, [ATTR.batch]: closed.batch, [ATTR.pairId]: row.pairId, [ATTR.rm]: row.rm, [ATTR.reward]: row.reward, [ATTR.loss]: row.loss,
+      'rr.source.topic': row.record.topic, 'rr.source.partition': row.record.partition, 'rr.source.offset': Number(row.record.offset),
     });
     spans.push(span);
     let list = byRm.get(row.rm);

@@ -1,6 +1,6 @@
 /** Tracing and metrics with OpenTelemetry (docs/tracing.md). */
 export { Telemetry, MAX_LINKS } from './telemetry.ts';
-export { startTelemetry, tracingWanted, type RunningTelemetry, type TelemetryOptions } from './setup.ts';
+export { otlpProtocol, startTelemetry, tracingWanted, type OtlpProtocol, type RunningTelemetry, type TelemetryOptions } from './setup.ts';
 export { meterBus } from './bus.ts';
 export { ATTR } from './attributes.ts';
 export { stageTracer } from './stageTracer.ts';

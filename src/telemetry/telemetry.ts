@@ -39,6 +39,8 @@ export class Telemetry {
   readonly #decisions: Counter;
   readonly #rewards: Histogram;
   readonly meter: Meter;
+  /** Spans started (the tracing bench compares it with what the receiver got). */
+  started = 0;
 
   constructor(parts: TelemetryParts) {
     this.#tracer = parts.tracer;
@@ -62,6 +64,7 @@ export class Telemetry {
       [ATTR.group]: group, [ATTR.stage]: stage,
     };
     if (record.key !== null) attributes[ATTR.key] = record.key.toString('utf8');
+    this.started++;
     const span = this.#tracer.startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER, attributes }, this.extract(record.headers));
     this.#spans.set(record, span);
     return span;
@@ -75,6 +78,7 @@ export class Telemetry {
   /** Starts a `send <topic>` producer span under `parent` (a new trace when absent). */
   send(topic: string, stage: string, parent: Context | Span | undefined, attributes: Attributes = {}, links?: Link[]): Span {
     const ctx = parent === undefined ? ROOT_CONTEXT : 'spanContext' in parent ? trace.setSpan(ROOT_CONTEXT, parent) : parent;
+    this.started++;
     return this.#tracer.startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, links,
       attributes: { [ATTR.system]: 'kafka', [ATTR.operationType]: 'send', [ATTR.operationName]: 'send', [ATTR.destination]: topic, [ATTR.stage]: stage, ...attributes } }, ctx);
   }
@@ -92,6 +96,7 @@ export class Telemetry {
     const ctx = parent === undefined ? ROOT_CONTEXT : trace.setSpan(ROOT_CONTEXT, parent);
     for (const d of pairDecisions(decision)) {
       this.#decisions.add(1, { [ATTR.rm]: d.chosenRm });
+      this.started++;
       this.#tracer.startSpan('route pair', { kind: SpanKind.INTERNAL, attributes: {
         [ATTR.stage]: 'router', [ATTR.run]: d.run, [ATTR.batch]: d.batch, [ATTR.promptId]: d.promptId, [ATTR.pairId]: d.pairId,
         [ATTR.method]: d.method, [ATTR.seed]: d.seed, [ATTR.posteriorVersion]: d.posteriorVersion, [ATTR.arms]: d.arms,

@@ -1,7 +1,8 @@
 /**
  * A small OTLP/HTTP receiver for tests and the tracing bench: accepts the JSON that the OTLP/HTTP
- * exporters send to /v1/traces and /v1/metrics (gzip or not), answers 200, and keeps the spans
- * and metric points flattened for assertions. A real Collector or Jaeger takes the same requests
+ * exporters send to /v1/traces and /v1/metrics with `http/json` (gzip or not), answers 200, and
+ * keeps the spans and metric points flattened for assertions; protobuf requests are answered and
+ * counted only. A real Collector or Jaeger takes the same requests
  * (docs/tracing.md).
  */
 import { createServer, type Server } from 'node:http';
@@ -50,6 +51,8 @@ export interface OtlpReceiver {
   readonly points: ReceivedPoint[];
   /** Requests received per path. */
   readonly requests: Map<string, number>;
+  /** Spans received (counted even when not kept). */
+  readonly counts: { spans: number };
   close(): Promise<void>;
 }
 
@@ -58,17 +61,26 @@ export async function startOtlpReceiver(opts: { keep?: boolean } = {}): Promise<
   const spans: ReceivedSpan[] = [];
   const points: ReceivedPoint[] = [];
   const requests = new Map<string, number>();
+  const counts = { spans: 0 };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = req.url ?? '';
+      if (req.method === 'GET' && path === '/stats') { res.writeHead(200).end(JSON.stringify({ ...counts, requests: Object.fromEntries(requests) })); return; }
       requests.set(path, (requests.get(path) ?? 0) + 1);
+      // Protobuf (the exporters' default encoding) is accepted and counted as a request, not parsed.
+      if (req.headers['content-type'] === 'application/x-protobuf') { res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(); return; }
       try {
         let body = Buffer.concat(chunks);
         if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
         const json = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-        if (keep && path.endsWith('/v1/traces')) collectSpans(json, spans);
+        if (path.endsWith('/v1/traces')) {
+          const got: ReceivedSpan[] = [];
+          collectSpans(json, got);
+          counts.spans += got.length;
+          if (keep) spans.push(...got);
+        }
         if (keep && path.endsWith('/v1/metrics')) collectPoints(json, points);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       } catch (err) {
@@ -81,7 +93,7 @@ export async function startOtlpReceiver(opts: { keep?: boolean } = {}): Promise<
   if (addr === null || typeof addr === 'string') throw new Error('receiver has no port');
   return {
     url: `http://127.0.0.1:${addr.port}`,
-    spans, points, requests,
+    spans, points, requests, counts,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
