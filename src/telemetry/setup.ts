@@ -31,6 +31,8 @@ export interface TelemetryOptions {
   metricIntervalMs?: number;
   /** Where the SDK's own warnings go (dropped spans, failed exports); default stderr. */
   warn?: (message: string) => void;
+  /** Default: from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (parent-based, always on, when unset). */
+  sampler?: tracing.Sampler;
 }
 
 export interface RunningTelemetry {
@@ -91,6 +93,7 @@ export function startTelemetry(o: TelemetryOptions): RunningTelemetry | null {
     spanProcessors: [new tracing.BatchSpanProcessor(traceExporter, { maxQueueSize: 65_536, maxExportBatchSize: 4096, scheduledDelayMillis: 500 })],
     metricReaders: [new sdkMetrics.PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: o.metricIntervalMs ?? 10_000 })],
     spanLimits: { linkCountLimit: MAX_LINKS },
+    ...(o.sampler !== undefined ? { sampler: o.sampler } : {}),
     textMapPropagator: new core.W3CTraceContextPropagator(),
     instrumentations: [],
     autoDetectResources: true,

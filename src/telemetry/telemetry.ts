@@ -91,15 +91,23 @@ export class Telemetry {
     return records;
   }
 
-  /** One `route pair` span per pair of a prompt's Decision, with the whole decision as attributes. */
+  /**
+   * One `route pair` span per pair of a prompt's Decision, under the record's process span: the
+   * pair's decision as attributes (chosen RM, each arm's mean, std and sample, posterior version,
+   * seed); what the prompt's pairs share (run, batch, prompt, method, arm names) goes once on the
+   * process span. Nothing is built for a trace that is not sampled.
+   */
   routed(parent: Span | undefined, decision: Decision): void {
+    const pairs = pairDecisions(decision);
+    for (const d of pairs) this.#decisions.add(1, { [ATTR.rm]: d.chosenRm });
+    if (parent !== undefined && !parent.isRecording()) return;
+    parent?.setAttributes({ [ATTR.run]: decision.run, [ATTR.batch]: decision.batch, [ATTR.promptId]: decision.promptId,
+      [ATTR.method]: decision.method, [ATTR.arms]: decision.arms });
     const ctx = parent === undefined ? ROOT_CONTEXT : trace.setSpan(ROOT_CONTEXT, parent);
-    for (const d of pairDecisions(decision)) {
-      this.#decisions.add(1, { [ATTR.rm]: d.chosenRm });
+    for (const d of pairs) {
       this.started++;
       this.#tracer.startSpan('route pair', { kind: SpanKind.INTERNAL, attributes: {
-        [ATTR.stage]: 'router', [ATTR.run]: d.run, [ATTR.batch]: d.batch, [ATTR.promptId]: d.promptId, [ATTR.pairId]: d.pairId,
-        [ATTR.method]: d.method, [ATTR.seed]: d.seed, [ATTR.posteriorVersion]: d.posteriorVersion, [ATTR.arms]: d.arms,
+        [ATTR.stage]: 'router', [ATTR.pairId]: d.pairId, [ATTR.seed]: d.seed, [ATTR.posteriorVersion]: d.posteriorVersion,
         [ATTR.chosenRm]: d.chosenRm, [ATTR.chosenArm]: d.chosen, [ATTR.means]: d.means, [ATTR.stds]: d.stds, [ATTR.samples]: d.samples,
       } }, ctx).end();
     }

@@ -84,7 +84,10 @@ describe('tracing on the real broker', { timeout: 300_000 }, () => {
     assert.equal(a['rr.decision.arm'], decision.chosen);
     assert.equal(a['rr.posterior.version'], decision.posteriorVersion);
     assert.equal(a['rr.seed'], decision.seed);
-    assert.deepEqual(a['rr.arms'], decision.arms);
+    const routerSpan = byId.get(route.parentSpanId)!;
+    assert.equal(routerSpan.name, `process ${topicName(prefix, 'generations')}`);
+    assert.deepEqual(routerSpan.attributes['rr.arms'], decision.arms, 'arm names once, on the prompt\'s router span');
+    assert.equal(routerSpan.attributes['rr.prompt.id'], decision.promptId);
     assert.deepEqual(a['rr.arm.means'], decision.means);
     assert.deepEqual(a['rr.arm.stds'], decision.stds);
     assert.deepEqual(a['rr.arm.samples'], decision.samples);

@@ -7,6 +7,20 @@ import { busError } from './broker.ts';
 import type { GroupMember, MemoryBroker } from './broker.ts';
 import type { StoredRecord } from './log.ts';
 
+/**
+ * Deliveries chain on promises only, so a busy in-process loop would never let timers and I/O run
+ * (an exporter's HTTP request, an HTTP scorer's reply, the health server). A real consumer's fetch
+ * is I/O; this lets the event loop turn at least every YIELD_MS of delivering, like one would.
+ * Only the scheduling changes, never what is delivered or in which order per partition.
+ */
+const YIELD_MS = 10;
+let lastYield = performance.now();
+async function yieldNow(): Promise<void> {
+  if (performance.now() - lastYield < YIELD_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  lastYield = performance.now();
+}
+
 export class MemoryConsumer implements BusConsumer, GroupMember {
   readonly groupId: string;
   readonly topics: readonly string[];
@@ -99,6 +113,7 @@ export class MemoryConsumer implements BusConsumer, GroupMember {
         if (this.isPaused || this.closed) break;
         if (!(await this.deliver(tp))) return;
       }
+      await yieldNow();
     }
   }
 
