@@ -31,7 +31,7 @@ import { createLoopTopics, describePlan } from '../../../streams/topics.ts';
 import { kafkaClientConfig, kafkaClientSecurity } from '../../security/cli.ts';
 import { verifyKafkaAccess } from '../../security/errors.ts';
 import { startProcessHealth } from '../../health/index.ts';
-import { list, parsePositiveInt } from '../options.ts';
+import { list, parsePositiveInt, parseShadowFraction } from '../options.ts';
 
 const wallClock: Clock = { now: () => Date.now() };
 const nonNegative = (v: string): number => (v === '0' ? 0 : parsePositiveInt(v));
@@ -169,7 +169,7 @@ function printSummary(s: LoopSummary, out: NodeJS.WritableStream): void {
   ].join('\n') + '\n');
 }
 
-interface StartOptions { batches: number; seed: number; scenario: string; brokers?: string; config?: string; d: number; epochs?: number; prefix?: string; schemaRegistry?: string; text?: boolean; encoder?: string; prior?: string }
+interface StartOptions { batches: number; seed: number; scenario: string; brokers?: string; config?: string; d: number; epochs?: number; prefix?: string; schemaRegistry?: string; text?: boolean; encoder?: string; prior?: string; shadowFraction?: number }
 
 export async function startCommand(o: StartOptions): Promise<LoopSummary> {
   const log = jsonLogger(process.stderr, { quiet: true });
@@ -192,6 +192,7 @@ export async function startCommand(o: StartOptions): Promise<LoopSummary> {
     const prior = await trainSimPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: defaultEvalModels, profiles: defaultProfiles, epochs: o.epochs });
     settings = buildSettings({ seed: o.seed, prefix: o.prefix ?? (o.brokers ? `rr-${Date.now()}.` : 'rr.'), sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } } }, prior);
   }
+  if (o.shadowFraction !== undefined) settings = { ...settings, shadow: { fraction: o.shadowFraction } };
   if (o.brokers) await checkKafka(o.brokers);
   const bus = o.brokers ? kafkaBus(o.brokers, 'reward-router-start') : createMemoryBus({ clock: wallClock });
   const t0 = performance.now();
@@ -229,12 +230,14 @@ export function registerLoopCommands(program: Command): void {
     .option('--epochs <n>', 'offline training epochs', parsePositiveInt)
     .option('--text', 'text mode: the prior is trained on the text demo data with the encoder, loop.json names the encoder')
     .option('--encoder <dir>', `text mode with this encoder model directory (default ${defaultEncoderDir()})`)
-    .action(async (o: { out: string; seed: number; run?: string; prefix: string; scenario: string; batches: number; d: number; models: string[]; epochs?: number; text?: boolean; encoder?: string }) => {
+    .option('--shadow-fraction <f>', 'shadow scoring: this fraction of pairs (0 ≤ f ≤ 1) is also scored by every other RM, audit only (docs/replay.md)', parseShadowFraction)
+    .action(async (o: { out: string; seed: number; run?: string; prefix: string; scenario: string; batches: number; d: number; models: string[]; epochs?: number; text?: boolean; encoder?: string; shadowFraction?: number }) => {
       const text = o.text === true || o.encoder !== undefined;
       const encoder = text ? resolve(o.encoder ?? defaultEncoderDir()) : undefined;
       const request = { scenario: o.scenario, seed: o.seed, d: o.d, models: o.models, profiles: defaultProfiles, epochs: o.epochs };
       const prior = encoder !== undefined ? await trainTextPrior({ ...request, encoder }) : await trainSimPrior(request);
-      const file: LoopConfigFile = { ...(o.run ? { run: o.run } : {}), seed: o.seed, prefix: o.prefix, arms: o.models, prior: 'prior.json', sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } }, ...(encoder !== undefined ? { encoder } : {}) };
+      const file: LoopConfigFile = { ...(o.run ? { run: o.run } : {}), seed: o.seed, prefix: o.prefix, arms: o.models, prior: 'prior.json', sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } }, ...(encoder !== undefined ? { encoder } : {}),
+        ...(o.shadowFraction !== undefined ? { shadow: { fraction: o.shadowFraction } } : {}) };
       buildSettings(file, prior); // validate before writing anything
       await writePrior(join(dirname(resolve(o.out)), 'prior.json'), prior);
       await writeFile(o.out, JSON.stringify(file, null, 2) + '\n', 'utf8');
@@ -282,5 +285,6 @@ export function registerLoopCommands(program: Command): void {
     .option('--text', 'text mode: the trainer sends prompts and responses without vectors; the router embeds them (needs `npm run setup:encoder`)')
     .option('--encoder <dir>', `text mode with this encoder model directory (default ${defaultEncoderDir()})`)
     .option('--prior <file>', 'text mode: a prior from `offline train` on text (default: trained on the text demo data first)')
+    .option('--shadow-fraction <f>', 'shadow scoring: this fraction of pairs (0 ≤ f ≤ 1) is also scored by every other RM, audit only (overrides loop.json)', parseShadowFraction)
     .action(async (o: StartOptions) => { await startCommand(o); });
 }
