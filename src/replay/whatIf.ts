@@ -227,7 +227,7 @@ const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : '—');
 export function formatWhatIf(r: WhatIfResult): string {
   const label = Object.entries(r.whatIf).map(([k, v]) => `${k}=${v}`).join(' ') || '(no change)';
   const w = Math.max(24, ...r.arms.map((a) => a.length + 8));
-  const row = (name: string, a: string, b: string, extra = '') => `${name.padEnd(w)}  ${a.padStart(12)}  ${b.padStart(12)}${extra}`;
+  const row = (name: string, a: string, b: string, extra = '') => `${name.padEnd(w)}  ${a.padStart(15)}  ${b.padStart(15)}${extra}`;
   return [
     `what-if ${label} over ${r.batches} batches`,
     row('', 'recorded', 'what-if'),
