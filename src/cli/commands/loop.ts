@@ -165,6 +165,7 @@ function printSummary(s: LoopSummary, out: NodeJS.WritableStream): void {
     `batches: ${s.batches}   pairs routed: ${s.pairs}   wall time: ${(s.wallMs / 1000).toFixed(1)} s`,
     `routed-label accuracy: ${(100 * s.accuracy).toFixed(2)}%   kept-label accuracy: ${(100 * s.keptAccuracy).toFixed(2)}%`,
     `dead letters: ${dl}`,
+    ...((s.stats.router?.auditRequests ?? 0) > 0 ? [`shadow scoring: ${s.stats.router!.auditRequests} audit requests, ${s.stats.labeler?.auditPairs ?? 0} audit pair scores (recorded, never labelled)`] : []),
     ...s.snapshots.map((p) => `posterior ${p.rm}: version ${p.version}, ${p.n} updates`),
   ].join('\n') + '\n');
 }
