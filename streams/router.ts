@@ -1,6 +1,6 @@
 /**
  * The router app: generations in; one Decision per prompt (v2) and one ScoringRequest
- * per (prompt, RM) out (with shadow scoring, audit requests too: settings.shadow). Batch t is routed with the replica's posterior of
+ * per (prompt, RM) out. Batch t is routed with the replica's posterior of
  * version t − lag (waiting up to `posteriorWaitMs`); bad pairs go to `dlq`
  * while the valid pairs of the same record are routed; offsets are committed
  * after the outputs are sent (at-least-once; downstream dedupes by pairId).

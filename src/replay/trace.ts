@@ -1,9 +1,9 @@
 /**
  * `reward-router trace <pair-id>`: one pair's whole path, read from the topics of its namespace:
  * the decision (context digest, each arm's mean, std and sample, the chosen RM, posterior version
- * and seed), the chosen RM's scores (and a shadow pair's audit scores from every other RM), the label (absent when the labeler did not keep the pair), the
- * trainer's loss, the normalized reward the aggregator folded in and the posterior version that
- * absorbed it. Reads only.
+ * and seed), the chosen RM's scores, a shadow pair's audit scores from every other RM, the label
+ * (absent when the labeler did not keep the pair), the trainer's loss, the normalized reward the
+ * aggregator folded in and the posterior version that absorbed it. Reads only.
  */
 import { createHash } from 'node:crypto';
 import type { RecordCodec } from '../avro/codec.ts';
