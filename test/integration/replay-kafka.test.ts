@@ -73,7 +73,8 @@ describe('replay and trace on the real broker', { timeout: 300_000 }, () => {
       const out = new Map<string, string[]>();
       for (const x of await bus.readToEnd(`${ns}scores`)) {
         const sc = await codec.decode('scores', x.value!);
-        if (sc.audit) for (const p of sc.pairs) out.set(p.pairId, [...(out.get(p.pairId) ?? []), `${sc.rm}:${p.scoreA}:${p.scoreB}`].sort());
+        // A set per pair: an at-least-once redelivery may write a score twice.
+        if (sc.audit) for (const p of sc.pairs) out.set(p.pairId, [...new Set([...(out.get(p.pairId) ?? []), `${sc.rm}:${p.scoreA}:${p.scoreB}`])].sort());
       }
       return out;
     };
@@ -87,7 +88,7 @@ describe('replay and trace on the real broker', { timeout: 300_000 }, () => {
       assert.deepEqual(recordedAudit.get(id)!.map((x) => x.split(':')[0]).sort(), s.arms.filter((a) => a !== recAll.decisions.get(id)!.chosenRm).sort(), id);
     }
     assert.deepEqual(await auditScores(into), recordedAudit);
-    assert.equal(loop.stats.labeler!.auditPairs, shadowIds.length * (s.arms.length - 1));
+    assert.ok(loop.stats.labeler!.auditPairs >= shadowIds.length * (s.arms.length - 1), 'the labeler read (and skipped) every audit score');
     assert.equal((await tracePair(bus, codec, prefix, shadowIds[0]!)).audit.length, s.arms.length - 1);
 
     // trace --json on a pair the labeler kept: every field is there.
