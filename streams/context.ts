@@ -53,6 +53,11 @@ export interface LoopSettings {
   selection?: { kind: 'linucb'; alpha: number };
   /** RM id → its scorer backend (src/scorers/config.ts); an RM without one is scored by the simulator. */
   scorers?: Record<string, ScorerConfig>;
+  /**
+   * Shadow scoring (docs/replay.md): a seeded fraction of pairs (0 ≤ f ≤ 1; absent or 0 = off) is, besides
+   * its routed request, sent to every other RM as audit requests whose scores are recorded, never labelled.
+   */
+  shadow?: { fraction: number };
   /** The simulated policy, RM pool and trainer (scorer and trainer apps). */
   sim: { profiles: string; scenario: string; config: SimConfig };
 }

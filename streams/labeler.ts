@@ -4,6 +4,7 @@
  * (a seeded draw per pair id, the same as the eval loop's), and produces one Label per prompt. A pair with a
  * NaN/Inf score is dead-lettered and counts as not decisive, so its prompt
  * still completes; so does a pair its RM could not score (`unscored`, dead-lettered by the scorer).
+ * Audit scores (shadow scoring, `Score.audit`) are skipped and counted.
  */
 import { Subject, map, tap } from 'rxjs';
 import { codecError } from '../src/avro/errors.ts';
@@ -40,7 +41,7 @@ function checkScore(work: Work<Score>): Work<PromptScores> {
 
 export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: number } = {}): Promise<AppHandle> {
   const { bus, codec, clock, settings: s } = ctx;
-  const stats = { labels: 0, kept: 0, unscored: 0 };
+  const stats = { labels: 0, kept: 0, unscored: 0, auditScores: 0, auditPairs: 0 };
   const producer = await bus.producer();
   // collectPrompt keeps its prompts across records, so it runs on one long-lived
   // stream; each record pushes its part in and picks up what completed, synchronously.
@@ -52,6 +53,14 @@ export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: nu
   let current: { partition: number; offset: bigint } | null = null;
   const collect = collectPrompt({ onOpen: (key) => { if (current) openAt.set(key, current); }, onDone: (key) => openAt.delete(key) });
   const labelSub = parts.pipe(collect, keepDecisive({ tieEps: s.tieEps, keepPerPrompt: s.keepPerPrompt, key: keepKeys(s.seed, s.run) })).subscribe((l) => completed.push(l));
+  // Shadow scoring's audit scores are recorded for replay and what-if, never labelled: they neither
+  // complete a prompt nor reach a Label (an unscored audit pair was dead-lettered by its scorer).
+  const skipAudit = (work: Work<Score>): Work<Score> => {
+    if (work.value?.audit !== true) return work;
+    stats.auditScores++;
+    stats.auditPairs += work.value.pairs.length;
+    return { ...work, value: undefined };
+  };
   const holdBack = (_topic: string, partition: number): bigint | undefined => {
     let min: bigint | undefined;
     for (const o of openAt.values()) if (o.partition === partition && (min === undefined || o.offset < min)) min = o.offset;
@@ -61,6 +70,7 @@ export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: nu
     name: 'labeler', groupId: `${s.prefix}labeler`, topics: [topicName(s.prefix, 'scores')], maxBatchSize: opts.maxBatchSize, holdBack,
     perRecord: (records$) => records$.pipe(
       decodeRecords(codec, 'scores'),
+      map(skipAudit),
       tap((work) => { for (const p of work.value?.pairs ?? []) if (p.unscored != null) stats.unscored++; }),
       map(checkScore),
       tap((work) => { current = { partition: work.record.partition, offset: BigInt(work.record.offset) }; }),

@@ -8,9 +8,11 @@
 import { tap, type SchedulerLike } from 'rxjs';
 import type { BusProducer, OutRecord } from '../src/bus/types.ts';
 import { CounterRng } from '../src/core/rng.ts';
+import { shadowPicker } from '../src/core/shadow.ts';
 import { checkPriorEncoder } from '../src/encoder/check.ts';
 import { loadPairEncoder } from '../src/encoder/index.ts';
 import type { PairEncoder } from '../src/encoder/types.ts';
+import { addAuditRequests } from '../src/operators/addAuditRequests.ts';
 import { awaitPosterior } from '../src/operators/awaitPosterior.ts';
 import { deadLetterOn } from '../src/operators/deadLetterOn.ts';
 import { decodeRecords } from '../src/operators/decodeRecords.ts';
@@ -56,7 +58,7 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
     if (ownsEncoder) await encoder?.close();
     throw err;
   }
-  const stats = { routed: 0, waitedMs: 0, timedOut: 0, replicaDeadLettered: 0 };
+  const stats = { routed: 0, waitedMs: 0, timedOut: 0, replicaDeadLettered: 0, auditRequests: 0 };
   const producer: BusProducer = await bus.producer();
   const stage = { codec, clock, prefix: s.prefix, stage: 'router' };
   const replica = new PosteriorReplica(s, codec, {
@@ -78,6 +80,7 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
     const out: OutRecord[] = [];
     for (const d of routed.decisions) out.push({ topic: topicName(s.prefix, 'decisions'), key: Buffer.from(recordKey('decisions', d) as string), value: await codec.encode('decisions', d) });
     for (const r of routed.requests) out.push({ topic: reqTopics.get(r.rm)!, key: Buffer.from(recordKey('requests', r) as string), value: await codec.encode('requests', r) });
+    for (const r of routed.requests) if (r.audit === true) stats.auditRequests++;
     stats.routed += routed.decisions.reduce((n, d) => n + (d.pairs?.length ?? 1), 0);
     return out;
   };
@@ -94,9 +97,12 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
       validateGeneration({ run: s.run, prior: s.prior, seen, limits: s.limits }),
       awaitPosterior({ versions: replica.version$, required: (w) => (w.value ? w.value.generation.batch - s.lag : -Infinity), maxWaitMs: s.posteriorWaitMs, scheduler: opts.scheduler }),
       tap((r) => { stats.waitedMs += r.waitedMs; if (r.timedOut) stats.timedOut++; }),
+    ).pipe(
       routePairs({ run: s.run, seed: s.seed, lag: s.lag, arms: s.arms, d: s.prior.d, rng, clock, posteriors: (v) => replica.at(v), selection: s.selection }),
       // Tracing on: a `route pair` span per pair under the record's span, the decision as its attributes.
       tap((work) => { if (tel !== undefined) for (const d of work.value?.decisions ?? []) tel.routed(tel.spanOf(work.record), d); }),
+      // Shadow scoring: audit requests after the routed ones, on a draw of its own (routing untouched).
+      addAuditRequests({ arms: s.arms, isShadow: shadowPicker(s.seed, s.run, s.shadow?.fraction ?? 0) }),
       deadLetterOn(stage, encodeRouted),
     ),
   });

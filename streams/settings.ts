@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RouterError } from '../src/core/errors.ts';
+import { checkShadowFraction } from '../src/core/shadow.ts';
 import { defaultPosteriorConfig, validatePosteriorConfig, type PosteriorConfig } from '../src/core/posterior.ts';
 import type { PriorFile } from '../src/core/prior.ts';
 import { bayesianQuantileConfig, type QuantileConfig } from '../src/core/normalize.ts';
@@ -45,6 +46,8 @@ export interface SettingsInput {
   encoder?: string;
   /** RM id → its scorer backend (src/scorers/config.ts); RMs without one keep the simulated scorer. */
   scorers?: Record<string, unknown>;
+  /** Shadow scoring (LoopSettings.shadow): `{"fraction": 0.1}`; absent or 0 = off. */
+  shadow?: { fraction?: number };
 }
 
 /** The config file: SettingsInput plus the prior's path (relative to the file). */
@@ -99,6 +102,7 @@ export function buildSettings(input: SettingsInput, prior: PriorFile): LoopSetti
     sim: { profiles: input.sim?.profiles ?? defaultProfiles, scenario, config },
     ...(input.encoder !== undefined ? { encoder: input.encoder } : {}),
     ...(input.scorers !== undefined ? { scorers: parseScorers(input.scorers, input.arms ?? defaultEvalModels) } : {}),
+    ...(input.shadow !== undefined ? { shadow: { fraction: (input.shadow as { fraction?: number } | null)?.fraction as number } } : {}),
   };
   return validateSettings(s);
 }
@@ -126,6 +130,7 @@ export function validateSettings(s: LoopSettings): LoopSettings {
   if (s.encoder !== undefined && (typeof s.encoder !== 'string' || s.encoder === '')) fail('encoder', 'must be a model directory');
   if (s.encoder === undefined && width !== simWidth) fail('sim.config', `the simulator makes embeddings of width ${simWidth}, the prior expects ${width}`);
   if (s.sim.config.seed !== s.seed) fail('sim.config.seed', `must equal seed (${s.seed}), got ${s.sim.config.seed}`);
+  if (s.shadow !== undefined) checkShadowFraction(s.shadow?.fraction); // RR_INVALID_CONFIG shadow.fraction
   return s;
 }
 

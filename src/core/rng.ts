@@ -21,6 +21,7 @@ export const Stream = {
   random: 2,
   sim: 3,
   keep: 4,
+  shadow: 5,
 } as const;
 
 // High 32 bits of a 32x32-bit product, exact in float64 (all partial sums < 2^53).

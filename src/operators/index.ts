@@ -23,3 +23,5 @@ export type { ProcessIo, RecordOutput } from './processBatches.ts';
 export { toDeadLetters } from './toDeadLetters.ts';
 export type { DeadLetterConfig } from './toDeadLetters.ts';
 export { windowByBatch } from './windowByBatch.ts';
+export { addAuditRequests } from './addAuditRequests.ts';
+export type { AuditConfig } from './addAuditRequests.ts';

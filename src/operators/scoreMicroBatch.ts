@@ -109,7 +109,7 @@ async function scoreBatch(cfg: MicroBatchConfig, batch: readonly Work<ScoringReq
     });
     const score: Score = {
       run: r.run, batch: r.batch, promptId: r.promptId, rm: r.rm, modelVersion: cfg.backend.modelVersion,
-      latencyMs, promptPairs: r.promptPairs, pairs: scores,
+      latencyMs, promptPairs: r.promptPairs, pairs: scores, audit: r.audit === true,
     };
     return { record: w.record, value: score, rejected };
   });

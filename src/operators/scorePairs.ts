@@ -34,7 +34,7 @@ export function scorePairs(cfg: ScoreConfig): OperatorFunction<Work<ScoringReque
       const pairs = await cfg.backend.score(req);
       const score: Score = {
         run: req.run, batch: req.batch, promptId: req.promptId, rm: req.rm, modelVersion: cfg.backend.modelVersion,
-        latencyMs: cfg.clock.now() - started, promptPairs: req.promptPairs, pairs,
+        latencyMs: cfg.clock.now() - started, promptPairs: req.promptPairs, pairs, audit: req.audit === true,
       };
       return { ...work, value: score };
     } catch (error) {

@@ -62,6 +62,11 @@ export interface ScoringRequest {
   /** Pairs of the whole prompt, over all RMs. */
   promptPairs: number;
   routedAtMs: number;
+  /**
+   * Added in v2 (schemas/evolution/ScoringRequest.v1.avsc is the one before): a shadow-scoring audit
+   * request (pairs routed to another RM; docs/replay.md). Optional for writers (false); decoded records have it.
+   */
+  audit?: boolean;
 }
 
 export interface PairScore {
@@ -88,6 +93,11 @@ export interface Score {
   /** Pairs of the whole prompt; 0 for records written by v0. */
   promptPairs: number;
   pairs: PairScore[];
+  /**
+   * Added in v3 (schemas/evolution/Score.v2.avsc is the one before): copied from the request; audit
+   * scores are recorded but never labelled. Optional for writers (false); decoded records have it.
+   */
+  audit?: boolean;
 }
 
 export type Side = 'A' | 'B';

@@ -20,6 +20,8 @@ export interface RawRecord {
 export interface RecordedScore extends PairScore {
   rm: string;
   batch: number;
+  /** A shadow-scoring audit score (Score.audit): recorded, never labelled. */
+  audit: boolean;
 }
 
 export interface RecordedRun {
@@ -28,7 +30,11 @@ export interface RecordedRun {
   generations: Map<number, { raw: RawRecord; value: Generation }[]>;
   /** batch → its LOSS and BATCH_END records, in log order. */
   feedback: Map<number, { raw: RawRecord; value: Feedback }[]>;
-  /** `${rm}\u0000${pairId}` → the score that RM gave the pair (the first one recorded). */
+  /**
+   * `${rm}\u0000${pairId}` → the score that RM gave the pair (the first one recorded): the routed
+   * score, and for a shadow pair the other RMs' audit scores (a pair goes to each RM once, routed
+   * or audit, so the keys never collide; the replay's scorers answer audit requests from them too).
+   */
   scores: Map<string, RecordedScore>;
   /** pairId → its decision (the first one recorded: a redelivered generation is routed once). */
   decisions: Map<string, PairDecision>;
@@ -74,9 +80,9 @@ export async function readRecordedRun(bus: Bus, codec: RecordCodec, prefix: stri
     if (f.kind === 'BATCH_END') rec.lastBatch = Math.max(rec.lastBatch, f.batch);
   });
   await decoded(bus, codec, prefix, 'scores', (_r, v) => {
-    const s = v as { run: string; batch: number; rm: string; pairs: PairScore[] };
+    const s = v as { run: string; batch: number; rm: string; pairs: PairScore[]; audit: boolean };
     if (s.run !== run) return;
-    for (const p of s.pairs) if (!rec.scores.has(scoreKey(s.rm, p.pairId))) rec.scores.set(scoreKey(s.rm, p.pairId), { ...p, rm: s.rm, batch: s.batch });
+    for (const p of s.pairs) if (!rec.scores.has(scoreKey(s.rm, p.pairId))) rec.scores.set(scoreKey(s.rm, p.pairId), { ...p, rm: s.rm, batch: s.batch, audit: s.audit === true });
   });
   await decoded(bus, codec, prefix, 'decisions', (_r, v) => {
     for (const d of pairDecisions(v as Decision)) if (d.run === run && !rec.decisions.has(d.pairId)) rec.decisions.set(d.pairId, d);

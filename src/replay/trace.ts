@@ -1,9 +1,9 @@
 /**
  * `reward-router trace <pair-id>`: one pair's whole path, read from the topics of its namespace:
  * the decision (context digest, each arm's mean, std and sample, the chosen RM, posterior version
- * and seed), the chosen RM's scores, the label (absent when the labeler did not keep the pair), the
- * trainer's loss, the normalized reward the aggregator folded in and the posterior version that
- * absorbed it. Reads only.
+ * and seed), the chosen RM's scores, a shadow pair's audit scores from every other RM, the label
+ * (absent when the labeler did not keep the pair), the trainer's loss, the normalized reward the
+ * aggregator folded in and the posterior version that absorbed it. Reads only.
  */
 import { createHash } from 'node:crypto';
 import type { RecordCodec } from '../avro/codec.ts';
@@ -30,6 +30,8 @@ export interface PairTrace {
   chosenRm: string;
   /** The chosen RM's scores of the pair (null: no score recorded yet). */
   scores: { rm: string; modelVersion: string; scoreA: number; scoreB: number } | null;
+  /** A shadow pair's audit scores, one per other RM in arm order (empty: not a shadow pair); never labelled. */
+  audit: { rm: string; modelVersion: string; scoreA: number; scoreB: number; unscored: string | null }[];
   /** The label (null: not kept by the labeler, a tie or not drawn). */
   label: { chosen: Side; margin: number } | null;
   /** The trainer's DPO loss for the pair (null: no LOSS recorded). */
@@ -61,16 +63,20 @@ export async function tracePair(bus: Bus, codec: RecordCodec, prefix: string, pa
     t = {
       pairId, run: d.run, batch: d.batch, promptId: d.promptId, method: d.method, seed: d.seed, contextDigest: contextDigest(d.context), d: d.context.length,
       posteriorVersion: d.posteriorVersion, arms: d.arms.map((rm, k) => ({ rm, mean: d.means[k]!, std: d.stds[k]!, sample: d.samples[k]! })), chosenRm: d.chosenRm,
-      scores: null, label: null, loss: null, reward: null, absorbedInVersion: null,
+      scores: null, audit: [], label: null, loss: null, reward: null, absorbedInVersion: null,
     };
     break;
   }
   if (t === null) throw new RouterError('RR_REPLAY', `no decision for pair ${JSON.stringify(pairId)} in namespace ${JSON.stringify(prefix)}`, { field: 'pairId' });
   const mine = (x: { run: string; batch: number }): boolean => x.run === t.run && x.batch === t.batch;
+  const audit = new Map<string, PairTrace['audit'][number]>();
   for await (const s of decodedFrom(bus, codec, prefix, 'scores')) {
-    const p = mine(s) && s.rm === t.chosenRm ? s.pairs.find((x) => x.pairId === pairId) : undefined;
-    if (p) { t.scores = { rm: s.rm, modelVersion: s.modelVersion, scoreA: p.scoreA, scoreB: p.scoreB }; break; }
+    const p = mine(s) ? s.pairs.find((x) => x.pairId === pairId) : undefined;
+    if (!p) continue;
+    if (s.audit) { if (!audit.has(s.rm)) audit.set(s.rm, { rm: s.rm, modelVersion: s.modelVersion, scoreA: p.scoreA, scoreB: p.scoreB, unscored: p.unscored ?? null }); }
+    else if (s.rm === t.chosenRm) t.scores ??= { rm: s.rm, modelVersion: s.modelVersion, scoreA: p.scoreA, scoreB: p.scoreB };
   }
+  t.audit = t.arms.flatMap((a) => audit.get(a.rm) ?? []);
   for await (const l of decodedFrom(bus, codec, prefix, 'labels')) {
     const p = mine(l) ? l.pairs.find((x) => x.pairId === pairId) : undefined;
     if (p) { t.label = { chosen: p.chosen, margin: p.margin }; break; }
@@ -97,6 +103,8 @@ export function formatTrace(t: PairTrace): string {
     ...t.arms.map((a) => `  ${a.rm === t.chosenRm ? '→' : ' '} ${a.rm.padEnd(w)}  mean ${a.mean.toPrecision(6).padStart(12)}  std ${a.std.toPrecision(6).padStart(12)}  sample ${a.sample.toPrecision(6).padStart(12)}`),
     `chosen RM: ${t.chosenRm}`,
     t.scores ? `scores (${t.scores.rm}, ${t.scores.modelVersion}): A ${t.scores.scoreA}  B ${t.scores.scoreB}` : 'scores: none recorded',
+    ...(t.audit.length === 0 ? [] : ['audit scores (a shadow pair: recorded, never labelled):',
+      ...t.audit.map((a) => `    ${a.rm.padEnd(w)}  (${a.modelVersion}) ${a.unscored !== null ? `unscored: ${a.unscored}` : `A ${a.scoreA}  B ${a.scoreB}`}`)]),
     t.label ? `label: ${t.label.chosen} (margin ${t.label.margin})` : 'label: not kept (a tie, or not drawn among the kept pairs)',
     `trainer loss: ${num(t.loss)}`,
     `normalized reward: ${num(t.reward)}`,

@@ -6,8 +6,10 @@
  * selection shares, the normalized rewards and the distance between the final posterior means.
  *
  * A what-if routes pairs to RMs the record never asked, so the recorded scores and losses do not
- * cover it: on a simulated run the simulated scorers and trainer answer. (A run of real RMs needs
- * shadow scoring for that; not built yet.) `method=linucb` (optionally `alpha=`) runs LASeR's rule as
+ * cover it: on a simulated run the simulated scorers and trainer answer. On the shadow pairs of a
+ * run recorded with shadow scoring, every RM's recorded verdict is known, so the two methods' picks
+ * are also compared there against the pool's consensus, the recorded label and gold (shadow.ts).
+ * `method=linucb` (optionally `alpha=`) runs LASeR's rule as
  * the eval's `laser` does: zero prior, λ0 = σ² = 1, mean + α·std (α = 0.1) with seeded ties, LASeR's
  * quantile rewards.
  */
@@ -25,7 +27,8 @@ import { readFinalPosteriors, runLoop } from '../../streams/loop.ts';
 import { simStream } from '../../streams/scorer.ts';
 import { validateSettings } from '../../streams/settings.ts';
 import { fromSnapshotRecord } from '../../streams/snapshotRecord.ts';
-import { readRecordedRun } from './recorded.ts';
+import { readRecordedRun, scoreKey, type RecordedRun } from './recorded.ts';
+import { compareShadowPicks, verdict, type ShadowComparison, type ShadowPair } from './shadow.ts';
 
 /** The settings a what-if may change, by the key it is given with. */
 export const whatIfKeys = ['method', 'alpha', 'lambda0', 'sigma2', 'lag', 'window', 'tieEps'] as const;
@@ -91,6 +94,8 @@ export interface WhatIfResult {
   replayed: RunSide;
   /** Per RM: the Euclidean distance between the recorded and the what-if final posterior means. */
   posteriorDistance: number[];
+  /** Both methods' picks on the recorded shadow pairs (every RM scored them); `pairs` 0 without shadow scoring. */
+  shadow: ShadowComparison & { tieEps: number };
 }
 
 const quantile = (sorted: readonly number[], q: number): number => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
@@ -102,8 +107,8 @@ export function posteriorMean(snap: PosteriorSnapshot): Float64Array {
   return Float64Array.from({ length: snap.d }, (_, i) => { e.fill(0); e[i] = 1; return p.meanScore(e); });
 }
 
-/** One namespace's side: decisions → accuracy and shares, deltas → rewards, final snapshots. */
-async function side(bus: Bus, codec: RecordCodec, s: LoopSettings, batches: number): Promise<RunSide> {
+/** One namespace's side: decisions → accuracy and shares, deltas → rewards, final snapshots; and each pair's chosen arm. */
+async function side(bus: Bus, codec: RecordCodec, s: LoopSettings, batches: number): Promise<RunSide & { chosen: Map<string, { batch: number; arm: number }> }> {
   const chosen = new Map<string, { batch: number; arm: number }>();
   for (const r of await bus.readToEnd(topicName(s.prefix, 'decisions'))) {
     if (r.value === null) continue;
@@ -130,6 +135,7 @@ async function side(bus: Bus, codec: RecordCodec, s: LoopSettings, batches: numb
   rewards.sort((a, b) => a - b);
   const n = chosen.size;
   return {
+    chosen,
     pairs: n, accuracy: n > 0 ? ok / n : 0, shares: counts.map((c) => (n > 0 ? c / n : 0)),
     rewards: { n: rewards.length, mean: rewards.reduce((a, b) => a + b, 0) / Math.max(1, rewards.length), p10: quantile(rewards, 0.1), p50: quantile(rewards, 0.5), p90: quantile(rewards, 0.9) },
     snapshots: await readFinalPosteriors(bus, codec, s),
@@ -160,12 +166,12 @@ export async function whatIfRun(o: WhatIfOptions): Promise<WhatIfResult> {
     const want = new Map(stream.generateBatch(t).prompts.flatMap((p) => p.pairs.map((x) => [x.pairId, x.x] as const)));
     const got = (rec.generations.get(t) ?? []).flatMap((g) => g.value.pairs);
     const same = got.length === want.size && got.every((p) => { const x = want.get(p.pairId); return x !== undefined && (p.embedding.length === 0 || p.embedding.every((v, i) => Object.is(v, x[i]))); });
-    if (!same) throw new RouterError('RR_REPLAY', `batch ${t} of the record is not what the simulator of these settings generates: a what-if needs a simulated run (shadow scoring for real RMs is not built yet)`, { field: 'namespace' });
+    if (!same) throw new RouterError('RR_REPLAY', `batch ${t} of the record is not what the simulator of these settings generates: a what-if needs a simulated run (the pairs it routes elsewhere, and their losses, come from the simulated scorers and trainer)`, { field: 'namespace' });
   }
   const ws = { ...applyWhatIf(s, o.whatIf), prefix: o.into };
   const summary = await runLoop({ bus: o.bus, settings: ws, batches, clock: o.clock, log: o.log, codec, onProgress: (t) => o.onProgress?.(t + 1, batches) });
-  const recorded = await side(o.bus, codec, s, batches);
-  const replayed = await side(o.bus, codec, ws, batches);
+  const { chosen: recordedPicks, ...recorded } = await side(o.bus, codec, s, batches);
+  const { chosen: whatIfPicks, ...replayed } = await side(o.bus, codec, ws, batches);
   if (replayed.pairs !== summary.pairs) throw new Error(`what-if: ${replayed.pairs} decisions read back, the loop routed ${summary.pairs}`);
   const posteriorDistance = s.arms.map((rm) => {
     const a = recorded.snapshots.find((x) => x.rm === rm), b = replayed.snapshots.find((x) => x.rm === rm);
@@ -173,7 +179,45 @@ export async function whatIfRun(o: WhatIfOptions): Promise<WhatIfResult> {
     const ma = posteriorMean(a), mb = posteriorMean(b);
     return Math.hypot(...ma.map((v, i) => v - mb[i]!));
   });
-  return { whatIf: o.whatIf, batches, arms: [...s.arms], recorded, replayed, posteriorDistance };
+  const shadow = await shadowPairs(o.bus, codec, s, rec, recordedPicks, whatIfPicks);
+  return { whatIf: o.whatIf, batches, arms: [...s.arms], recorded, replayed, posteriorDistance, shadow: { ...compareShadowPicks(shadow), tieEps: s.tieEps } };
+}
+
+/**
+ * The recorded run's shadow pairs (a score from every RM, at least one of them audit) with every RM's
+ * verdict at the recorded tie threshold (a what-if of tieEps changes which labels are kept, not
+ * which RM a pair goes to), both picks, the recorded label and the simulator's gold side.
+ */
+async function shadowPairs(bus: Bus, codec: RecordCodec, s: LoopSettings, rec: RecordedRun, recordedPicks: ReadonlyMap<string, { batch: number; arm: number }>,
+  whatIfPicks: ReadonlyMap<string, { batch: number; arm: number }>): Promise<ShadowPair[]> {
+  const audited = new Set<string>();
+  for (const sc of rec.scores.values()) if (sc.audit) audited.add(sc.pairId);
+  const labels = new Map<string, 'A' | 'B'>();
+  if (audited.size > 0) {
+    for (const r of await bus.readToEnd(topicName(s.prefix, 'labels'))) {
+      if (r.value === null) continue;
+      const l = await codec.decode('labels', r.value);
+      if (l.run === s.run) for (const p of l.pairs) if (audited.has(p.pairId)) labels.set(p.pairId, p.chosen);
+    }
+  }
+  const out: ShadowPair[] = [];
+  for (const pairId of audited) {
+    const scores = s.arms.map((rm) => rec.scores.get(scoreKey(rm, pairId)));
+    const picked = recordedPicks.get(pairId);
+    if (picked === undefined || scores.some((x) => x === undefined)) continue;
+    out.push({ pairId, verdicts: scores.map((x) => verdict(x!.scoreA, x!.scoreB, s.tieEps)), recordedPick: picked.arm, whatIfPick: whatIfPicks.get(pairId)?.arm ?? -1,
+      label: labels.get(pairId) ?? null, gold: null });
+  }
+  // Simulated runs carry gold: the simulator regenerates the batches that hold shadow pairs.
+  const byId = new Map(out.map((p) => [p.pairId, p]));
+  const stream = simStream(s);
+  for (const t of new Set(out.map((p) => recordedPicks.get(p.pairId)!.batch))) {
+    for (const p of stream.generateBatch(t, { embeddings: false }).prompts.flatMap((x) => x.pairs)) {
+      const sp = byId.get(p.pairId);
+      if (sp) sp.gold = p.goldA ? 'A' : 'B';
+    }
+  }
+  return out.sort((a, b) => (a.pairId < b.pairId ? -1 : a.pairId > b.pairId ? 1 : 0));
 }
 
 const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
@@ -183,7 +227,7 @@ const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : '—');
 export function formatWhatIf(r: WhatIfResult): string {
   const label = Object.entries(r.whatIf).map(([k, v]) => `${k}=${v}`).join(' ') || '(no change)';
   const w = Math.max(24, ...r.arms.map((a) => a.length + 8));
-  const row = (name: string, a: string, b: string, extra = '') => `${name.padEnd(w)}  ${a.padStart(12)}  ${b.padStart(12)}${extra}`;
+  const row = (name: string, a: string, b: string, extra = '') => `${name.padEnd(w)}  ${a.padStart(15)}  ${b.padStart(15)}${extra}`;
   return [
     `what-if ${label} over ${r.batches} batches`,
     row('', 'recorded', 'what-if'),
@@ -195,5 +239,21 @@ export function formatWhatIf(r: WhatIfResult): string {
     ...(['p10', 'p50', 'p90'] as const).map((q) => row(`reward ${q}`, f(r.recorded.rewards[q]), f(r.replayed.rewards[q]))),
     'final posterior means, Euclidean distance recorded ↔ what-if:',
     ...r.arms.map((rm, k) => row(`  ${rm}`, '', f(r.posteriorDistance[k]!))),
+    ...shadowLines(r.shadow, row),
   ].join('\n');
+}
+
+const share = (n: number | null, of: number): string => (n === null || of === 0 ? '—' : `${pct(n / of)} (${n})`);
+
+/** The shadow-pair rows: picks' agreement with the pool's consensus, the recorded label and gold. */
+function shadowLines(sh: WhatIfResult['shadow'], row: (name: string, a: string, b: string, extra?: string) => string): string[] {
+  if (sh.pairs === 0) return ['shadow pairs: none (record the run with shadow scoring, `--shadow-fraction f`, to compare picks on pairs every RM scored)'];
+  return [
+    `shadow pairs (scored by every RM): ${sh.pairs}; verdicts A/B beyond tieEps ${sh.tieEps}; consensus = majority of the RMs' verdicts (a tie of votes: none)`,
+    `  with a consensus ${sh.consensus} (none ${sh.noConsensus}), with a recorded label ${sh.labelled}, with gold ${sh.gold}; same pick in both ${sh.samePick}; consensus = gold ${share(sh.consensusGold, sh.consensus)}`,
+    row('picked RM agrees with', 'recorded', 'what-if'),
+    row(`  consensus (of ${sh.consensus})`, share(sh.recorded.consensus, sh.consensus), share(sh.whatIf.consensus, sh.consensus)),
+    row(`  recorded label (of ${sh.labelled})`, share(sh.recorded.label, sh.labelled), share(sh.whatIf.label, sh.labelled)),
+    row(`  gold (of ${sh.gold})`, share(sh.recorded.gold, sh.gold), share(sh.whatIf.gold, sh.gold)),
+  ];
 }

@@ -1,4 +1,5 @@
-// Replay and trace on the real broker. A 30-batch run is recorded; replayed into a fresh namespace,
+// Replay and trace on the real broker. A 30-batch run is recorded with 10 % shadow scoring (audit
+// scores from every other RM on a seeded tenth of the pairs); replayed into a fresh namespace,
 // every decision is identical and the final posteriors are bit-identical; a copy of the record with
 // one LOSS value changed replays (through the CLI, batches 8..12) to a non-zero exit naming the first diverging
 // pair: the first pair routed with the posterior that absorbed the changed loss. `trace --json`
@@ -17,7 +18,8 @@ import { writePrior } from '../../src/offline/index.ts';
 import { runOrder } from '../../src/replay/compare.ts';
 import { readRecordedRun } from '../../src/replay/recorded.ts';
 import { replayRun, reproduced } from '../../src/replay/run.ts';
-import type { PairTrace } from '../../src/replay/trace.ts';
+import { tracePair, type PairTrace } from '../../src/replay/trace.ts';
+import { shadowPicker } from '../../src/core/shadow.ts';
 import { runLoop } from '../../streams/loop.ts';
 import { brokersFromEnv, TEST_CONSUMER_SETTINGS, testLogLevel, uniqueName } from '../helpers/kafka.ts';
 import { copyRun } from '../helpers/replay.ts';
@@ -38,7 +40,7 @@ describe('replay and trace on the real broker', { timeout: 300_000 }, () => {
     const dir = await mkdtemp(join(tmpdir(), 'rr-replay-'));
     const prefix = `${uniqueName('rec')}.`;
     // Small and quick: d = 16, 4 prompts of 6 pairs per batch. The same settings go to the CLI as loop.json.
-    const file: LoopConfigFile = { seed: 3, run: 'test/replay', prefix, partitions: 3, posteriorWaitMs: 600_000, prior: 'prior.json',
+    const file: LoopConfigFile = { seed: 3, run: 'test/replay', prefix, partitions: 3, posteriorWaitMs: 600_000, prior: 'prior.json', shadow: { fraction: 0.1 },
       sim: { scenario: 'shift', config: { d: 16, promptsPerBatch: 4, responsesPerPrompt: 4, batches: BATCHES } } };
     const prior = syntheticPrior();
     await writePrior(join(dir, 'prior.json'), prior);
@@ -65,6 +67,29 @@ describe('replay and trace on the real broker', { timeout: 300_000 }, () => {
       assert.ok(snap.precision.equals(want.precision) && snap.b.equals(want.b) && snap.factor.equals(want.factor), `${snap.rm}: posterior`);
     });
     assert.ok(r.posteriors.every((p) => p.recorded && p.identical));
+    // Shadow scoring on the broker: a seeded tenth of the pairs has a score from every RM (routed + audit);
+    // the replay asked the same audit requests and got the recorded audit scores back (no dead letter above).
+    const auditScores = async (ns: string) => {
+      const out = new Map<string, string[]>();
+      for (const x of await bus.readToEnd(`${ns}scores`)) {
+        const sc = await codec.decode('scores', x.value!);
+        // A set per pair: an at-least-once redelivery may write a score twice.
+        if (sc.audit) for (const p of sc.pairs) out.set(p.pairId, [...new Set([...(out.get(p.pairId) ?? []), `${sc.rm}:${p.scoreA}:${p.scoreB}`])].sort());
+      }
+      return out;
+    };
+    const recordedAudit = await auditScores(prefix);
+    const isShadow = shadowPicker(s.seed, s.run, 0.1);
+    const recAll = await readRecordedRun(bus, codec, prefix, s.run);
+    const shadowIds = [...recAll.decisions.keys()].filter(isShadow).sort();
+    assert.ok(shadowIds.length > 0);
+    assert.deepEqual([...recordedAudit.keys()].sort(), shadowIds);
+    for (const id of shadowIds) {
+      assert.deepEqual(recordedAudit.get(id)!.map((x) => x.split(':')[0]).sort(), s.arms.filter((a) => a !== recAll.decisions.get(id)!.chosenRm).sort(), id);
+    }
+    assert.deepEqual(await auditScores(into), recordedAudit);
+    assert.ok(loop.stats.labeler!.auditPairs >= shadowIds.length * (s.arms.length - 1), 'the labeler read (and skipped) every audit score');
+    assert.equal((await tracePair(bus, codec, prefix, shadowIds[0]!)).audit.length, s.arms.length - 1);
 
     // trace --json on a pair the labeler kept: every field is there.
     const rec = await readRecordedRun(bus, codec, prefix, s.run);

@@ -141,7 +141,7 @@ describe('schema evolution (FORWARD: new writers, previous readers)', () => {
   });
 
   it('a current ScoringRequest reads with the v0 reader', () => {
-    const { prompt: _p, messages: _m, ...rest } = readValue('ScoringRequest') as Record<string, unknown>;
+    const { prompt: _p, messages: _m, audit: _a, ...rest } = readValue('ScoringRequest') as Record<string, unknown>;
     assert.deepEqual(readAs('ScoringRequest', 'v0'), plain(rest));
   });
 

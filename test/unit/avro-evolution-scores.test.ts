@@ -1,16 +1,16 @@
-/** Score v2 (pairs[].unscored) and DeadLetter v1 (RM_UNAVAILABLE, RM_BAD_RESPONSE), both ways. */
+/** Score v2 (pairs[].unscored), Score v3 and ScoringRequest v2 (audit), DeadLetter v1 (RM_UNAVAILABLE, RM_BAD_RESPONSE), both ways. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SingleObjectCodec } from '../../src/avro/codec.ts';
 import { SchemaCatalog } from '../../src/avro/registry.ts';
 import { encodeSingleObject } from '../../src/avro/singleObject.ts';
-import type { DeadLetter, Score } from '../../src/records/types.ts';
+import type { DeadLetter, Score, ScoringRequest } from '../../src/records/types.ts';
 import { plain, readBin, readValue } from '../fixtures/avro/golden.ts';
 
 const catalog = SchemaCatalog.load();
 const codec = new SingleObjectCodec(catalog);
 const entry = (name: string, version: string) => catalog.entries().find((e) => e.name === name && e.version === version)!;
-const readAs = (name: 'Score' | 'DeadLetter', version: string, bytes: Buffer): Record<string, unknown> => {
+const readAs = (name: 'Score' | 'DeadLetter' | 'ScoringRequest', version: string, bytes: Buffer): Record<string, unknown> => {
   const reader = entry(name, version).type;
   return plain(reader.fromBuffer(bytes.subarray(10), reader.createResolver(catalog.schema(name).type))) as Record<string, unknown>;
 };
@@ -25,7 +25,7 @@ describe('Score v2: pairs[].unscored', () => {
   });
 
   it('a current Score reads with the v1 reader (unscored skipped); an unscored pair reads there as NaN scores', () => {
-    const cur = readValue('Score') as Score;
+    const { audit: _a, ...cur } = readValue('Score') as Score;
     assert.deepEqual(readAs('Score', 'v1', readBin('Score')), { ...cur, pairs: cur.pairs.map(({ unscored: _u, ...p }) => p) });
     const withUnscored: Score = { ...cur, pairs: [...cur.pairs, { pairId: 'p-0007/1', index: 1, scoreA: NaN, scoreB: NaN, unscored: 'RM_UNAVAILABLE' }] };
     const bytes = codec.encodeSync('scores', withUnscored);
@@ -42,6 +42,30 @@ describe('Score v2: pairs[].unscored', () => {
     const omitted = { ...cur, pairs: cur.pairs.map(({ unscored: _u, ...p }) => p) };
     assert.deepEqual(codec.encodeSync('scores', omitted), readBin('Score'));
   });
+});
+
+describe('Score v3 and ScoringRequest v2: audit (shadow scoring)', () => {
+  for (const [name, base, prev] of [['Score', 'scores', 'v2'], ['ScoringRequest', 'requests', 'v1']] as const) {
+    it(`a ${name} written with ${prev} (no audit) reads with audit false`, () => {
+      const { audit: _a, ...old } = readValue(name) as Score | ScoringRequest;
+      const bytes = encodeSingleObject(entry(name, prev), old);
+      assert.notDeepEqual(bytes.subarray(2, 10), catalog.schema(name).fingerprintLE);
+      assert.deepEqual(plain(codec.decodeSync(base, bytes)), { ...plain(old) as object, audit: false });
+    });
+
+    it(`a current ${name} with audit true reads with the ${prev} reader (field skipped) and as audit true now`, () => {
+      const { audit: _a, ...rest } = readValue(name) as Score | ScoringRequest;
+      const bytes = codec.encodeSync(base, { ...rest, audit: true } as never);
+      assert.equal((codec.decodeSync(base, bytes) as Score | ScoringRequest).audit, true);
+      assert.deepEqual(readAs(name, prev, bytes), plain(rest));
+    });
+
+    it(`a ${name} writer that omits audit encodes false (the golden bytes)`, () => {
+      const { audit: _a, ...rest } = readValue(name) as Score | ScoringRequest;
+      assert.equal((readValue(name) as { audit: boolean }).audit, false);
+      assert.deepEqual(codec.encodeSync(base, rest as never), readBin(name));
+    });
+  }
 });
 
 describe('DeadLetter v1: RM reasons', () => {

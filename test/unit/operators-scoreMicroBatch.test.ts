@@ -89,6 +89,16 @@ describe('scoreMicroBatch', () => {
     assert.match(String(w!.rejected[0]!.error), /pair p0\/1 unscored by RM rm: down/);
   });
 
+  it('an audit request (shadow scoring): the Score says audit, and an unscored audit pair is rejected with its reason as any other', async () => {
+    const { backend } = fakeBackend({ fail: (p) => p.pairId === 'p1/0' });
+    const audit = req(1, 2);
+    const [routed, aw] = await run([req(0, 1), { ...audit, value: { ...audit.value!, audit: true } }], { maxPairs: 10, maxWaitMs: 0, backend });
+    assert.equal(routed!.value!.audit, false);
+    assert.equal(aw!.value!.audit, true);
+    assert.equal(aw!.value!.pairs[0]!.unscored, 'RM_UNAVAILABLE');
+    assert.deepEqual(aw!.rejected.map((r) => r.reason), ['RM_UNAVAILABLE']);
+  });
+
   it('a backend that throws leaves every pair of its micro-batch unscored, none lost', async () => {
     const backend: RmBackend = { kind: 'x', modelVersion: 'x', scorePairs: async () => { throw new Error('boom'); }, stats: () => ({}) };
     const out = await run([req(0, 2), req(1, 1)], { maxPairs: 10, maxWaitMs: 0, backend });

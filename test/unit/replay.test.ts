@@ -1,6 +1,6 @@
 // Replay on the in-process bus: a recorded run replays with every decision identical and the final
 // posteriors bit-identical; a run whose recorded feedback had one loss changed diverges first at
-// the first pair routed with the posterior that absorbed it.
+// the first pair routed with the posterior that absorbed it. A run with shadow scoring replays identically.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SingleObjectCodec } from '../../src/avro/codec.ts';
@@ -77,6 +77,43 @@ describe('replay (in-process bus)', { timeout: 120_000 }, () => {
       await assert.rejects(replayRun({ bus, codec, settings: s, into: 'rec.', clock: counterClock(), log: quietLog }), (e: unknown) => isRouterError(e) && e.code === 'RR_REPLAY');
       await assert.rejects(replayRun({ bus, codec, settings: s, into: 'rep.', clock: counterClock(), log: quietLog }), (e: unknown) => isRouterError(e) && e.code === 'RR_REPLAY');
       await assert.rejects(replayRun({ bus, codec, settings: s, into: 'x.', from: 2, to: 99, clock: counterClock(), log: quietLog }), (e: unknown) => isRouterError(e) && e.code === 'RR_REPLAY');
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('a run recorded with 10 % shadow scoring replays identically; its audit requests are answered from the recorded audit scores; trace shows them', async () => {
+    const bus = createMemoryBus();
+    const codec = new SingleObjectCodec();
+    const s = testSettings({ prefix: 'srec.', shadow: { fraction: 0.1 } });
+    try {
+      const loop = await runLoop({ bus, settings: s, batches: BATCHES, clock: counterClock(), log: quietLog, codec });
+      const r = await replayRun({ bus, codec, settings: s, into: 'srep.', clock: counterClock(), log: quietLog });
+      assert.equal(r.comparison.identical, loop.pairs);
+      assert.deepEqual(r.posteriors.map((p) => [p.recorded, p.identical]), s.arms.map(() => [true, true]));
+      assert.deepEqual(r.deadLetters, {}, 'every audit request found its recorded score (no UNKNOWN_PAIR)');
+      assert.ok(reproduced(r));
+      // The replay's audit scores are the recorded ones, RM by RM and pair by pair.
+      const audit = async (prefix: string) => {
+        const out: string[] = [];
+        for (const x of await bus.readToEnd(`${prefix}scores`)) {
+          const sc = codec.decodeSync('scores', x.value!);
+          if (sc.audit) for (const p of sc.pairs) out.push(`${sc.rm}|${p.pairId}|${p.scoreA}|${p.scoreB}`);
+        }
+        return out.sort();
+      };
+      const recorded = await audit('srec.');
+      assert.ok(recorded.length > 0);
+      assert.deepEqual(await audit('srep.'), recorded);
+      // trace: a shadow pair lists the other RMs' audit scores, a routed-only pair none.
+      const shadowId = recorded[0]!.split('|')[1]!;
+      const tr = await tracePair(bus, codec, s.prefix, shadowId);
+      assert.deepEqual(tr.audit.map((a) => a.rm), s.arms.filter((rm) => rm !== tr.chosenRm));
+      assert.ok(tr.scores !== null && tr.audit.every((a) => a.unscored === null && Number.isFinite(a.scoreA)));
+      assert.match(formatTrace(tr), /audit scores \(a shadow pair: recorded, never labelled\):/);
+      const rec = await readRecordedRun(bus, codec, s.prefix, s.run);
+      const plainId = [...rec.decisions.keys()].find((id) => !recorded.some((x) => x.includes(`|${id}|`)))!;
+      assert.deepEqual((await tracePair(bus, codec, s.prefix, plainId)).audit, []);
     } finally {
       await bus.close();
     }

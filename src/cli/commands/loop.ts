@@ -33,7 +33,7 @@ import { verifyKafkaAccess } from '../../security/errors.ts';
 import { startProcessHealth } from '../../health/index.ts';
 import { meterBus, startTelemetry, type RunningTelemetry } from '../../telemetry/index.ts';
 import { topicName } from '../../records/topics.ts';
-import { list, parsePositiveInt } from '../options.ts';
+import { list, parsePositiveInt, parseShadowFraction } from '../options.ts';
 
 const wallClock: Clock = { now: () => Date.now() };
 const nonNegative = (v: string): number => (v === '0' ? 0 : parsePositiveInt(v));
@@ -177,11 +177,12 @@ function printSummary(s: LoopSummary, out: NodeJS.WritableStream): void {
     `batches: ${s.batches}   pairs routed: ${s.pairs}   wall time: ${(s.wallMs / 1000).toFixed(1)} s`,
     `routed-label accuracy: ${(100 * s.accuracy).toFixed(2)}%   kept-label accuracy: ${(100 * s.keptAccuracy).toFixed(2)}%`,
     `dead letters: ${dl}`,
+    ...((s.stats.router?.auditRequests ?? 0) > 0 ? [`shadow scoring: ${s.stats.router!.auditRequests} audit requests, ${s.stats.labeler?.auditPairs ?? 0} audit pair scores (recorded, never labelled)`] : []),
     ...s.snapshots.map((p) => `posterior ${p.rm}: version ${p.version}, ${p.n} updates`),
   ].join('\n') + '\n');
 }
 
-interface StartOptions { batches: number; seed: number; scenario: string; brokers?: string; config?: string; d: number; epochs?: number; prefix?: string; schemaRegistry?: string; text?: boolean; encoder?: string; prior?: string }
+interface StartOptions { batches: number; seed: number; scenario: string; brokers?: string; config?: string; d: number; epochs?: number; prefix?: string; schemaRegistry?: string; text?: boolean; encoder?: string; prior?: string; shadowFraction?: number }
 
 export async function startCommand(o: StartOptions): Promise<LoopSummary> {
   const log = jsonLogger(process.stderr, { quiet: true });
@@ -204,6 +205,7 @@ export async function startCommand(o: StartOptions): Promise<LoopSummary> {
     const prior = await trainSimPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: defaultEvalModels, profiles: defaultProfiles, epochs: o.epochs });
     settings = buildSettings({ seed: o.seed, prefix: o.prefix ?? (o.brokers ? `rr-${Date.now()}.` : 'rr.'), sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } } }, prior);
   }
+  if (o.shadowFraction !== undefined) settings = { ...settings, shadow: { fraction: o.shadowFraction } };
   if (o.brokers) await checkKafka(o.brokers);
   const otel = startTelemetry({ serviceName: 'reward-router' });
   const codec = createCodec({ registryUrl: o.schemaRegistry, prefix: settings.prefix });
@@ -245,12 +247,14 @@ export function registerLoopCommands(program: Command): void {
     .option('--epochs <n>', 'offline training epochs', parsePositiveInt)
     .option('--text', 'text mode: the prior is trained on the text demo data with the encoder, loop.json names the encoder')
     .option('--encoder <dir>', `text mode with this encoder model directory (default ${defaultEncoderDir()})`)
-    .action(async (o: { out: string; seed: number; run?: string; prefix: string; scenario: string; batches: number; d: number; models: string[]; epochs?: number; text?: boolean; encoder?: string }) => {
+    .option('--shadow-fraction <f>', 'shadow scoring: this fraction of pairs (0 ≤ f ≤ 1) is also scored by every other RM, audit only (docs/replay.md)', parseShadowFraction)
+    .action(async (o: { out: string; seed: number; run?: string; prefix: string; scenario: string; batches: number; d: number; models: string[]; epochs?: number; text?: boolean; encoder?: string; shadowFraction?: number }) => {
       const text = o.text === true || o.encoder !== undefined;
       const encoder = text ? resolve(o.encoder ?? defaultEncoderDir()) : undefined;
       const request = { scenario: o.scenario, seed: o.seed, d: o.d, models: o.models, profiles: defaultProfiles, epochs: o.epochs };
       const prior = encoder !== undefined ? await trainTextPrior({ ...request, encoder }) : await trainSimPrior(request);
-      const file: LoopConfigFile = { ...(o.run ? { run: o.run } : {}), seed: o.seed, prefix: o.prefix, arms: o.models, prior: 'prior.json', sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } }, ...(encoder !== undefined ? { encoder } : {}) };
+      const file: LoopConfigFile = { ...(o.run ? { run: o.run } : {}), seed: o.seed, prefix: o.prefix, arms: o.models, prior: 'prior.json', sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } }, ...(encoder !== undefined ? { encoder } : {}),
+        ...(o.shadowFraction !== undefined ? { shadow: { fraction: o.shadowFraction } } : {}) };
       buildSettings(file, prior); // validate before writing anything
       await writePrior(join(dirname(resolve(o.out)), 'prior.json'), prior);
       await writeFile(o.out, JSON.stringify(file, null, 2) + '\n', 'utf8');
@@ -298,5 +302,6 @@ export function registerLoopCommands(program: Command): void {
     .option('--text', 'text mode: the trainer sends prompts and responses without vectors; the router embeds them (needs `npm run setup:encoder`)')
     .option('--encoder <dir>', `text mode with this encoder model directory (default ${defaultEncoderDir()})`)
     .option('--prior <file>', 'text mode: a prior from `offline train` on text (default: trained on the text demo data first)')
+    .option('--shadow-fraction <f>', 'shadow scoring: this fraction of pairs (0 ≤ f ≤ 1) is also scored by every other RM, audit only (overrides loop.json)', parseShadowFraction)
     .action(async (o: StartOptions) => { await startCommand(o); });
 }

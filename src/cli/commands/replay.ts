@@ -119,12 +119,13 @@ export function registerReplayCommands(program: Command): void {
     .option('--batches <a..b>', 'batch range, inclusive (default: the whole recorded run)')
     .option('--brokers <list>', 'Kafka brokers holding the recorded run')
     .option('--record <n>', 'no Kafka: record n batches in-process into --namespace first, then replay them', parsePositiveInt)
-    .option('--what-if <key=value...>', 'simulated runs: the whole run again with other settings (lambda0, sigma2, lag, window, tieEps; method=bayesian-router), compared side by side')
+    .option('--what-if <key=value...>', 'simulated runs: the whole run again with other settings (lambda0, sigma2, lag, window, tieEps; method=bayesian-router|linucb, alpha), compared side by side; '
+      + 'on a run recorded with shadow scoring, both methods\' picks on the shadow pairs vs the pool\'s consensus, the recorded label and gold')
     .option('--json', 'the comparison as JSON')
     .action(async (o: ReplayCli) => { await replayCommand(o); });
 
   program.command('trace <pair-id>')
-    .description('one pair\'s whole path from the topics: decision, scores, label, loss, reward, absorbing posterior version')
+    .description('one pair\'s whole path from the topics: decision, scores (and a shadow pair\'s audit scores), label, loss, reward, absorbing posterior version')
     .requiredOption('--namespace <prefix>', 'the run\'s topic prefix')
     .requiredOption('--brokers <list>', 'Kafka brokers')
     .option('--json', 'JSON for machines')
