@@ -40,30 +40,42 @@ export interface PairTrace {
   reward: number | null;
   /** The posterior version (= batch) of the chosen RM that absorbed the reward (null: not yet). */
   absorbedInVersion: number | null;
+  /**
+   * The OpenTelemetry trace of the pair's prompt (from its Decision record's `traceparent` header;
+   * null when the run was not traced): open it in Jaeger or any OTLP backend (docs/tracing.md).
+   */
+  traceId: string | null;
 }
 
 export const contextDigest = (context: readonly number[]): string => createHash('sha256').update(f64ToBytes(context)).digest('hex');
 
-async function* decodedFrom<B extends 'decisions' | 'scores' | 'labels' | 'feedback' | 'posterior-deltas'>(bus: Bus, codec: RecordCodec, prefix: string, base: B) {
+async function* recordsFrom<B extends 'decisions' | 'scores' | 'labels' | 'feedback' | 'posterior-deltas'>(bus: Bus, codec: RecordCodec, prefix: string, base: B) {
   for (const r of await bus.readToEnd(topicName(prefix, base))) {
     if (r.value === null) continue;
     try {
-      yield await codec.decode(base, r.value);
+      yield { record: r, value: await codec.decode(base, r.value) };
     } catch {
       // dead-lettered when it was consumed
     }
   }
 }
 
+async function* decodedFrom<B extends 'decisions' | 'scores' | 'labels' | 'feedback' | 'posterior-deltas'>(bus: Bus, codec: RecordCodec, prefix: string, base: B) {
+  for await (const { value } of recordsFrom(bus, codec, prefix, base)) yield value;
+}
+
+/** The trace id of a W3C `traceparent` header, if the record has a valid one. */
+const traceIdOf = (header: Buffer | undefined): string | null => /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(header?.toString() ?? '')?.[1] ?? null;
+
 export async function tracePair(bus: Bus, codec: RecordCodec, prefix: string, pairId: string): Promise<PairTrace> {
   let t: PairTrace | null = null;
-  for await (const rec of decodedFrom(bus, codec, prefix, 'decisions')) {
+  for await (const { record, value: rec } of recordsFrom(bus, codec, prefix, 'decisions')) {
     const d = pairDecisions(rec).find((x) => x.pairId === pairId);
     if (d === undefined) continue;
     t = {
       pairId, run: d.run, batch: d.batch, promptId: d.promptId, method: d.method, seed: d.seed, contextDigest: contextDigest(d.context), d: d.context.length,
       posteriorVersion: d.posteriorVersion, arms: d.arms.map((rm, k) => ({ rm, mean: d.means[k]!, std: d.stds[k]!, sample: d.samples[k]! })), chosenRm: d.chosenRm,
-      scores: null, audit: [], label: null, loss: null, reward: null, absorbedInVersion: null,
+      scores: null, audit: [], label: null, loss: null, reward: null, absorbedInVersion: null, traceId: traceIdOf(record.headers.traceparent),
     };
     break;
   }
@@ -109,5 +121,6 @@ export function formatTrace(t: PairTrace): string {
     `trainer loss: ${num(t.loss)}`,
     `normalized reward: ${num(t.reward)}`,
     t.absorbedInVersion === null ? 'absorbed: not yet' : `absorbed by ${t.chosenRm}'s posterior version ${t.absorbedInVersion}`,
+    `OpenTelemetry trace: ${t.traceId ?? 'none (tracing was off)'}`,
   ].join('\n');
 }

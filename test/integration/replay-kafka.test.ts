@@ -113,7 +113,8 @@ describe('replay and trace on the real broker', { timeout: 300_000 }, () => {
     assert.equal(t.loss, rec.feedback.get(dec.batch)!.find((f) => f.value.pairId === kept.pairId)!.value.loss);
     assert.ok(typeof t.reward === 'number' && Number.isFinite(t.reward));
     assert.equal(t.absorbedInVersion, dec.batch);
-    for (const [k, v] of Object.entries(t)) assert.notEqual(v, null, `trace field ${k}`);
+    for (const [k, v] of Object.entries(t)) if (k !== 'traceId') assert.notEqual(v, null, `trace field ${k}`);
+    assert.equal(t.traceId, null, 'recorded without tracing: no trace id (test/integration/tracing-kafka.test.ts has one)');
 
     // One LOSS of batch 10 changed, in a copy of the record; the CLI replays batches 8..12 (0..7 restored from the
     // copy's deltas and feedback) and exits 1 at the first pair of batch 11.

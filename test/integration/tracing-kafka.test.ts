@@ -13,6 +13,7 @@ import type { Bus, BusRecord } from '../../src/bus/types.ts';
 import { pairDecisions } from '../../src/records/decisions.ts';
 import { topicName } from '../../src/records/topics.ts';
 import { meterBus, startTelemetry } from '../../src/telemetry/index.ts';
+import { tracePair } from '../../src/replay/trace.ts';
 import { runLoop } from '../../streams/loop.ts';
 import { createLoopTopics } from '../../streams/topics.ts';
 import { startOtlpReceiver, type ReceivedSpan } from '../helpers/otlpReceiver.ts';
@@ -91,6 +92,9 @@ describe('tracing on the real broker', { timeout: 300_000 }, () => {
     assert.deepEqual(a['rr.arm.means'], decision.means);
     assert.deepEqual(a['rr.arm.stds'], decision.stds);
     assert.deepEqual(a['rr.arm.samples'], decision.samples);
+
+    // `reward-router trace` names the pair's trace.
+    assert.equal((await tracePair(bus, codec, prefix, pairId)).traceId, route.traceId);
 
     // At least five stages in the one trace.
     const stages = new Set(trace.map((s) => s.attributes['rr.stage']));
