@@ -168,7 +168,11 @@ async function probe(Kafka, logLevel, brokers) {
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    return cluster.brokers.length >= 1;
+    if (cluster.brokers.length < 1) return false;
+    // Ready means the group coordinator answers too: on a fresh broker the first group lookup creates
+    // __consumer_offsets, and a consumer that joins while it loads gets COORDINATOR_LOAD_IN_PROGRESS.
+    await admin.describeGroups(['kafka-mjs-probe']);
+    return true;
   } catch {
     return false;
   } finally {
@@ -177,7 +181,8 @@ async function probe(Kafka, logLevel, brokers) {
 }
 
 /**
- * Formats a fresh run dir and starts a broker+controller JVM; resolves once KafkaJS describeCluster() answers.
+ * Formats a fresh run dir and starts a broker+controller JVM; resolves once KafkaJS describeCluster() and a
+ * group lookup (the group coordinator, __consumer_offsets loaded) answer.
  * @param {{ dir?: string, detached?: boolean, heapOpts?: string[], signal?: AbortSignal, port?: number, controllerPort?: number, properties?: Record<string, string | number> }} [opts]
  *   dir: run dir to use (created if missing; kept on stop); default: a fresh temp dir (removed on stop).
  *   detached: own process group, survives this process (used by `up`).
