@@ -40,8 +40,11 @@ export function meterBus(bus: Bus, tel: Telemetry, o: MeteredBusOptions): Bus {
   lag.addCallback(observeLag);
 
   const observeOut = (records: readonly OutRecord[]): void => {
+    // One add per topic per send: a metric record hashes its attributes, so not one per record.
+    const perTopic = new Map<string, number>();
+    for (const r of records) perTopic.set(r.topic, (perTopic.get(r.topic) ?? 0) + 1);
+    for (const [topic, n] of perTopic) sent.add(n, { [ATTR.destination]: topic, [ATTR.stage]: o.app });
     for (const r of records) {
-      sent.add(1, { [ATTR.destination]: r.topic, [ATTR.stage]: o.app });
       if (r.topic !== o.dlqTopic || r.value === null) continue;
       o.codec.decode('dlq', r.value).then(
         (d) => dead.add(1, { [ATTR.reason]: d.reason, [ATTR.stage]: d.stage }),

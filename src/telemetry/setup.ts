@@ -8,7 +8,7 @@
  * compression, sampler) keep their meaning; the encoding follows OTEL_EXPORTER_OTLP_PROTOCOL
  * (`http/protobuf`, the OpenTelemetry default, or `http/json`).
  */
-import { DiagLogLevel, diag, metrics, trace } from '@opentelemetry/api';
+import { DiagLogLevel, ROOT_CONTEXT, diag, metrics, trace, type ContextManager } from '@opentelemetry/api';
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -59,6 +59,20 @@ export function otlpProtocol(o: Pick<TelemetryOptions, 'protocol' | 'env'>): Otl
   throw new RouterError('RR_INVALID_CONFIG', `OTLP protocol ${JSON.stringify(asked)} is not supported: use http/protobuf or http/json (OTEL_EXPORTER_OTLP_PROTOCOL)`, { field: 'OTEL_EXPORTER_OTLP_PROTOCOL' });
 }
 
+/**
+ * The apps pass every span's parent explicitly (a record's context travels in its headers, not in
+ * the call stack), so no "active context" is needed. The SDK's default context manager is built on
+ * AsyncLocalStorage, whose promise hooks tax every await of a promise-heavy loop, traced or not;
+ * this one keeps nothing and costs nothing.
+ */
+const explicitOnly: ContextManager = {
+  active: () => ROOT_CONTEXT,
+  with: (_ctx, fn, thisArg, ...args) => fn.call(thisArg, ...args),
+  bind: (_ctx, target) => target,
+  enable() { return this; },
+  disable() { return this; },
+};
+
 /** Counts what the exporter delivered (the tracing bench and the exit log report it). */
 function counting(exporter: tracing.SpanExporter, exported: RunningTelemetry['exported']): tracing.SpanExporter {
   return {
@@ -95,6 +109,7 @@ export function startTelemetry(o: TelemetryOptions): RunningTelemetry | null {
     spanLimits: { linkCountLimit: MAX_LINKS },
     ...(o.sampler !== undefined ? { sampler: o.sampler } : {}),
     textMapPropagator: new core.W3CTraceContextPropagator(),
+    contextManager: explicitOnly,
     instrumentations: [],
     autoDetectResources: true,
   });
