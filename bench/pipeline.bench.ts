@@ -34,7 +34,7 @@ import { simStream, startScorerApp } from '../streams/scorer.ts';
 import { createLoopTopics } from '../streams/topics.ts';
 import { generationRecords } from '../streams/trainer.ts';
 import { quietLog, syntheticPrior } from '../test/unit/streams-fixtures.ts';
-import { buildSettings } from '../streams/settings.ts';
+import { buildSettings, loopDefaults } from '../streams/settings.ts';
 import { startBroker } from '../deploy/kafka/kafka.mjs';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -43,6 +43,13 @@ const BATCHES = Number(args.batches);
 const REPEATS = Number(args.repeats);
 const LATENCY_RECORDS = Number(args.latency);
 const wall: Clock = { now: () => Date.now() }; // a benchmark measures wall time on purpose
+/**
+ * The longest a fetch waits when there is nothing to read, for every consumer of both sides: the
+ * loop's own default (loopDefaults.reliability.maxWaitMs). A fetch returns as soon as a record is
+ * there, so this bounds only the polling of idle consumers (the router's replica consumer, scorers
+ * between batches); at 50 ms those polls were a third of the pipeline's requests.
+ */
+const FETCH_WAIT_MS = loopDefaults.reliability.maxWaitMs;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const range = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 const load = () => loadavg().map((x) => x.toFixed(2)).join(', ');
@@ -60,7 +67,7 @@ function settingsFor(prefix: string) {
 async function namespace(brokers: string[], codec: SingleObjectCodec, name: string) {
   const prefix = `${uniq(name)}.`;
   const settings = settingsFor(prefix);
-  const bus = createKafkaBus({ brokers, clientId: uniq(name), logLevel: logLevel.NOTHING, consumerTiming: { maxWaitTimeInMs: 50, heartbeatInterval: 500, sessionTimeout: 6000, rebalanceTimeout: 10000 } });
+  const bus = createKafkaBus({ brokers, clientId: uniq(name), logLevel: logLevel.NOTHING, consumerTiming: { maxWaitTimeInMs: FETCH_WAIT_MS, heartbeatInterval: 500, sessionTimeout: 6000, rebalanceTimeout: 10000 } });
   const ctx: AppContext = { bus, codec, clock: wall, log: quietLog, settings };
   await createLoopTopics(bus, settings);
   const passTopic = `${prefix}passthrough`;
@@ -98,7 +105,7 @@ function cpuNow(brokerPid: number | undefined): { self: number; broker: number |
 
 /** Counts records arriving on `topic` until `n`; resolves with the wall time of the last one. */
 async function countUntil(kafka: Kafka, topic: string, n: number): Promise<{ consumer: Consumer; done: Promise<number> }> {
-  const consumer = kafka.consumer({ groupId: uniq('count'), maxWaitTimeInMs: 50 });
+  const consumer = kafka.consumer({ groupId: uniq('count'), maxWaitTimeInMs: FETCH_WAIT_MS });
   await consumer.connect();
   await subscribe(consumer, topic);
   let seen = 0;
@@ -129,7 +136,7 @@ async function sendAll(producer: Producer, topic: string, records: readonly OutR
 
 /** Raw kafkajs: consume every record of `from` and produce its bytes unchanged to `to`. */
 async function passThrough(kafka: Kafka, from: string, to: string, producer: Producer): Promise<Consumer> {
-  const consumer = kafka.consumer({ groupId: uniq('pass'), maxWaitTimeInMs: 50 });
+  const consumer = kafka.consumer({ groupId: uniq('pass'), maxWaitTimeInMs: FETCH_WAIT_MS });
   await consumer.connect();
   await subscribe(consumer, from);
   await consumer.run({ eachBatch: async ({ batch }) => {
