@@ -17,14 +17,15 @@
  * The router routes with the prior here (no aggregator or store is running; the
  * lag is set beyond the run), so this measures the data path, not the posterior wait.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { SingleObjectCodec } from '../src/avro/codec.ts';
-import { createKafkaBus } from '../src/bus/kafka/index.ts';
 import type { Clock, OutRecord } from '../src/bus/types.ts';
 import { topicName } from '../src/records/topics.ts';
 import type { AppContext, AppHandle } from '../streams/context.ts';
@@ -33,23 +34,18 @@ import { startRouterApp } from '../streams/router.ts';
 import { simStream, startScorerApp } from '../streams/scorer.ts';
 import { createLoopTopics } from '../streams/topics.ts';
 import { generationRecords } from '../streams/trainer.ts';
-import { quietLog, syntheticPrior } from '../test/unit/streams-fixtures.ts';
-import { buildSettings, loopDefaults } from '../streams/settings.ts';
+import { quietLog } from '../test/unit/streams-fixtures.ts';
+import { benchBus, FETCH_WAIT_MS, settingsFor } from './pipeline-setup.ts';
 import { startBroker } from '../deploy/kafka/kafka.mjs';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-const { values: args } = parseArgs({ options: { batches: { type: 'string', default: '10' }, repeats: { type: 'string', default: '3' }, latency: { type: 'string', default: '200' } } });
+const { values: args } = parseArgs({ options: { batches: { type: 'string', default: '10' }, repeats: { type: 'string', default: '3' }, latency: { type: 'string', default: '200' }, processes: { type: 'boolean', default: false } } });
 const BATCHES = Number(args.batches);
 const REPEATS = Number(args.repeats);
 const LATENCY_RECORDS = Number(args.latency);
+/** Also time the pipeline with one process per app (bench/pipeline-app.ts), as `reward-router run <app>` deploys it. */
+const PROCESSES = args.processes;
 const wall: Clock = { now: () => Date.now() }; // a benchmark measures wall time on purpose
-/**
- * The longest a fetch waits when there is nothing to read, for every consumer of both sides: the
- * loop's own default (loopDefaults.reliability.maxWaitMs). A fetch returns as soon as a record is
- * there, so this bounds only the polling of idle consumers (the router's replica consumer, scorers
- * between batches); at 50 ms those polls were a third of the pipeline's requests.
- */
-const FETCH_WAIT_MS = loopDefaults.reliability.maxWaitMs;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const range = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 const load = () => loadavg().map((x) => x.toFixed(2)).join(', ');
@@ -57,17 +53,11 @@ const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(
 let seq = 0;
 const uniq = (p: string) => `${p}-${process.pid}-${++seq}`;
 
-function settingsFor(prefix: string) {
-  // lag beyond the run: every batch is routed with the prior at once (no aggregator or store runs here).
-  return buildSettings({ seed: 1, run: 'bench', prefix, partitions: 3, posteriorWaitMs: 0, lag: 1_000_000, maxInFlight: 2000,
-    sim: { scenario: 'stationary', config: { d: 64, batches: BATCHES } } }, syntheticPrior(undefined, 64));
-}
-
 /** A fresh topic namespace: settings, a kafkajs bus, the app context, and a pass-through topic. */
 async function namespace(brokers: string[], codec: SingleObjectCodec, name: string) {
   const prefix = `${uniq(name)}.`;
-  const settings = settingsFor(prefix);
-  const bus = createKafkaBus({ brokers, clientId: uniq(name), logLevel: logLevel.NOTHING, consumerTiming: { maxWaitTimeInMs: FETCH_WAIT_MS, heartbeatInterval: 500, sessionTimeout: 6000, rebalanceTimeout: 10000 } });
+  const settings = settingsFor(prefix, BATCHES);
+  const bus = benchBus(brokers, uniq(name));
   const ctx: AppContext = { bus, codec, clock: wall, log: quietLog, settings };
   await createLoopTopics(bus, settings);
   const passTopic = `${prefix}passthrough`;
@@ -90,17 +80,21 @@ async function subscribe(consumer: Consumer, topic: string): Promise<void> {
   }
 }
 
-/** CPU seconds used so far: this process, and the broker (from /proc, when it is a child here). */
-function cpuNow(brokerPid: number | undefined): { self: number; broker: number | null } {
-  const u = process.cpuUsage();
-  let broker: number | null = null;
-  if (brokerPid !== undefined) {
-    try {
-      const f = readFileSync(`/proc/${brokerPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      broker = (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
-    } catch { /* not Linux: no broker figure */ }
+/** CPU seconds a process has used (utime + stime from /proc; USER_HZ = 100), or null off Linux. */
+function procCpu(pid: number): number | null {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
   }
-  return { self: (u.user + u.system) / 1e6, broker };
+}
+
+/** CPU seconds used so far: this process (plus `children`, the app processes of `--processes`), and the broker's. */
+function cpuNow(brokerPid: number | undefined, children: readonly number[] = []): { self: number; broker: number | null } {
+  const u = process.cpuUsage();
+  const kids = children.reduce((n, pid) => n + (procCpu(pid) ?? 0), 0);
+  return { self: (u.user + u.system) / 1e6 + kids, broker: brokerPid === undefined ? null : procCpu(brokerPid) };
 }
 
 /** Counts records arriving on `topic` until `n`; resolves with the wall time of the last one. */
@@ -179,11 +173,54 @@ async function timeChain(kafka: Kafka, bus: { createTopics(t: { name: string; pa
 const cpuDelta = (a: ReturnType<typeof cpuNow>, b: ReturnType<typeof cpuNow>) =>
   ({ self: b.self - a.self, broker: a.broker === null || b.broker === null ? null : b.broker - a.broker });
 
+/** Starts one app in a child process (bench/pipeline-app.ts); resolves once it has joined its group. */
+async function startChild(args: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./pipeline-app.ts', import.meta.url)), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('ready\n')) resolve(); });
+    child.on('exit', (code) => reject(new Error(`pipeline-app ${args.join(' ')} exited (${code}) before it was ready`)));
+  });
+  return child;
+}
+
+/**
+ * The pipeline with one process per app (router, each scorer, labeler) in a namespace of its own:
+ * the same records, warm-up and clock as the in-process run; CPU is the children's and this process's.
+ */
+async function timeProcesses(kafka: Kafka, brokers: string[], codec: SingleObjectCodec, feed: Producer, records: readonly OutRecord[],
+  brokerPid: number | undefined): Promise<{ ms: number; cpu: { self: number; broker: number | null } }> {
+  const { prefix, settings, bus } = await namespace(brokers, codec, 'procs');
+  const labels = await countUntil(kafka, topicName(prefix, 'labels'), records.length);
+  const labelsWarm = await countUntil(kafka, topicName(prefix, 'labels'), 1);
+  const apps = [...settings.arms.map((rm) => ['scorer', rm]), ['labeler'], ['router']];
+  const children = await Promise.all(apps.map(([app, rm]) => startChild([app!, prefix, brokers.join(','), String(BATCHES), ...(rm ? [rm] : [])])));
+  try {
+    const [warm, ...rest] = records;
+    await sendAll(feed, topicName(prefix, 'generations'), [warm!]);
+    await labelsWarm.done;
+    await labelsWarm.consumer.disconnect();
+    const pids = children.map((c) => c.pid!);
+    const c0 = cpuNow(brokerPid, pids);
+    const t0 = Date.now();
+    await sendAll(feed, topicName(prefix, 'generations'), rest);
+    const t1 = await labels.done;
+    const c1 = cpuNow(brokerPid, pids);
+    return { ms: t1 - t0, cpu: cpuDelta(c0, c1) };
+  } finally {
+    await Promise.all(children.map((c) => new Promise((r) => { c.on('exit', r); c.stdin!.end(); })));
+    await labels.consumer.disconnect();
+    await bus.close();
+  }
+}
+
 interface Row {
   /** pairs/s */
   pass1: number; pass3: number; pipe: number;
+  /** pairs/s with one process per app (`--processes`), else null. */
+  procs: number | null;
   /** CPU seconds per 1,000 pairs: this process, and the broker (null when not measured). */
-  cpu: Record<'pass1' | 'pass3' | 'pipe', { self: number; broker: number | null }>;
+  cpu: Record<'pass1' | 'pass3' | 'pipe', { self: number; broker: number | null }> & { procs?: { self: number; broker: number | null } };
 }
 
 async function main(): Promise<void> {
@@ -239,13 +276,15 @@ async function main(): Promise<void> {
       for (const a of apps) await a.close();
       await labels.consumer.disconnect();
       await bus.close();
+      const procs = PROCESSES ? await timeProcesses(kafka, brokers, codec, producer, records, brokerPid) : null;
       const row: Row = {
-        pass1: pairs / (one.ms / 1000), pass3: pairs / (three.ms / 1000), pipe: pairs / ((s1 - s0) / 1000),
-        cpu: { pass1: per1k(one.cpu), pass3: per1k(three.cpu), pipe: per1k(cpuDelta(c0, c1)) },
+        pass1: pairs / (one.ms / 1000), pass3: pairs / (three.ms / 1000), pipe: pairs / ((s1 - s0) / 1000), procs: procs ? pairs / (procs.ms / 1000) : null,
+        cpu: { pass1: per1k(one.cpu), pass3: per1k(three.cpu), pipe: per1k(cpuDelta(c0, c1)), ...(procs ? { procs: per1k(procs.cpu) } : {}) },
       };
       rows.push(row);
       process.stderr.write(`repeat ${r + 1}: pass-through ${row.pass1.toFixed(0)}, 3-hop pass-through ${row.pass3.toFixed(0)}, pipeline ${row.pipe.toFixed(0)} pairs/s` +
-        ` (ratios ${(row.pipe / row.pass1).toFixed(2)}×, ${(row.pipe / row.pass3).toFixed(2)}×; load ${load()})\n`);
+        ` (ratios ${(row.pipe / row.pass1).toFixed(2)}×, ${(row.pipe / row.pass3).toFixed(2)}×` +
+        (row.procs === null ? '' : `; one process per app ${row.procs.toFixed(0)} pairs/s, ${(row.procs / row.pass1).toFixed(2)}×`) + `; load ${load()})\n`);
     }
     const passRate = median(rows.map((x) => x.pass1));
     const pass3Rate = median(rows.map((x) => x.pass3));
@@ -300,7 +339,7 @@ async function main(): Promise<void> {
     await router.close(); await pass.disconnect(); await decisions.disconnect(); await passOut.disconnect(); await bus.close();
 
     const cpuMed = (k: keyof Row['cpu'], w: 'self' | 'broker') => {
-      const xs = rows.map((x) => x.cpu[k][w]).filter((x): x is number => x !== null);
+      const xs = rows.map((x) => x.cpu[k]?.[w]).filter((x): x is number => x !== null && x !== undefined);
       return xs.length === 0 ? null : median(xs);
     };
     const cpuLine = (k: keyof Row['cpu']) => `${cpuMed(k, 'self')!.toFixed(3)} s here` + (cpuMed(k, 'broker') === null ? '' : ` + ${cpuMed(k, 'broker')!.toFixed(3)} s broker`);
@@ -315,6 +354,8 @@ async function main(): Promise<void> {
       `  raw kafkajs pass-through, 1 hop:  ${passRate.toFixed(0)} [${range(rows.map((x) => x.pass1))}]   CPU per 1,000 pairs: ${cpuLine('pass1')}\n` +
       `  raw kafkajs pass-through, 3 hops: ${pass3Rate.toFixed(0)} [${range(rows.map((x) => x.pass3))}]   CPU per 1,000 pairs: ${cpuLine('pass3')}\n` +
       `  router → scorer ×${settings.arms.length} → labeler: ${pipeRate.toFixed(0)} [${range(rows.map((x) => x.pipe))}]   CPU per 1,000 pairs: ${cpuLine('pipe')}\n` +
+      (PROCESSES ? `  the same, one process per app:  ${median(rows.map((x) => x.procs!)).toFixed(0)} [${range(rows.map((x) => x.procs!))}]   CPU per 1,000 pairs: ${cpuLine('procs')} (all app processes)\n` +
+        `  one process per app ÷ 1-hop pass-through: ${median(rows.map((x) => x.procs! / x.pass1)).toFixed(2)}× [${range(rows.map((x) => x.procs! / x.pass1), 2)}]\n` : '') +
       `  ratio to the 1-hop pass-through (the issue's figure): ${out.ratio.toFixed(2)}× [${range(ratios1, 2)}] (goal ≥ 0.5×: ${goal})\n` +
       `  ratio to the 3-hop pass-through (same depth):        ${out.ratio3Hop.toFixed(2)}× [${range(ratios3, 2)}]\n` +
       `added latency per record, one at a time (n = ${routerLat.length}):\n` +
