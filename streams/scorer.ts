@@ -52,6 +52,18 @@ export class SimPairIndex {
   }
 }
 
+/**
+ * The scorer apps of one loop in one process (the one-process loop, the pipeline bench) share one
+ * index: batch t is a pure function of (settings, t), so each scorer regenerating it was the same
+ * work done once per RM.
+ */
+const simIndexes = new WeakMap<LoopSettings, SimPairIndex>();
+function sharedSimIndex(s: LoopSettings): SimPairIndex {
+  let index = simIndexes.get(s);
+  if (index === undefined) simIndexes.set(s, index = new SimPairIndex(simStream(s)));
+  return index;
+}
+
 /** The simulated backend: scoreA = +g/2, scoreB = −g/2 when the RM prefers A (so scoreA − scoreB = g exactly). */
 export function simBackend(index: SimPairIndex, arms: readonly string[], delay?: (ms: number) => Promise<void>, delayMs = 0): ScoreBackend {
   return {
@@ -104,7 +116,7 @@ export async function startScorerApp(ctx: AppContext, opts: ScorerOptions = {}):
   const score = real !== undefined
     ? scoreMicroBatch({ backend: real, arms: s.arms, clock, scheduler: opts.scheduler, maxPairs: opts.maxPairs ?? mb?.maxPairs ?? 256,
       maxWaitMs: opts.maxWaitMs ?? mb?.maxWaitMs ?? 5, onBatch: () => { stats.microBatches++; } })
-    : scorePairs({ backend: opts.backend ?? simBackend(new SimPairIndex(simStream(s)), s.arms, sleep, opts.delayMs ?? 0), arms: s.arms, clock });
+    : scorePairs({ backend: opts.backend ?? simBackend(sharedSimIndex(s), s.arms, sleep, opts.delayMs ?? 0), arms: s.arms, clock });
   const producer = await bus.producer();
   const runner = await runStage(ctx, producer, {
     name: `scorer.${rm}`, groupId: `${s.prefix}scorer.${rm}`, topics: [requestsTopic(s.prefix, rm)], maxBatchSize: opts.maxBatchSize,

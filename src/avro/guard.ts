@@ -61,7 +61,20 @@ function minBytes(t: Type): number {
   }
 }
 
-function blocks(tap: Tap, item: Type, each: () => void, budget: { empty: number }): void {
+/** Bytes every value of `t` takes when that is one fixed number (double, float, boolean, fixed), else null. */
+function fixedWidth(t: Type): number | null {
+  const i = t as unknown as Inner;
+  switch (i.typeName) {
+    case 'double': return 8;
+    case 'float': return 4;
+    case 'boolean': return 1;
+    case 'fixed': return (i.size ?? 0) > 0 ? i.size! : null;
+    default: return null;
+  }
+}
+
+/** Reads the blocks of an array or map; `items(n)` checks the n items of one block. */
+function blocks(tap: Tap, item: Type, items: (n: number) => void, budget: { empty: number }): void {
   for (;;) {
     let n = readLong(tap);
     if (n === 0) return;
@@ -71,7 +84,7 @@ function blocks(tap: Tap, item: Type, each: () => void, budget: { empty: number 
     }
     const left = tap.buf.length - tap.pos;
     if (minBytes(item) > 0 ? n > left : (budget.empty -= n) < 0) throw new BoundsError(`block of ${n} items with ${left} bytes left`);
-    for (let k = 0; k < n; k++) each();
+    items(n);
   }
 }
 
@@ -102,10 +115,15 @@ function walk(t: Type, tap: Tap, budget: { empty: number }): void {
       if (k < 0 || k >= (i.symbols ?? []).length) throw new BoundsError(`enum index ${k} out of range`);
       return;
     }
-    case 'array':
-      return blocks(tap, i.itemsType!, () => walk(i.itemsType!, tap, budget), budget);
+    case 'array': {
+      // Items of one fixed width (doubles of a context, floats, booleans, fixed): a block is checked
+      // as one span instead of item by item; the same bounds hold, in O(blocks) instead of O(items).
+      const width = fixedWidth(i.itemsType!);
+      if (width !== null) return blocks(tap, i.itemsType!, (n) => advance(tap, n * width), budget);
+      return blocks(tap, i.itemsType!, (n) => { for (let k = 0; k < n; k++) walk(i.itemsType!, tap, budget); }, budget);
+    }
     case 'map':
-      return blocks(tap, i.valuesType!, () => (advance(tap, readLong(tap)), walk(i.valuesType!, tap, budget)), budget);
+      return blocks(tap, i.valuesType!, (n) => { for (let k = 0; k < n; k++) { advance(tap, readLong(tap)); walk(i.valuesType!, tap, budget); } }, budget);
     case 'union:unwrapped':
     case 'union:wrapped': {
       const k = readLong(tap);

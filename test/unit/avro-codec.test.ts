@@ -206,3 +206,39 @@ describe('decode failures are typed, with the DeadLetter reason', () => {
     assert.throws(() => codec.decodeSync('scores', buf), /block of \d+ items with 0 bytes left/);
   });
 });
+
+describe('the encode scratch and the bounds guard on arrays of doubles', () => {
+  const generation = (pairs: number, d: number) => ({
+    run: 'r', batch: 3, promptId: 'p', category: null, prompt: 'q', messages: [], sentAtMs: 1,
+    pairs: Array.from({ length: pairs }, (_, k) => ({ pairId: `p/${k}`, responseA: 'a', responseB: 'b', embedding: Array.from({ length: d }, (_, j) => (k * d + j) / 7 - 3) })),
+  });
+
+  it('writes the same bytes as marker + fingerprint + avsc toBuffer, below 1 KiB, above it, and above the scratch (it grows)', () => {
+    const entry = catalog.schema('Generation');
+    for (const [pairs, d] of [[1, 4], [15, 64], [40, 512]] as const) {
+      const value = generation(pairs, d);
+      const bytes = codec.encodeSync('generations', value);
+      assert.deepEqual(bytes, Buffer.concat([MARKER, entry.fingerprintLE, entry.type.toBuffer(value)]));
+      assert.deepEqual(plain(codec.decodeSync('generations', bytes)), plain(value));
+    }
+    // A small one after the big one still gets exactly its own bytes.
+    assert.deepEqual(codec.encodeSync('generations', generation(1, 4)), Buffer.concat([MARKER, entry.fingerprintLE, entry.type.toBuffer(generation(1, 4))]));
+  });
+
+  it('a Generation cut at every length inside its embeddings → RR_DECODE / UNDECODABLE', () => {
+    const good = codec.encodeSync('generations', generation(2, 8));
+    for (let n = 10; n < good.length; n++) rejects(() => codec.decodeSync('generations', good.subarray(0, n)), 'RR_DECODE', 'UNDECODABLE');
+  });
+
+  it('a double-array count that fits the bytes left as items but not as doubles fails in the guard', () => {
+    const entry = catalog.schema('Generation');
+    const body = entry.type.toBuffer(generation(1, 4));
+    // The body ends: embedding count 08 (zig-zag 4), 32 bytes of doubles, 00 (embedding end),
+    // 00 (pairs end), sentAtMs 02. Claim 30 items instead: 30 ≤ the bytes left, 240 bytes of doubles are not.
+    const pos = body.length - 36;
+    assert.equal(body[pos], 0x08);
+    const bad = Buffer.from(body);
+    bad[pos] = 60; // zig-zag 30
+    assert.throws(() => codec.decodeSync('generations', Buffer.concat([MARKER, entry.fingerprintLE, bad])), /runs past the end/);
+  });
+});

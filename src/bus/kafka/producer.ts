@@ -8,6 +8,7 @@ import { RouterError } from '../../core/errors.ts';
 import type { BusProducer, BusTransaction, OutRecord, ProducerOptions, TopicPartitionOffset } from '../types.ts';
 import { splitForRequests, toOffsetsByTopic, toTopicMessages } from './convert.ts';
 import type { Naming } from './convert.ts';
+import { SendQueue } from './sendQueue.ts';
 
 export interface KafkaProducerSettings {
   /** ms; must not exceed the broker's transaction.max.timeout.ms (900 000 by default). */
@@ -33,13 +34,17 @@ export async function createKafkaProducer(kafka: Kafka, naming: Naming, opts: Pr
 
 class KafkaBusProducer implements BusProducer {
   private closed = false;
+  /** Sends made while a request is in flight go out together in the next one (sendQueue.ts). */
+  private readonly queue: SendQueue;
 
   constructor(private readonly producer: Producer, private readonly naming: Naming,
-    private readonly transactional: boolean) {}
+    private readonly transactional: boolean) {
+    this.queue = new SendQueue(async (part) => { await this.producer.sendBatch({ topicMessages: toTopicMessages(this.naming, part) }); });
+  }
 
   async send(records: OutRecord[]): Promise<void> {
     if (this.transactional) throw new RouterError('RR_BUS', 'a transactional producer sends inside transaction()');
-    for (const part of splitForRequests(records)) await this.producer.sendBatch({ topicMessages: toTopicMessages(this.naming, part) });
+    await this.queue.send(records);
   }
 
   async transaction(): Promise<BusTransaction> {
