@@ -1,11 +1,12 @@
 /**
- * A bus that counts what an app reads and writes, without touching the app: it wraps the bus the
- * app is given (the adapter pattern the apps already rely on). It also keeps, per partition, the
+ * A bus that counts what an app reads and writes for Prometheus, without touching the app
+ * (src/bus/observe.ts wraps the bus the app is given). It also keeps, per partition, the
  * next offset the app will read (its commits, else the last record seen + 1): the lag and the
  * "caught up" part of readiness come from that and the end offsets.
  */
 import type { RecordCodec } from '../avro/codec.ts';
-import type { Bus, BusConsumer, BusProducer, BusTransaction, OutRecord, TopicPartitionOffset } from '../bus/types.ts';
+import { observeBus } from '../bus/observe.ts';
+import type { Bus, OutRecord, TopicPartitionOffset } from '../bus/types.ts';
 import type { AppMetrics } from './metrics.ts';
 
 export interface Positions {
@@ -45,7 +46,7 @@ export function instrumentBus(bus: Bus, o: InstrumentOptions): InstrumentedBus {
     if ((parts.get(partition) ?? -1n) < next) parts.set(partition, next);
   };
 
-  const observeOut = (records: OutRecord[]) => {
+  const observeOut = (records: readonly OutRecord[]) => {
     for (const r of records) {
       m.recordsOut.inc({ app, topic: r.topic });
       if (r.value === null) continue;
@@ -60,7 +61,7 @@ export function instrumentBus(bus: Bus, o: InstrumentOptions): InstrumentedBus {
     }
   };
 
-  const committed = (offsets: TopicPartitionOffset[]) => {
+  const committed = (offsets: readonly TopicPartitionOffset[]) => {
     const now = performance.now();
     for (const c of offsets) {
       const next = BigInt(c.offset);
@@ -74,60 +75,22 @@ export function instrumentBus(bus: Bus, o: InstrumentOptions): InstrumentedBus {
     }
   };
 
-  const wrapProducer = (p: BusProducer): BusProducer => ({
-    async send(records) { await p.send(records); observeOut(records); },
-    async transaction(): Promise<BusTransaction> {
-      const tx = await p.transaction();
-      const sent: OutRecord[] = [];
-      const offsets: TopicPartitionOffset[] = [];
-      return {
-        async send(records) { await tx.send(records); sent.push(...records); },
-        async sendOffsets(groupId, offs) { await tx.sendOffsets(groupId, offs); offsets.push(...offs); },
-        async commit() { await tx.commit(); observeOut(sent); committed(offsets); },
-        abort: () => tx.abort(),
-      };
+  const observed = observeBus(bus, {
+    consumed(batch) {
+      const now = performance.now();
+      const key = `${batch.topic}\u0000${batch.partition}`;
+      let list = pending.get(key);
+      if (!list) pending.set(key, (list = []));
+      for (const r of batch.records) list.push({ offset: BigInt(r.offset), at: now });
+      m.recordsIn.inc({ app, topic: batch.topic }, batch.records.length);
+      const last = batch.records.at(-1);
+      if (last) setNext(batch.topic, batch.partition, BigInt(last.offset) + 1n);
     },
-    close: () => p.close(),
+    sent: observeOut,
+    committed,
+    consumerCreated: () => { positions.consumers++; },
+    consumerJoined: () => { positions.joined++; },
+    consumerLeft: () => { positions.joined--; },
   });
-
-  const wrapConsumer = (c: BusConsumer): BusConsumer => {
-    let joined = false;
-    return {
-      get groupId() { return c.groupId; },
-      get paused() { return c.paused; },
-      async run(handler) {
-        await c.run(async (batch) => {
-          const now = performance.now();
-          const key = `${batch.topic}\u0000${batch.partition}`;
-          let list = pending.get(key);
-          if (!list) pending.set(key, (list = []));
-          for (const r of batch.records) list.push({ offset: BigInt(r.offset), at: now });
-          m.recordsIn.inc({ app, topic: batch.topic }, batch.records.length);
-          const last = batch.records.at(-1);
-          if (last) setNext(batch.topic, batch.partition, BigInt(last.offset) + 1n);
-          await handler(batch);
-        });
-        joined = true;
-        positions.joined++;
-      },
-      pause: () => c.pause(),
-      resume: () => c.resume(),
-      async commit(offsets) { await c.commit(offsets); committed(offsets); },
-      async close() {
-        if (joined) { joined = false; positions.joined--; }
-        await c.close();
-      },
-    };
-  };
-
-  return {
-    positions,
-    createTopics: (specs) => bus.createTopics(specs),
-    describeTopicConfig: (name) => bus.describeTopicConfig(name),
-    async producer(opts) { return wrapProducer(await bus.producer(opts)); },
-    async consumer(opts) { positions.consumers++; return wrapConsumer(await bus.consumer(opts)); },
-    readToEnd: (topic, opts) => bus.readToEnd(topic, opts),
-    endOffsets: (topic) => bus.endOffsets(topic),
-    close: () => bus.close(),
-  };
+  return { ...observed, positions };
 }

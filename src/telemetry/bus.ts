@@ -1,13 +1,14 @@
 /**
- * OpenTelemetry metrics of what an app reads and writes, taken at the bus (the same adapter
- * pattern as src/health/instrumentBus.ts, which feeds Prometheus): messages consumed and sent per
+ * OpenTelemetry metrics of what an app reads and writes, taken at the bus (src/bus/observe.ts, the
+ * adapter src/health/instrumentBus.ts also feeds Prometheus from): messages consumed and sent per
  * topic, dead letters by reason (decoded from the dead letter itself, which is where the reason
  * is), and consumer lag per partition (end offset − next offset to read, observed when metrics
  * are collected). Transactional sends count at commit: an aborted transaction sent nothing.
  */
 import type { Counter, ObservableResult } from '@opentelemetry/api';
 import type { RecordCodec } from '../avro/codec.ts';
-import type { Bus, BusConsumer, BusProducer, BusTransaction, OutRecord } from '../bus/types.ts';
+import { observeBus } from '../bus/observe.ts';
+import type { Bus, OutRecord } from '../bus/types.ts';
 import { ATTR } from './attributes.ts';
 import type { Telemetry } from './telemetry.ts';
 
@@ -53,25 +54,8 @@ export function meterBus(bus: Bus, tel: Telemetry, o: MeteredBusOptions): Bus {
     }
   };
 
-  const wrapProducer = (p: BusProducer): BusProducer => ({
-    async send(records) { await p.send(records); observeOut(records); },
-    async transaction(): Promise<BusTransaction> {
-      const tx = await p.transaction();
-      const out: OutRecord[] = [];
-      return {
-        async send(records) { await tx.send(records); out.push(...records); },
-        sendOffsets: (groupId, offsets) => tx.sendOffsets(groupId, offsets),
-        async commit() { await tx.commit(); observeOut(out); },
-        abort: () => tx.abort(),
-      };
-    },
-    close: () => p.close(),
-  });
-
-  const wrapConsumer = (c: BusConsumer): BusConsumer => ({
-    get groupId() { return c.groupId; },
-    get paused() { return c.paused; },
-    run: (handler) => c.run(async (batch) => {
+  return observeBus(bus, {
+    consumed(batch) {
       consumed.add(batch.records.length, { [ATTR.destination]: batch.topic, [ATTR.stage]: o.app });
       const last = batch.records.at(-1);
       if (last !== undefined) {
@@ -79,25 +63,9 @@ export function meterBus(bus: Bus, tel: Telemetry, o: MeteredBusOptions): Bus {
         if (parts === undefined) next.set(batch.topic, parts = new Map());
         parts.set(batch.partition, BigInt(last.offset) + 1n);
       }
-      await handler(batch);
-    }),
-    pause: () => c.pause(),
-    resume: () => c.resume(),
-    commit: (offsets) => c.commit(offsets),
-    close: () => c.close(),
-  });
-
-  return {
-    createTopics: (specs) => bus.createTopics(specs),
-    describeTopicConfig: (name) => bus.describeTopicConfig(name),
-    producer: async (opts) => wrapProducer(await bus.producer(opts)),
-    consumer: async (opts) => wrapConsumer(await bus.consumer(opts)),
-    readToEnd: (topic, opts) => bus.readToEnd(topic, opts),
-    endOffsets: (topic) => bus.endOffsets(topic),
-    ...(bus.deleteGroups ? { deleteGroups: (ids: string[]) => bus.deleteGroups!(ids) } : {}),
-    ...(bus.lease ? { lease: (lo: Parameters<NonNullable<Bus['lease']>>[0]) => bus.lease!(lo) } : {}),
-    ...(bus.emptyGroups ? { emptyGroups: (prefix: string) => bus.emptyGroups!(prefix) } : {}),
+    },
+    sent: observeOut,
     // A supervised app opens a bus per incarnation: the closed one stops reporting lag.
-    close: () => { lag.removeCallback(observeLag); return bus.close(); },
-  };
+    closed: () => lag.removeCallback(observeLag),
+  });
 }
