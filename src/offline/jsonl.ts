@@ -104,35 +104,30 @@ export function parseJsonlLine(
   return { id, category, embedding, labels, arms };
 }
 
-/** Streams and validates a whole file; throws on the first bad line, `RR_IO` if it cannot be read. */
-export async function readJsonl(path: string): Promise<OfflineDataset> {
+/**
+ * The examples of a JSONL file, streamed: `RR_IO` if it cannot be opened or a read fails, a BOM on
+ * the first line dropped, `parse` given each line (null = a blank line), and a second example with
+ * an id already seen refused. The one reading loop of the vector and the text readers.
+ */
+export async function* jsonlExamples<E extends { id: string }>(path: string, parse: (text: string, lineNo: number) => E | null): AsyncGenerator<E> {
   try {
     await access(path);
   } catch (err) {
     throw new RouterError('RR_IO', `cannot read ${path}: ${(err as Error).message}`, { cause: err, source: path, field: 'data' });
   }
-  const out: OfflineDataset = { ids: [], categories: [], embeddings: [], labels: [], arms: [], width: 0 };
   const seen = new Map<string, number>();
-  let arms: string[] | undefined;
-  let width: number | undefined;
   let lineNo = 0;
   const stream = createReadStream(path, { encoding: 'utf8' });
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   try {
     for await (const raw of lines) {
       lineNo++;
-      const text = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-      const ex = parseJsonlLine(text, lineNo, path, arms, width);
+      const ex = parse(lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw, lineNo);
       if (ex === null) continue;
       const first = seen.get(ex.id);
       if (first !== undefined) bad(`${path}:${lineNo}`, 'id', `duplicate id ${JSON.stringify(ex.id)} (first on line ${first})`);
       seen.set(ex.id, lineNo);
-      arms ??= ex.arms;
-      width ??= ex.embedding.length;
-      out.ids.push(ex.id);
-      out.categories.push(ex.category);
-      out.embeddings.push(ex.embedding);
-      out.labels.push(ex.labels);
+      yield ex;
     }
   } catch (err) {
     if (err instanceof RouterError) throw err;
@@ -140,6 +135,22 @@ export async function readJsonl(path: string): Promise<OfflineDataset> {
   } finally {
     lines.close();
     stream.destroy();
+  }
+}
+
+/** Streams and validates a whole file; throws on the first bad line, `RR_IO` if it cannot be read. */
+export async function readJsonl(path: string): Promise<OfflineDataset> {
+  const out: OfflineDataset = { ids: [], categories: [], embeddings: [], labels: [], arms: [], width: 0 };
+  let arms: string[] | undefined;
+  let width: number | undefined;
+  // The first example fixes the pool and the width every later line must match.
+  for await (const ex of jsonlExamples(path, (text, lineNo) => parseJsonlLine(text, lineNo, path, arms, width))) {
+    arms ??= ex.arms;
+    width ??= ex.embedding.length;
+    out.ids.push(ex.id);
+    out.categories.push(ex.category);
+    out.embeddings.push(ex.embedding);
+    out.labels.push(ex.labels);
   }
   if (arms === undefined || width === undefined) bad(path, 'data', 'the file has no examples');
   out.arms = arms;

@@ -6,11 +6,9 @@
  * prior is trained in the space the router routes in.
  */
 import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { RouterError } from '../core/errors.ts';
 import type { PairEncoder, PairText } from '../encoder/types.ts';
-import { bad, parseJsonObjectLine, type OfflineDataset } from './jsonl.ts';
+import { bad, jsonlExamples, parseJsonObjectLine, type OfflineDataset } from './jsonl.ts';
 
 export interface TextExample extends PairText {
   id: string;
@@ -76,31 +74,12 @@ export function parseTextLine(text: string, lineNo: number, source: string, expe
 
 /** Reads and validates a whole text file; throws on the first bad line, `RR_IO` if it cannot be read. */
 export async function readTextJsonl(path: string): Promise<TextExample[]> {
-  try {
-    await access(path);
-  } catch (err) {
-    throw new RouterError('RR_IO', `cannot read ${path}: ${(err as Error).message}`, { cause: err, source: path, field: 'data' });
-  }
   const out: TextExample[] = [];
-  const seen = new Map<string, number>();
   let arms: string[] | undefined;
-  let lineNo = 0;
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  try {
-    for await (const raw of lines) {
-      lineNo++;
-      const ex = parseTextLine(lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw, lineNo, path, arms);
-      if (ex === null) continue;
-      const first = seen.get(ex.id);
-      if (first !== undefined) bad(`${path}:${lineNo}`, 'id', `duplicate id ${JSON.stringify(ex.id)} (first on line ${first})`);
-      seen.set(ex.id, lineNo);
-      arms ??= ex.arms;
-      out.push(ex);
-    }
-  } finally {
-    lines.close();
-    stream.destroy();
+  // The first example fixes the pool every later line must label.
+  for await (const ex of jsonlExamples(path, (text, lineNo) => parseTextLine(text, lineNo, path, arms))) {
+    arms ??= ex.arms;
+    out.push(ex);
   }
   if (out.length === 0) bad(path, 'data', 'the file has no examples');
   return out;
