@@ -141,14 +141,13 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
     for (let t = first; t < T && !closed; t++) {
       const b = stream.generateBatch(t);
       // On a resume, the prompts of this batch that already went out are not sent twice.
-      const all = await generations(b);
-      const gens = all.filter((r) => !sent.has(r.key!.toString()));
+      const fresh = (await generations(b)).map((r, i) => ({ r, promptId: b.prompts[i]!.promptId })).filter(({ r }) => !sent.has(r.key!.toString()));
+      const gens = fresh.map(({ r }) => r);
       // Tracing on: each Generation record starts its prompt's trace with a `send` span.
-      const genSpans = tel === undefined ? [] : all.flatMap((r, i) => {
-        if (!gens.includes(r)) return [];
-        const span = tel.send(r.topic, 'trainer', undefined, { [ATTR.run]: s.run, [ATTR.batch]: t, [ATTR.promptId]: b.prompts[i]!.promptId });
+      const genSpans = tel === undefined ? [] : fresh.map(({ r, promptId }) => {
+        const span = tel.send(r.topic, 'trainer', undefined, { [ATTR.run]: s.run, [ATTR.batch]: t, [ATTR.promptId]: promptId });
         tel.inject(span, [r]);
-        return [span];
+        return span;
       });
       await producer.send(gens).finally(() => { for (const span of genSpans) span.end(); });
       const labels = await inbox.take(t, b.prompts.length, () => closed);
