@@ -21,9 +21,9 @@ import { defaultEvalModels } from '../src/eval/run.ts';
 import { recordKey, topicName } from '../src/records/topics.ts';
 import type { Generation } from '../src/records/types.ts';
 import { simPromptText, simResponseText } from '../src/sim/texts.ts';
-import { startRouterApp } from '../streams/router.ts';
-import { buildSettings } from '../streams/settings.ts';
-import { createLoopTopics } from '../streams/topics.ts';
+import { startRouterApp } from '../streams/router/router.ts';
+import { buildSettings } from '../streams/runtime/settings.ts';
+import { createLoopTopics } from '../streams/runtime/topics.ts';
 import { quietLog } from '../test/unit/streams-fixtures.ts';
 
 const { values: args } = parseArgs({ options: {

@@ -4,10 +4,10 @@
  * Prints `ready` once the app has joined its group; closes the app when stdin ends.
  */
 import { SingleObjectCodec } from '../src/avro/codec.ts';
-import type { AppContext, AppHandle } from '../streams/context.ts';
-import { startLabelerApp } from '../streams/labeler.ts';
-import { startRouterApp } from '../streams/router.ts';
-import { startScorerApp } from '../streams/scorer.ts';
+import type { AppContext, AppHandle } from '../streams/runtime/context.ts';
+import { startLabelerApp } from '../streams/labeler/labeler.ts';
+import { startRouterApp } from '../streams/router/router.ts';
+import { startScorerApp } from '../streams/scorer/scorer.ts';
 import { quietLog } from '../test/unit/streams-fixtures.ts';
 import { benchBus, settingsFor } from './pipeline-setup.ts';
 

@@ -5,7 +5,7 @@
 import { logLevel } from 'kafkajs';
 import { createKafkaBus } from '../src/bus/kafka/index.ts';
 import type { Bus } from '../src/bus/types.ts';
-import { buildSettings, loopDefaults } from '../streams/settings.ts';
+import { buildSettings, loopDefaults } from '../streams/runtime/settings.ts';
 import { syntheticPrior } from '../test/unit/streams-fixtures.ts';
 
 /**

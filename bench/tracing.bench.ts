@@ -22,8 +22,8 @@ import { createMemoryBus } from '../src/bus/memory/index.ts';
 import type { Bus, Clock } from '../src/bus/types.ts';
 import { topicName } from '../src/records/topics.ts';
 import { meterBus, startTelemetry } from '../src/telemetry/index.ts';
-import { runLoop } from '../streams/loop.ts';
-import { buildSettings } from '../streams/settings.ts';
+import { runLoop } from '../streams/loop/loop.ts';
+import { buildSettings } from '../streams/runtime/settings.ts';
 import { quietLog, syntheticPrior } from '../test/unit/streams-fixtures.ts';
 import { startBroker } from '../deploy/kafka/kafka.mjs';
 

@@ -1,6 +1,6 @@
 /**
  * Which decisive pairs of a prompt the trainer keeps. The authors sample up to 4 of them at random
- * (ALGORITHM.md, "kept pairs"); here the draw is a Philox uniform per (seed, run, pair id), and the
+ * (docs/algorithm.md, "kept pairs"); here the draw is a Philox uniform per (seed, run, pair id), and the
  * pairs with the smallest draws are kept. Keyed by pair id, so the choice is the same whatever order
  * the scores arrive in and whichever process labels the prompt (the eval loop and the labeler app
  * agree bit for bit). `first` (the first ones in pair order) is the older rule, kept as an option.

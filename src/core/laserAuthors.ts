@@ -1,5 +1,5 @@
 /**
- * LASeR as its authors run it (ALGORITHM.md, "Baselines"; their public code, LinUCB with α = 0.1):
+ * LASeR as its authors run it (docs/algorithm.md, "Baselines"; their public code, LinUCB with α = 0.1):
  * one RM per QUERY (mode 'query') or one RM per BATCH (mode 'batch'), chosen by disjoint LinUCB
  * (A_k = I, b_k = 0) on the query's context; every pair of that query is labelled by it. After the
  * trainer's step the arm is updated with reward = −(mean loss of the query's kept pairs), rescaled by

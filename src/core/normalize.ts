@@ -1,5 +1,5 @@
 /**
- * Turning the trainer's per-pair losses into bandit rewards (ALGORITHM.md,
+ * Turning the trainer's per-pair losses into bandit rewards (docs/algorithm.md,
  * "The bandit reward"). Every normalizer works on a whole batch of feedback at
  * once and sorts it by pair id first, so the result never depends on the order
  * in which feedback arrived.

@@ -1,5 +1,5 @@
 /**
- * One RM's Bayesian linear model in information form (ALGORITHM.md, online stage):
+ * One RM's Bayesian linear model in information form (docs/algorithm.md, online stage):
  *   prior Λ = λ0·I, b = λ0·e  (so μ = e);  update Λ += x xᵀ/σ², b += r x/σ².
  *
  * Λ and b are the exact sufficient statistics (plain sums, so they merge and
@@ -11,7 +11,7 @@ import { RouterError, requireConfig } from './errors.ts';
 import { choleskyUpper, cholSolve, cholUpdate, dot } from './linalg.ts';
 
 export interface PosteriorConfig {
-  /** Prior precision λ0 (ALGORITHM.md: 50 in the final code). */
+  /** Prior precision λ0 (docs/algorithm.md: 50 in the final code). */
   lambda0: number;
   /** Observation noise σ² (1). */
   sigma2: number;

@@ -1,5 +1,5 @@
 /**
- * Thompson sampling per pair in the scalar form (ALGORITHM.md [I]): for context
+ * Thompson sampling per pair in the scalar form (docs/algorithm.md [I]): for context
  * x, s_k = <x, μ_k> + sqrt(xᵀ Λ_k⁻¹ x)·ε_k with ε_k ~ N(0,1) keyed by
  * (seed, run, pair id, arm). Same distribution as a full-vector draw for one
  * pair, one normal per arm, O(d²) per arm, and order-free.

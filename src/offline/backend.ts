@@ -4,7 +4,7 @@
  *      storage, so it is usually absent: the failed import is expected and silent),
  *   2. `@tensorflow/tfjs-node` (optional peer, native CPU),
  *   3. `@tensorflow/tfjs` + `@tensorflow/tfjs-backend-wasm` (always installed; SIMD, ≈5× the plain
- *      `cpu` backend on this project's machines, see RUNTIME-NOTES.md),
+ *      `cpu` backend on this project's machines, see docs/runtime.md),
  *   4. `@tensorflow/tfjs` on its `cpu` backend, if wasm cannot start.
  */
 

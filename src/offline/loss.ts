@@ -1,5 +1,5 @@
 /**
- * The router's training loss on one batch (ALGORITHM.md, "Offline stage"): Bradley–Terry over RMs on
+ * The router's training loss on one batch (docs/algorithm.md, "Offline stage"): Bradley–Terry over RMs on
  * the balanced pairs, plus the optional heads of the multi-task router, weighted (bt, cls, reg).
  * Call inside optimizer.minimize / tf.tidy: it allocates freely.
  */

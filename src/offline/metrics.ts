@@ -1,5 +1,5 @@
 /**
- * `router_accuracy` exactly as ALGORITHM.md defines it: over examples with at least one correct RM,
+ * `router_accuracy` exactly as docs/algorithm.md defines it: over examples with at least one correct RM,
  * the share where argmax_k s_k is a correct RM. Beside it, each fixed RM's accuracy on the same
  * examples, so the numbers compare like for like (examples where every RM is wrong count for nobody).
  */

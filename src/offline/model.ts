@@ -1,5 +1,5 @@
 /**
- * The offline router model in tfjs (ALGORITHM.md, "Offline stage"): an optional projection head
+ * The offline router model in tfjs (docs/algorithm.md, "Offline stage"): an optional projection head
  * Linear(inputDim → d) → ReLU → LayerNorm → L2-normalize, RM embeddings e_k normalized in the forward
  * pass, and scores s_k(x) = <x, e_k> (cosines). Without the head the input is only L2-normalized,
  * which is also what `identityOrProject` does at routing time.

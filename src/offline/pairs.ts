@@ -1,5 +1,5 @@
 /**
- * Ranking pairs over RMs (ALGORITHM.md, "Offline stage"): per example, every ordered (i, j) with
+ * Ranking pairs over RMs (docs/algorithm.md, "Offline stage"): per example, every ordered (i, j) with
  * c_i = 1 and c_j = 0 is an edge "i beats j". Then balancing drops edges until every RM's
  * wins − losses ∈ [−1, 1], so no RM is "best overall" in the data and the router has to learn
  * context-dependent strengths.

@@ -1,7 +1,7 @@
 /**
  * Synthetic offline data for tests and benchmarks: pair embeddings drawn around per-category
  * prototypes, and RM labels drawn from per-category correctness probabilities in which different RMs
- * lead different categories, the situation where routing pays (ALGORITHM.md, RewardBench 2 table).
+ * lead different categories, the situation where routing pays (docs/algorithm.md, RewardBench 2 table).
  */
 
 import { CounterRng } from '../core/rng.ts';

@@ -29,7 +29,7 @@ export interface TrainSettings {
   seed: number;
   holdout: number;
   lossWeights: LossWeights;
-  /** Apply the balancing step (ALGORITHM.md [C]) to the ranking pairs. */
+  /** Apply the balancing step (docs/algorithm.md [C]) to the ranking pairs. */
   balance: boolean;
   /** Which balancing rule: the authors' published one (default) or this project's earlier one. */
   balanceRule?: BalanceRule;

@@ -1,7 +1,7 @@
 import { concatMap, type OperatorFunction } from 'rxjs';
 import type { RecordCodec } from '../avro/codec.ts';
 import type { Clock, OutRecord } from '../bus/types.ts';
-import { deadLetter } from '../../streams/deadLetter.ts';
+import { deadLetter } from './deadLetter.ts';
 import type { RecordOutput } from './processBatches.ts';
 import type { Work } from './types.ts';
 

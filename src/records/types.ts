@@ -216,7 +216,7 @@ export const deadLetterReasons = [
   'RM_UNAVAILABLE',
   /** The RM answered something that is not a score (garbage, wrong shape or length, non-finite). */
   'RM_BAD_RESPONSE',
-  // Input limits at the router's edge (streams/settings.ts `limits`, src/operators/limitInput.ts).
+  // Input limits at the router's edge (streams/runtime/settings.ts `limits`, src/operators/limitInput.ts).
   'PROMPT_TOO_LARGE',
   'RESPONSE_TOO_LARGE',
   'VECTOR_TOO_LONG',

@@ -1,4 +1,4 @@
-/** Builds an RM's backend from its ScorerConfig (config.ts); sim stays in streams/scorer.ts. */
+/** Builds an RM's backend from its ScorerConfig (config.ts); sim stays in streams/scorer/scorer.ts. */
 import type { Clock } from '../bus/types.ts';
 import type { ScorerConfig } from './config.ts';
 import { httpBackend } from './http.ts';

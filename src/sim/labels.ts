@@ -1,5 +1,5 @@
 /**
- * Which routed labels the trainer uses (ALGORITHM.md step 1): a pair is
+ * Which routed labels the trainer uses (docs/algorithm.md step 1): a pair is
  * decisive when the chosen RM's |score gap| exceeds tieEps; per prompt, at most
  * keepPerPrompt decisive pairs are kept: a seeded random draw per pair id (the
  * authors' rule, `key` from `keepKeys`) or, without `key`, the first ones in

@@ -1,6 +1,6 @@
 /**
  * A simulated DPO trainer: only the per-pair loss under the pre-update policy,
- * which is all the router's reward needs (ALGORITHM.md, "The bandit reward").
+ * which is all the router's reward needs (docs/algorithm.md, "The bandit reward").
  *
  * The policy's implicit reward margin in the gold direction is m ~ N(μ, s),
  * drawn per pair. DPO loss on the label (y_w, y_l) is softplus(−β·m) when the

@@ -3,8 +3,8 @@
 import type { RecordCodec } from '../../src/avro/codec.ts';
 import type { Bus, OutRecord } from '../../src/bus/types.ts';
 import { topicName } from '../../src/records/topics.ts';
-import type { LoopSettings } from '../../streams/context.ts';
-import { createLoopTopics } from '../../streams/topics.ts';
+import type { LoopSettings } from '../../streams/runtime/context.ts';
+import { createLoopTopics } from '../../streams/runtime/topics.ts';
 
 export interface LossChange { pairId: string; loss: number }
 

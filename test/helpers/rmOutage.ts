@@ -12,7 +12,7 @@ import type { Bus, Clock } from '../../src/bus/types.ts';
 import { pairDecisions } from '../../src/records/decisions.ts';
 import { topicName } from '../../src/records/topics.ts';
 import type { DeadLetter, Decision, Label, Score } from '../../src/records/types.ts';
-import { runLoop, type LoopSummary } from '../../streams/loop.ts';
+import { runLoop, type LoopSummary } from '../../streams/loop/loop.ts';
 import { quietLog, testSettings } from '../unit/streams-fixtures.ts';
 import { openrlhfAnswer, startFake, type FakeServer } from './fakeRm.ts';
 

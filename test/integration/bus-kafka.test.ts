@@ -48,7 +48,7 @@ describe('kafka bus adapter', { timeout: 120_000 }, () => {
 
   it('compacts a cleanup.policy=compact topic: readToEnd returns the latest value per key', { timeout: 45_000 }, async () => {
     const topic = uniqueName('bus-kafka-compact');
-    // KAFKA-LOCAL.md §4: small segments and no lag, so the cleaner runs within about a second.
+    // docs/kafka-local.md, "Compaction on demand": small segments and no lag, so the cleaner runs within about a second.
     await bus.createTopics([{ name: topic, partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.ms': '100',
       'min.cleanable.dirty.ratio': '0.01', 'min.compaction.lag.ms': '0', 'delete.retention.ms': '100' } }]);
     assert.equal((await bus.describeTopicConfig(topic))['cleanup.policy'], 'compact');

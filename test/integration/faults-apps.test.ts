@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import kafkajs from 'kafkajs';
 import { createKafkaBus } from '../../src/bus/kafka/index.ts';
-import { createLoopTopics } from '../../streams/topics.ts';
+import { createLoopTopics } from '../../streams/runtime/topics.ts';
 import { brokersFromEnv, kafkaConfig, testLogLevel, uniqueName, waitFor } from '../helpers/kafka.ts';
 import { ARMS, assertBitIdenticalToReference, referenceRun, spawnRun, started, writeLoop, type AppProcess } from './fixtures/procLoop.ts';
 import { tally } from './fixtures/tally.ts';

@@ -13,7 +13,7 @@ import { startBroker } from '../../deploy/kafka/kafka.mjs';
 import { createKafkaBus } from '../../src/bus/kafka/index.ts';
 import type { Bus } from '../../src/bus/types.ts';
 import { CounterRng } from '../../src/core/rng.ts';
-import { createLoopTopics } from '../../streams/topics.ts';
+import { createLoopTopics } from '../../streams/runtime/topics.ts';
 import { testLogLevel, uniqueName } from '../helpers/kafka.ts';
 import { assertBitIdenticalToReference, referenceRun, spawnLoopApps, spawnRun, started, writeLoop, type AppProcess } from './fixtures/procLoop.ts';
 import { tally } from './fixtures/tally.ts';

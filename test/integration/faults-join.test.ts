@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import kafkajs from 'kafkajs';
 import { startBroker } from '../../deploy/kafka/kafka.mjs';
 import { createKafkaBus } from '../../src/bus/kafka/index.ts';
-import { createLoopTopics } from '../../streams/topics.ts';
+import { createLoopTopics } from '../../streams/runtime/topics.ts';
 import { testLogLevel, uniqueName } from '../helpers/kafka.ts';
 import { spawnRun, started, writeLoop, type AppProcess } from './fixtures/procLoop.ts';
 

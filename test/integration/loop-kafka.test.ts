@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { counterClock, createMemoryBus } from '../../src/bus/memory/index.ts';
 import { createKafkaBus } from '../../src/bus/kafka/index.ts';
 import type { Bus } from '../../src/bus/types.ts';
-import { runLoop, type LoopSummary } from '../../streams/loop.ts';
+import { runLoop, type LoopSummary } from '../../streams/loop/loop.ts';
 import { quietLog, testSettings } from '../unit/streams-fixtures.ts';
 import { brokersFromEnv, TEST_CONSUMER_SETTINGS, testLogLevel, uniqueName } from '../helpers/kafka.ts';
 

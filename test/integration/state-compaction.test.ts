@@ -1,14 +1,14 @@
 // `posteriors` on the real broker: created compacted from the topic catalog's configs, and after
 // the log cleaner has run, a fresh reader restores exactly the store's state (the latest snapshot
-// of every RM survives compaction). Recipe: KAFKA-LOCAL.md §4 (short segment.ms, roll, poll).
+// of every RM survives compaction). Recipe: docs/kafka-local.md, "Compaction on demand" (short segment.ms, roll, poll).
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createKafkaBus } from '../../src/bus/kafka/index.ts';
 import type { Bus } from '../../src/bus/types.ts';
 import { topicName } from '../../src/records/topics.ts';
-import { restoreStore } from '../../streams/stateRestore.ts';
-import { toSnapshotRecord } from '../../streams/snapshotRecord.ts';
-import { startStoreApp, type StoreHandle } from '../../streams/store.ts';
+import { restoreStore } from '../../streams/runtime/stateRestore.ts';
+import { toSnapshotRecord } from '../../streams/runtime/snapshotRecord.ts';
+import { startStoreApp, type StoreHandle } from '../../streams/store/store.ts';
 import { brokersFromEnv, testLogLevel, TEST_CONSUMER_SETTINGS, uniqueName, waitFor } from '../helpers/kafka.ts';
 import { createStateTopics, makeContext, type FixtureSpec } from './fixtures/loop.ts';
 import { stateViews } from './fixtures/read.ts';

@@ -7,7 +7,7 @@ import { createMemoryBus } from '../../src/bus/memory/index.ts';
 import type { OutRecord } from '../../src/bus/types.ts';
 import { topicName } from '../../src/records/topics.ts';
 import type { Decision, Feedback } from '../../src/records/types.ts';
-import { startAggregatorApp } from '../../streams/aggregator.ts';
+import { startAggregatorApp } from '../../streams/aggregator/aggregator.ts';
 import { batchRecords, createStateTopics, makeContext, pairIdOf, syntheticBatch, type FixtureSpec } from '../integration/fixtures/loop.ts';
 import { readDeadLetters, readDeltas } from '../integration/fixtures/read.ts';
 import { referenceDeltas, toDeltaRecord } from '../integration/fixtures/reference.ts';

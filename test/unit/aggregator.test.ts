@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { VirtualTimeScheduler } from 'rxjs';
 import { createMemoryBus, type MemoryBus } from '../../src/bus/memory/index.ts';
 import type { OutRecord } from '../../src/bus/types.ts';
-import { startAggregatorApp } from '../../streams/aggregator.ts';
+import { startAggregatorApp } from '../../streams/aggregator/aggregator.ts';
 import { batchRecords, createStateTopics, makeContext, pairIdOf, type FixtureSpec } from '../integration/fixtures/loop.ts';
 import { readDeadLetters, readDeltas } from '../integration/fixtures/read.ts';
 import { referenceDeltas, toDeltaRecord } from '../integration/fixtures/reference.ts';

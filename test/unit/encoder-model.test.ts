@@ -16,9 +16,9 @@ import { recordKey, requestsTopic, topicName } from '../../src/records/topics.ts
 import { pairDecisions } from '../../src/records/decisions.ts';
 import type { Decision, Generation, ScoringRequest } from '../../src/records/types.ts';
 import { simPromptText, simResponseText } from '../../src/sim/texts.ts';
-import { buildSettings } from '../../streams/settings.ts';
-import { startRouterApp } from '../../streams/router.ts';
-import { createLoopTopics } from '../../streams/topics.ts';
+import { buildSettings } from '../../streams/runtime/settings.ts';
+import { startRouterApp } from '../../streams/router/router.ts';
+import { createLoopTopics } from '../../streams/runtime/topics.ts';
 import { waitFor } from '../helpers/kafka.ts';
 import { textPrior } from '../helpers/textPrior.ts';
 import { quietLog } from './streams-fixtures.ts';

@@ -9,12 +9,12 @@ import type { Bus } from '../../src/bus/types.ts';
 import { startAppHealth } from '../../src/health/index.ts';
 import { recordKey, topicName } from '../../src/records/topics.ts';
 import type { Generation } from '../../src/records/types.ts';
-import type { AppContext } from '../../streams/context.ts';
-import { runLoop } from '../../streams/loop.ts';
-import { startRouterApp } from '../../streams/router.ts';
-import { simStream } from '../../streams/scorer.ts';
-import { startStoreApp } from '../../streams/store.ts';
-import { createLoopTopics } from '../../streams/topics.ts';
+import type { AppContext } from '../../streams/runtime/context.ts';
+import { runLoop } from '../../streams/loop/loop.ts';
+import { startRouterApp } from '../../streams/router/router.ts';
+import { simStream } from '../../streams/scorer/scorer.ts';
+import { startStoreApp } from '../../streams/store/store.ts';
+import { createLoopTopics } from '../../streams/runtime/topics.ts';
 import { waitFor } from '../helpers/kafka.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';
 

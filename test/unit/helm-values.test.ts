@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { requestsTopic } from '../../src/records/topics.ts';
 import { topicConfigs } from '../../src/records/topicConfigs.ts';
-import { buildSettings, inputLimitDefaults, type SettingsInput } from '../../streams/settings.ts';
+import { buildSettings, inputLimitDefaults, type SettingsInput } from '../../streams/runtime/settings.ts';
 import { syntheticPrior } from './streams-fixtures.ts';
 
 interface Values {

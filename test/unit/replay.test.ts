@@ -6,11 +6,11 @@ import { describe, it } from 'node:test';
 import { SingleObjectCodec } from '../../src/avro/codec.ts';
 import { counterClock, createMemoryBus } from '../../src/bus/memory/index.ts';
 import { isRouterError } from '../../src/core/errors.ts';
-import { compareDecisions, runOrder } from '../../src/replay/compare.ts';
-import { readRecordedRun } from '../../src/replay/recorded.ts';
-import { replayRun, reproduced } from '../../src/replay/run.ts';
-import { formatTrace, tracePair } from '../../src/replay/trace.ts';
-import { runLoop } from '../../streams/loop.ts';
+import { compareDecisions, runOrder } from '../../streams/replay/compare.ts';
+import { readRecordedRun } from '../../streams/replay/recorded.ts';
+import { replayRun, reproduced } from '../../streams/replay/run.ts';
+import { formatTrace, tracePair } from '../../streams/replay/trace.ts';
+import { runLoop } from '../../streams/loop/loop.ts';
 import { copyRun } from '../helpers/replay.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';
 

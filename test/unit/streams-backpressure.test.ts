@@ -7,10 +7,10 @@ import { SingleObjectCodec } from '../../src/avro/codec.ts';
 import { counterClock, createMemoryBus } from '../../src/bus/memory/index.ts';
 import { recordKey, topicName } from '../../src/records/topics.ts';
 import type { Generation } from '../../src/records/types.ts';
-import type { AppContext, AppHandle } from '../../streams/context.ts';
-import { startRouterApp } from '../../streams/router.ts';
-import { simStream, startScorerApp } from '../../streams/scorer.ts';
-import { createLoopTopics } from '../../streams/topics.ts';
+import type { AppContext, AppHandle } from '../../streams/runtime/context.ts';
+import { startRouterApp } from '../../streams/router/router.ts';
+import { simStream, startScorerApp } from '../../streams/scorer/scorer.ts';
+import { createLoopTopics } from '../../streams/runtime/topics.ts';
 import { waitFor } from '../helpers/kafka.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';
 

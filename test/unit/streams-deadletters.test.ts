@@ -7,11 +7,11 @@ import { counterClock, createMemoryBus } from '../../src/bus/memory/index.ts';
 import type { OutRecord } from '../../src/bus/types.ts';
 import { recordKey, requestsTopic, topicName } from '../../src/records/topics.ts';
 import type { Generation, Score, ScoringRequest } from '../../src/records/types.ts';
-import type { AppContext, AppHandle } from '../../streams/context.ts';
-import { startLabelerApp } from '../../streams/labeler.ts';
-import { startRouterApp } from '../../streams/router.ts';
-import { simStream, startScorerApp } from '../../streams/scorer.ts';
-import { createLoopTopics } from '../../streams/topics.ts';
+import type { AppContext, AppHandle } from '../../streams/runtime/context.ts';
+import { startLabelerApp } from '../../streams/labeler/labeler.ts';
+import { startRouterApp } from '../../streams/router/router.ts';
+import { simStream, startScorerApp } from '../../streams/scorer/scorer.ts';
+import { createLoopTopics } from '../../streams/runtime/topics.ts';
 import { waitFor } from '../helpers/kafka.ts';
 import { D, quietLog, testSettings } from './streams-fixtures.ts';
 

@@ -3,8 +3,8 @@
 import { CounterRng } from '../../src/core/rng.ts';
 import { PRIOR_FORMAT, type PriorFile } from '../../src/core/prior.ts';
 import { defaultEvalModels } from '../../src/eval/run.ts';
-import type { Logger, LoopSettings } from '../../streams/context.ts';
-import { buildSettings, type SettingsInput } from '../../streams/settings.ts';
+import type { Logger, LoopSettings } from '../../streams/runtime/context.ts';
+import { buildSettings, type SettingsInput } from '../../streams/runtime/settings.ts';
 
 export const D = 16;
 

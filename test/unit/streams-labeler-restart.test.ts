@@ -7,9 +7,9 @@ import { SingleObjectCodec } from '../../src/avro/codec.ts';
 import { counterClock, createMemoryBus } from '../../src/bus/memory/index.ts';
 import { recordKey, topicName } from '../../src/records/topics.ts';
 import type { Score } from '../../src/records/types.ts';
-import type { AppContext } from '../../streams/context.ts';
-import { startLabelerApp } from '../../streams/labeler.ts';
-import { createLoopTopics } from '../../streams/topics.ts';
+import type { AppContext } from '../../streams/runtime/context.ts';
+import { startLabelerApp } from '../../streams/labeler/labeler.ts';
+import { createLoopTopics } from '../../streams/runtime/topics.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';
 import { waitFor } from '../helpers/kafka.ts';
 

@@ -18,8 +18,8 @@ import { loadProfilesFile } from '../../src/sim/profilesFile.ts';
 import { onlineStreamFromWorld } from '../../src/sim/stream.ts';
 import { SimTrainer } from '../../src/sim/trainer.ts';
 import { buildWorld } from '../../src/sim/world.ts';
-import type { LoopSettings } from '../../streams/context.ts';
-import { runLoop } from '../../streams/loop.ts';
+import type { LoopSettings } from '../../streams/runtime/context.ts';
+import { runLoop } from '../../streams/loop/loop.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';
 
 const BATCHES = 20;

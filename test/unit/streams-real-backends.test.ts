@@ -7,7 +7,7 @@ import { SingleObjectCodec } from '../../src/avro/codec.ts';
 import { counterClock, createMemoryBus } from '../../src/bus/memory/index.ts';
 import { topicName } from '../../src/records/topics.ts';
 import type { Score } from '../../src/records/types.ts';
-import { runLoop } from '../../streams/loop.ts';
+import { runLoop } from '../../streams/loop/loop.ts';
 import { chatAnswer, openrlhfAnswer, startFake, type FakeServer } from '../helpers/fakeRm.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';
 

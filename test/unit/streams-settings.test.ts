@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isRouterError } from '../../src/core/errors.ts';
 import { writePrior } from '../../src/offline/index.ts';
-import { appFactory } from '../../streams/apps.ts';
-import { buildSettings, loadSettings } from '../../streams/settings.ts';
-import { loopTopicPlan } from '../../streams/topics.ts';
+import { appFactory } from '../../streams/loop/apps.ts';
+import { buildSettings, loadSettings } from '../../streams/runtime/settings.ts';
+import { loopTopicPlan } from '../../streams/runtime/topics.ts';
 import { D, syntheticPrior } from './streams-fixtures.ts';
 
 const invalid = (field: string) => (err: unknown) => isRouterError(err, 'RR_INVALID_CONFIG') && err.field === field;

@@ -14,10 +14,10 @@ import { parseShadowFraction } from '../../src/cli/options.ts';
 import { pairDecisions } from '../../src/records/decisions.ts';
 import { recordKey, topicName } from '../../src/records/topics.ts';
 import type { Score } from '../../src/records/types.ts';
-import type { AppContext, LoopSettings } from '../../streams/context.ts';
-import { startLabelerApp } from '../../streams/labeler.ts';
-import { runLoop } from '../../streams/loop.ts';
-import { createLoopTopics } from '../../streams/topics.ts';
+import type { AppContext, LoopSettings } from '../../streams/runtime/context.ts';
+import { startLabelerApp } from '../../streams/labeler/labeler.ts';
+import { runLoop } from '../../streams/loop/loop.ts';
+import { createLoopTopics } from '../../streams/runtime/topics.ts';
 import { waitFor } from '../helpers/kafka.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';
 

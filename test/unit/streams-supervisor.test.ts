@@ -1,12 +1,12 @@
-// The supervisor (streams/supervisor.ts) with fake apps and buses: every failure replaces the whole
+// The supervisor (streams/runtime/supervisor.ts) with fake apps and buses: every failure replaces the whole
 // incarnation; an outage longer than the limit, a non-retriable error or a stuck close ends run()
 // with a non-zero code; stop() at any moment (starting included) ends it with 0. Virtual time: the
 // outage clock and the sleeps are injected.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RouterError } from '../../src/core/errors.ts';
-import type { AppHandle } from '../../streams/context.ts';
-import { isNonRetriable, Supervisor, type SupervisorOptions } from '../../streams/supervisor.ts';
+import type { AppHandle } from '../../streams/runtime/context.ts';
+import { isNonRetriable, Supervisor, type SupervisorOptions } from '../../streams/runtime/supervisor.ts';
 import { quietLog } from './streams-fixtures.ts';
 
 interface Harness { opts: SupervisorOptions; starts: number; closedBuses: number; fails: ((err: unknown) => void)[]; clock: { t: number } }

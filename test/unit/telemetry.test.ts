@@ -12,7 +12,7 @@ import { traceRecords, type RecordTracer } from '../../src/operators/traceRecord
 import { topicName } from '../../src/records/topics.ts';
 import { otlpProtocol, startTelemetry, tracingWanted } from '../../src/telemetry/index.ts';
 import type { Telemetry } from '../../src/telemetry/telemetry.ts';
-import { runLoop } from '../../streams/loop.ts';
+import { runLoop } from '../../streams/loop/loop.ts';
 import { startOtlpReceiver } from '../helpers/otlpReceiver.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';
 

@@ -1,7 +1,7 @@
 /**
  * A consumer-group member of the Kafka adapter (kafkajs eachBatch). run() resolves only after
  * GROUP_JOIN: kafkajs's own run() resolves before the join, and a caller that produces right away
- * would race the assignment (KAFKA-LOCAL.md §6).
+ * would race the assignment (docs/kafka-local.md, "kafkajs run() resolves before the join").
  */
 import type { Consumer, Kafka } from 'kafkajs';
 import { RouterError } from '../../core/errors.ts';
@@ -42,7 +42,7 @@ export class KafkaBusConsumer implements BusConsumer {
       ...opts.timing,
       // kafkajs never restarts a crashed consumer on its own: a crash (broker gone, coordinator lost,
       // retries exhausted) always reaches onError, and the app's supervisor replaces the whole app
-      // (streams/supervisor.ts). A consumer restarted in place would redeliver records into state
+      // (streams/runtime/supervisor.ts). A consumer restarted in place would redeliver records into state
       // that already holds them.
       retry: { restartOnFailure: async () => false },
     });

@@ -22,12 +22,12 @@ import { selectModels } from '../../sim/profiles.ts';
 import { loadProfilesFile } from '../../sim/profilesFile.ts';
 import { scenarioConfig } from '../../sim/scenarios.ts';
 import { buildWorld } from '../../sim/world.ts';
-import { appFactory } from '../../../streams/apps.ts';
-import { Supervisor } from '../../../streams/supervisor.ts';
-import { jsonLogger, type LoopSettings, type ReliabilitySettings } from '../../../streams/context.ts';
-import { runLoop, type LoopSummary } from '../../../streams/loop.ts';
-import { buildSettings, defaultProfiles, loadSettings, type LoopConfigFile } from '../../../streams/settings.ts';
-import { createLoopTopics, describePlan } from '../../../streams/topics.ts';
+import { appFactory } from '../../../streams/loop/apps.ts';
+import { Supervisor } from '../../../streams/runtime/supervisor.ts';
+import { jsonLogger, type LoopSettings, type ReliabilitySettings } from '../../../streams/runtime/context.ts';
+import { runLoop, type LoopSummary } from '../../../streams/loop/loop.ts';
+import { buildSettings, defaultProfiles, loadSettings, type LoopConfigFile } from '../../../streams/runtime/settings.ts';
+import { createLoopTopics, describePlan } from '../../../streams/runtime/topics.ts';
 import { kafkaClientConfig, kafkaClientSecurity } from '../../security/cli.ts';
 import { verifyKafkaAccess } from '../../security/errors.ts';
 import { startProcessHealth } from '../../health/index.ts';
@@ -98,7 +98,7 @@ interface RunOptions { config: string; brokers: string; rm?: string; batches?: n
 const envInt = (name: string): number | undefined => (process.env[name] ? parsePositiveInt(process.env[name]!) : undefined);
 
 /**
- * `reward-router run <app>`: the app under the supervisor (streams/supervisor.ts). Signal handlers
+ * `reward-router run <app>`: the app under the supervisor (streams/runtime/supervisor.ts). Signal handlers
  * are installed before anything connects, so SIGTERM during startup or the group join also leaves
  * the group and exits 0; a stop that does not finish within the close bound exits 1.
  */

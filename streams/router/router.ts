@@ -1,0 +1,125 @@
+/**
+ * The router app: generations in; one Decision per prompt (v2) and one ScoringRequest
+ * per (prompt, RM) out. Batch t is routed with the replica's posterior of
+ * version t − lag (waiting up to `posteriorWaitMs`); bad pairs go to `dlq`
+ * while the valid pairs of the same record are routed; offsets are committed
+ * after the outputs are sent (at-least-once; downstream dedupes by pairId).
+ */
+import { tap, type SchedulerLike } from 'rxjs';
+import type { BusProducer, OutRecord } from '../../src/bus/types.ts';
+import { CounterRng } from '../../src/core/rng.ts';
+import { shadowPicker } from '../../src/core/shadow.ts';
+import { checkPriorEncoder } from '../../src/encoder/check.ts';
+import { loadPairEncoder } from '../../src/encoder/index.ts';
+import type { PairEncoder } from '../../src/encoder/types.ts';
+import { addAuditRequests } from '../../src/operators/addAuditRequests.ts';
+import { awaitPosterior } from '../../src/operators/awaitPosterior.ts';
+import { deadLetterOn } from '../../src/operators/deadLetterOn.ts';
+import { decodeRecords } from '../../src/operators/decodeRecords.ts';
+import { embedGenerations } from '../../src/operators/embedGenerations.ts';
+import { routePairs, type RoutedPrompt } from '../../src/operators/routePairs.ts';
+import { limitInput } from '../../src/operators/limitInput.ts';
+import { validateGeneration } from '../../src/operators/validateGeneration.ts';
+import { recordKey, requestsTopics, topicName } from '../../src/records/topics.ts';
+import type { AppContext, AppHandle } from '../runtime/context.ts';
+import { deadLetter } from '../../src/operators/deadLetter.ts';
+import { runStage } from '../runtime/stage.ts';
+import { PosteriorReplica } from './posteriorReplica.ts';
+import { BoundedSet } from './boundedSet.ts';
+
+export interface RouterOptions {
+  /** Names this instance's replica group (one per router instance). Default `0`. */
+  instance?: string;
+  /** Timer of the posterior wait (tests inject a virtual one). */
+  scheduler?: SchedulerLike;
+  /** Most records per in-process batch (default maxInFlight / 2). */
+  maxBatchSize?: number;
+  /**
+   * Text encoder for generations whose pairs come without a vector. Default: loaded from
+   * `settings.encoder` (a model directory) when set, else none (vectors must be supplied).
+   */
+  encoder?: PairEncoder | null;
+}
+
+export interface RouterHandle extends AppHandle {
+  readonly replica: PosteriorReplica;
+}
+
+export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}): Promise<RouterHandle> {
+  const { bus, codec, clock, settings: s } = ctx;
+  const log = ctx.log.namespace('router');
+  // The text encoder (injected, or loaded from settings.encoder and then owned here); a prior from
+  // another encoder's space is refused before anything starts.
+  const ownsEncoder = opts.encoder === undefined && s.encoder !== undefined;
+  const encoder = ownsEncoder ? await loadPairEncoder(s.encoder!) : (opts.encoder ?? null);
+  try {
+    checkPriorEncoder(s.prior, encoder?.info ?? null);
+  } catch (err) {
+    if (ownsEncoder) await encoder?.close();
+    throw err;
+  }
+  const stats = { routed: 0, waitedMs: 0, timedOut: 0, replicaDeadLettered: 0, auditRequests: 0 };
+  const producer: BusProducer = await bus.producer();
+  const stage = { codec, clock, prefix: s.prefix, stage: 'router' };
+  const replica = new PosteriorReplica(s, codec, {
+    onReject: (record, err) => {
+      stats.replicaDeadLettered++;
+      void deadLetter(codec, clock, s.prefix, 'router', record, err).then((letter) => producer.send([letter])).catch((e: unknown) => log.error('dead letter failed', { err: String(e) }));
+    },
+  });
+  // Replica groups of routers that died without closing (SIGKILL) are empty: remove them.
+  const stale = await bus.emptyGroups?.(`${s.prefix}router-replica-`).catch(() => []) ?? [];
+  if (stale.length > 0) await bus.deleteGroups?.(stale).catch(() => {});
+  await replica.start(bus, `${s.prefix}router-replica-${opts.instance ?? '0'}`, (err) => {
+    log.error('replica consumer stopped', { err: String(err) });
+    ctx.onFatal?.(err);
+  });
+
+  const reqTopics = requestsTopics(s.prefix, s.arms);
+  const encodeRouted = async (routed: RoutedPrompt): Promise<OutRecord[]> => {
+    const out: OutRecord[] = [];
+    for (const d of routed.decisions) out.push({ topic: topicName(s.prefix, 'decisions'), key: Buffer.from(recordKey('decisions', d) as string), value: await codec.encode('decisions', d) });
+    for (const r of routed.requests) out.push({ topic: reqTopics.get(r.rm)!, key: Buffer.from(recordKey('requests', r) as string), value: await codec.encode('requests', r) });
+    for (const r of routed.requests) if (r.audit === true) stats.auditRequests++;
+    stats.routed += routed.decisions.reduce((n, d) => n + (d.pairs?.length ?? 1), 0);
+    return out;
+  };
+
+  const rng = new CounterRng(s.seed, s.run);
+  const tel = ctx.telemetry;
+  const seen = new BoundedSet<string>(s.reliability.dedupePairs);
+  const runner = await runStage(ctx, producer, {
+    name: 'router', groupId: `${s.prefix}router`, topics: [topicName(s.prefix, 'generations')], maxBatchSize: opts.maxBatchSize,
+    perRecord: (records$) => records$.pipe(
+      decodeRecords(codec, 'generations'),
+      limitInput(s.limits),
+      embedGenerations(encoder),
+      validateGeneration({ run: s.run, prior: s.prior, seen, limits: s.limits }),
+      awaitPosterior({ versions: replica.version$, required: (w) => (w.value ? w.value.generation.batch - s.lag : -Infinity), maxWaitMs: s.posteriorWaitMs, scheduler: opts.scheduler }),
+      tap((r) => { stats.waitedMs += r.waitedMs; if (r.timedOut) stats.timedOut++; }),
+    ).pipe(
+      routePairs({ run: s.run, seed: s.seed, lag: s.lag, arms: s.arms, d: s.prior.d, rng, clock, posteriors: (v) => replica.at(v), selection: s.selection }),
+      // Tracing on: a `route pair` span per pair under the record's span, the decision as its attributes.
+      tap((work) => { if (tel !== undefined) for (const d of work.value?.decisions ?? []) tel.routed(tel.spanOf(work.record), d); }),
+      // Shadow scoring: audit requests after the routed ones, on a draw of its own (routing untouched).
+      addAuditRequests({ arms: s.arms, isShadow: shadowPicker(s.seed, s.run, s.shadow?.fraction ?? 0) }),
+      deadLetterOn(stage, encodeRouted),
+    ),
+  });
+
+  return {
+    name: 'router',
+    replica,
+    stats: () => {
+      const { replicaDeadLettered, ...own } = stats;
+      const c = runner.counters;
+      return { ...own, ...c, deadLettered: c.deadLettered + replicaDeadLettered, posteriorVersion: replica.version$.value };
+    },
+    async close() {
+      await runner.close();
+      await replica.close(bus.deleteGroups ? (g) => bus.deleteGroups!([g]) : undefined);
+      await producer.close();
+      if (ownsEncoder) await encoder?.close();
+    },
+  };
+}

@@ -1,0 +1,207 @@
+/**
+ * The simulated trainer app: drives the loop batch by batch. For t = 0..T−1 it
+ * sends batch t's generations (pairs in generation order, embedding = the sim
+ * pair's x), waits for one Label per prompt, computes each kept pair's DPO loss
+ * under the pre-update policy (SimTrainer) and sends one LOSS per kept pair and
+ * one BATCH_END, then goes on. Its labels consumer starts before the first send.
+ */
+import type { Span } from '@opentelemetry/api';
+import type { OutRecord } from '../../src/bus/types.ts';
+import { ATTR } from '../../src/telemetry/attributes.ts';
+import { topicName, recordKey } from '../../src/records/topics.ts';
+import type { Feedback, Generation, Label } from '../../src/records/types.ts';
+import type { SimBatch } from '../../src/sim/stream.ts';
+import { responseIndices, simPromptText, simResponseText } from '../../src/sim/texts.ts';
+import { SimTrainer } from '../../src/sim/trainer.ts';
+import type { AppContext, AppHandle } from '../runtime/context.ts';
+import { simStream } from '../scorer/scorer.ts';
+
+export interface TrainerOptions {
+  /** Batches to run (default settings.sim.config.batches). */
+  batches?: number;
+  /** Called after each batch's feedback is sent. */
+  onBatch?: (t: number, stats: Record<string, number>) => void;
+}
+
+export interface TrainerHandle extends AppHandle {
+  /** Resolves when every batch's feedback is sent; rejects if the trainer fails. */
+  readonly done: Promise<void>;
+}
+
+/** Labels per batch, by prompt (re-deliveries overwrite with the same content). */
+class LabelInbox {
+  readonly #byBatch = new Map<number, Map<string, Label>>();
+  #wake: (() => void) | null = null;
+  /** Labels of batches below this are done with (re-read on a resume) and dropped. */
+  floor = 0;
+
+  add(l: Label): void {
+    if (l.batch < this.floor) return;
+    let m = this.#byBatch.get(l.batch);
+    if (!m) this.#byBatch.set(l.batch, (m = new Map()));
+    m.set(l.promptId, l);
+    this.#wake?.();
+  }
+
+  /** Waits for `n` prompts of batch t; `closed` aborts the wait. */
+  async take(t: number, n: number, closed: () => boolean): Promise<Label[] | null> {
+    for (;;) {
+      const m = this.#byBatch.get(t);
+      if (m && m.size >= n) { this.#byBatch.delete(t); this.floor = t + 1; return [...m.values()]; }
+      if (closed()) return null;
+      await new Promise<void>((r) => { this.#wake = r; });
+      this.#wake = null;
+    }
+  }
+
+  close(): void { this.#wake?.(); }
+}
+
+/** The Generation records of one simulated batch (one per prompt, pairs in generation order). */
+export function generationRecords(ctx: Pick<AppContext, 'codec' | 'clock' | 'settings'>, b: SimBatch): Promise<OutRecord[]> {
+  const { codec, clock, settings: s } = ctx;
+  return Promise.all(b.prompts.map(async (p) => {
+    // Text from the simulator's template banks; vectors only when the router has no encoder (text mode sends none).
+    const text = (pairId: string, side: 0 | 1) => simResponseText(p.category, p.promptId, responseIndices(pairId)[side], s.seed);
+    const g: Generation = {
+      run: s.run, batch: b.t, promptId: p.promptId, category: p.category, prompt: simPromptText(p.category, p.promptId, s.seed), messages: [], sentAtMs: clock.now(),
+      pairs: p.pairs.map((x) => ({ pairId: x.pairId, responseA: text(x.pairId, 0), responseB: text(x.pairId, 1), embedding: s.encoder === undefined ? Array.from(x.x) : [] })),
+    };
+    return { topic: topicName(s.prefix, 'generations'), key: Buffer.from(recordKey('generations', g) as string), value: await codec.encode('generations', g) };
+  }));
+}
+
+/**
+ * Where a (re)started trainer goes on: the batch after the last BATCH_END of this run on
+ * `feedback` (keyed by run: one partition, in order), and the generation keys already on
+ * `generations` (read only when resuming; the simulated driver's restart cost).
+ */
+async function resumePoint(ctx: AppContext): Promise<{ first: number; sent: Set<string> }> {
+  const { bus, codec, settings: s } = ctx;
+  let first = 0;
+  for (const r of await bus.readToEnd(topicName(s.prefix, 'feedback'))) {
+    if (r.value === null) continue;
+    const f = await codec.decode('feedback', r.value).catch(() => null);
+    if (f !== null && f.run === s.run && f.kind === 'BATCH_END') first = Math.max(first, f.batch + 1);
+  }
+  const sent = new Set<string>();
+  const ends = await bus.endOffsets(topicName(s.prefix, 'generations'));
+  if (ends.some((e) => BigInt(e.high) > BigInt(e.low))) {
+    for (const r of await bus.readToEnd(topicName(s.prefix, 'generations'))) if (r.key !== null) sent.add(r.key.toString());
+  }
+  return { first, sent };
+}
+
+export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}): Promise<TrainerHandle> {
+  const { bus, codec, settings: s } = ctx;
+  const log = ctx.log.namespace('trainer');
+  const T = opts.batches ?? s.sim.config.batches;
+  const stats = { batch: 0, batches: T, pairs: 0, labels: 0, kept: 0, keptCorrect: 0 };
+  const stream = simStream(s);
+  const sim = new SimTrainer(s.sim.config.trainer, s.seed);
+  const inbox = new LabelInbox();
+  let closed = false;
+  const producer = await bus.producer();
+  const tel = ctx.telemetry;
+  /** Tracing on: each label's process span by prompt id, the parent of its feedback's send span. */
+  const labelSpans = new Map<string, Span>();
+  const { first, sent } = await resumePoint(ctx);
+  inbox.floor = first;
+  if (first > 0) log.info('resuming', { batch: first });
+  // No commits: every start reads `labels` from the beginning and drops the batches already done,
+  // so a restart (SIGKILL, or the supervisor replacing the app) never loses the labels of the
+  // batch it was waiting for, and the group leaves no offsets behind.
+  const consumer = await bus.consumer({
+    groupId: `${s.prefix}trainer`, topics: [topicName(s.prefix, 'labels')], fromBeginning: true, autoCommit: false,
+    onError: (err) => { log.error('consumer stopped', { err: String(err) }); ctx.onFatal?.(err); },
+  });
+  await consumer.run(async (batch) => {
+    for (const r of batch.records) {
+      try {
+        const l = await codec.decode('labels', r.value ?? Buffer.alloc(0));
+        if (l.run === s.run) {
+          inbox.add(l);
+          if (tel !== undefined) {
+            const span = tel.process(r, 'trainer', `${s.prefix}trainer`);
+            span.setAttributes({ [ATTR.batch]: l.batch, [ATTR.promptId]: l.promptId });
+            span.end();
+            labelSpans.set(l.promptId, span);
+          }
+        }
+      } catch (err) {
+        log.warn('undecodable label skipped', { offset: r.offset, err: String(err) });
+      }
+    }
+  });
+
+  const feedbackOut = async (f: Feedback) => ({ topic: topicName(s.prefix, 'feedback'), key: Buffer.from(s.run), value: await codec.encode('feedback', f) });
+  const generations = (b: SimBatch) => generationRecords(ctx, b);
+
+  const run = async (): Promise<void> => {
+    for (let t = first; t < T && !closed; t++) {
+      const b = stream.generateBatch(t);
+      // On a resume, the prompts of this batch that already went out are not sent twice.
+      const fresh = (await generations(b)).map((r, i) => ({ r, promptId: b.prompts[i]!.promptId })).filter(({ r }) => !sent.has(r.key!.toString()));
+      const gens = fresh.map(({ r }) => r);
+      // Tracing on: each Generation record starts its prompt's trace with a `send` span.
+      const genSpans = tel === undefined ? [] : fresh.map(({ r, promptId }) => {
+        const span = tel.send(r.topic, 'trainer', undefined, { [ATTR.run]: s.run, [ATTR.batch]: t, [ATTR.promptId]: promptId });
+        tel.inject(span, [r]);
+        return span;
+      });
+      await producer.send(gens).finally(() => { for (const span of genSpans) span.end(); });
+      const labels = await inbox.take(t, b.prompts.length, () => closed);
+      if (labels === null) return;
+      const gold = new Map(b.prompts.flatMap((p) => p.pairs.map((x) => [x.pairId, x.goldA] as const)));
+      const out: OutRecord[] = [];
+      const sendSpans: Span[] = [];
+      let kept = 0;
+      for (const l of labels) {
+        const from = out.length;
+        for (const pl of l.pairs) {
+          const goldA = gold.get(pl.pairId);
+          if (goldA === undefined) { log.warn('label for a pair not in the batch', { pairId: pl.pairId }); continue; }
+          const labelCorrect = (pl.chosen === 'A') === goldA;
+          out.push(await feedbackOut({ run: s.run, batch: t, kind: 'LOSS', pairId: pl.pairId, loss: sim.loss(pl.pairId, labelCorrect), expectedPairs: null }));
+          kept++;
+          if (labelCorrect) stats.keptCorrect++;
+        }
+        // Tracing on: a label's losses continue its prompt's trace.
+        if (tel !== undefined && out.length > from) {
+          const span = tel.send(out[from]!.topic, 'trainer', labelSpans.get(l.promptId), { [ATTR.batch]: t, [ATTR.promptId]: l.promptId, 'messaging.batch.message_count': out.length - from });
+          tel.inject(span, out.slice(from));
+          sendSpans.push(span);
+        }
+        labelSpans.delete(l.promptId);
+      }
+      out.push(await feedbackOut({ run: s.run, batch: t, kind: 'BATCH_END', pairId: null, loss: null, expectedPairs: kept }));
+      if (tel !== undefined) {
+        const span = tel.send(out.at(-1)!.topic, 'trainer', undefined, { [ATTR.batch]: t, 'rr.feedback.kind': 'BATCH_END' });
+        tel.inject(span, [out.at(-1)!]);
+        sendSpans.push(span);
+      }
+      await producer.send(out).finally(() => { for (const span of sendSpans) span.end(); });
+      stats.batch = t + 1;
+      stats.pairs += b.prompts.reduce((n, p) => n + p.pairs.length, 0);
+      stats.labels += labels.length;
+      stats.kept += kept;
+      log.info('batch done', { batch: t });
+      opts.onBatch?.(t, { ...stats });
+    }
+  };
+  const done = run();
+  done.catch((err: unknown) => log.error('trainer failed', { err: String(err) }));
+
+  return {
+    name: 'trainer',
+    done,
+    stats: () => ({ ...stats }),
+    async close() {
+      closed = true;
+      inbox.close();
+      await done.catch(() => undefined);
+      await consumer.close();
+      await producer.close();
+    },
+  };
+}
