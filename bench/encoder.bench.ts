@@ -17,7 +17,7 @@ import type { Clock } from '../src/bus/types.ts';
 import { PRIOR_FORMAT, type PriorFile } from '../src/core/prior.ts';
 import { CounterRng } from '../src/core/rng.ts';
 import { defaultEncoderDir, encoderInstalled, loadPairEncoder, type PairEncoder, type PairText } from '../src/encoder/index.ts';
-import { defaultEvalModels } from '../src/eval/run.ts';
+import { defaultPool } from '../src/sim/pool.ts';
 import { recordKey, topicName } from '../src/records/topics.ts';
 import type { Generation } from '../src/records/types.ts';
 import { simPromptText, simResponseText } from '../src/sim/texts.ts';
@@ -65,8 +65,8 @@ function prior(encoder: PairEncoder): PriorFile {
   const unit = (v: Float64Array) => v.map((x) => x / Math.hypot(...v));
   const width = encoder.info.dim;
   return {
-    format: PRIOR_FORMAT, d: D, arms: [...defaultEvalModels], encoder: encoder.info,
-    embeddings: defaultEvalModels.map((a) => unit(Float64Array.from({ length: D }, () => rng.sequence(a).normal()))),
+    format: PRIOR_FORMAT, d: D, arms: [...defaultPool], encoder: encoder.info,
+    embeddings: defaultPool.map((a) => unit(Float64Array.from({ length: D }, () => rng.sequence(a).normal()))),
     projection: { inputDim: width, weight: Array.from({ length: D }, () => Float64Array.from({ length: width }, () => 0.1 * w.normal())), bias: new Float64Array(D), gamma: new Float64Array(D).fill(1), beta: new Float64Array(D), eps: 1e-5 },
     metrics: { router_accuracy: null, fixed: {} }, training: { seed: 5, epochs: 0, lossWeights: { bt: 1, cls: 0, reg: 0 } },
   };

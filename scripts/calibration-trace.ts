@@ -2,7 +2,9 @@
 // seed, 60 batches, and its accuracy beside offline-only: npx tsx scripts/calibration-trace.ts [scenario]
 import { runLoop } from '../src/eval/loop.ts';
 import { buildMethods } from '../src/eval/methods.ts';
-import { armOrder, embeddingsFor, defaultEvalModels } from '../src/eval/run.ts';
+import { armOrder } from '../src/eval/run.ts';
+import { embeddingsFor } from '../src/core/prior.ts';
+import { defaultPool } from '../src/sim/pool.ts';
 import { trainOfflineRouter } from '../src/offline/index.ts';
 import { generateOfflineFromWorld } from '../src/sim/offline.ts';
 import { selectModels } from '../src/sim/profiles.ts';
@@ -12,7 +14,7 @@ import { onlineStreamFromWorld } from '../src/sim/stream.ts';
 import { SimTrainer } from '../src/sim/trainer.ts';
 import { buildWorld } from '../src/sim/world.ts';
 import type { AffineCalibratedPolicy } from '../src/core/calibrated.ts';
-const seed = 1; const order = armOrder(defaultEvalModels, seed);
+const seed = 1; const order = armOrder(defaultPool, seed);
 const pool = selectModels(loadProfilesFile('data/rewardbench2-profiles.json'), order);
 const cfg = { ...scenarioConfig(process.argv[2] ?? 'stationary'), seed, batches: 60 };
 const world = buildWorld(pool, cfg, seed);

@@ -8,13 +8,13 @@
 import { SingleObjectCodec } from '../src/avro/codec.ts';
 import { SchemaCatalog } from '../src/avro/registry.ts';
 import { encodeSingleObject } from '../src/avro/singleObject.ts';
-import { defaultEvalModels } from '../src/eval/run.ts';
+import { defaultPool } from '../src/sim/pool.ts';
 import { promptDecision } from '../src/records/decisions.ts';
 
 const catalog = SchemaCatalog.load();
 const codec = new SingleObjectCodec(catalog);
 const v1 = catalog.entries().find((e) => e.name === 'Decision' && e.version === 'v1')!;
-const arms = [...defaultEvalModels];
+const arms = [...defaultPool];
 const K = arms.length;
 const PAIRS = 6;
 const vec = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.sin(s + i + 1) / 3);

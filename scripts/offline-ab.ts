@@ -1,7 +1,7 @@
 // Held-out router_accuracy of the offline prior per balancing rule and BT average, seeds 1-5, on the
 // simulated offline data eval trains on: npx tsx scripts/offline-ab.ts [profiles.json] [comma-separated RMs]
 import { trainOfflineRouter } from '../src/offline/index.ts';
-import { defaultEvalModels } from '../src/eval/run.ts';
+import { defaultPool } from '../src/sim/pool.ts';
 import { generateOfflineFromWorld } from '../src/sim/offline.ts';
 import { selectModels } from '../src/sim/profiles.ts';
 import { loadProfilesFile } from '../src/sim/profilesFile.ts';
@@ -10,7 +10,7 @@ import { buildWorld } from '../src/sim/world.ts';
 import { armOrder } from '../src/eval/run.ts';
 const file = process.argv[2] ?? 'data/rewardbench2-profiles.json';
 const full = loadProfilesFile(file);
-const models = process.argv[3] ? process.argv[3].split(',') : defaultEvalModels;
+const models = process.argv[3] ? process.argv[3].split(',') : defaultPool;
 const configs = [
   { name: 'off/pair', balance: false, btAverage: 'pair' as const },
   { name: 'off/example', balance: false, btAverage: 'example' as const },

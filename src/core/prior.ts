@@ -355,3 +355,12 @@ export function serializePrior(p: PriorFile): string {
     '',
   ].join('\n');
 }
+
+/** The prior's embeddings in the pool's arm order; a prior for other RMs is an error. */
+export function embeddingsFor(prior: PriorFile, arms: readonly string[]): Float64Array[] {
+  return arms.map((a) => {
+    const k = prior.arms.indexOf(a);
+    if (k < 0) throw new RouterError('RR_UNKNOWN_ARM', `the prior has no embedding for RM ${JSON.stringify(a)} (it has ${prior.arms.join(', ')})`, { field: 'arms', arm: a });
+    return prior.embeddings[k]!;
+  });
+}

@@ -7,7 +7,8 @@ import { RouterError } from '../core/errors.ts';
 import type { KeepRule } from '../core/keep.ts';
 import { CounterRng } from '../core/rng.ts';
 import { defaultPosteriorConfig, type PosteriorConfig } from '../core/posterior.ts';
-import type { PriorFile } from '../core/prior.ts';
+import { embeddingsFor, type PriorFile } from '../core/prior.ts';
+import { defaultPool } from '../sim/pool.ts';
 import { trainOfflineRouter, type OfflineDataset, type OfflineReport } from '../offline/index.ts';
 import type { SimConfig } from '../sim/config.ts';
 import { generateOfflineFromWorld, type OfflineExample } from '../sim/offline.ts';
@@ -23,13 +24,6 @@ import { runLoop } from './loop.ts';
 import { verdictStream, type VerdictLine } from './verdicts.ts';
 import { buildMethods } from './methods.ts';
 import type { MethodTrace } from './stats.ts';
-
-export const defaultEvalModels = [
-  'Skywork-Reward-V2-Qwen3-0.6B',
-  'Skywork-Reward-V2-Llama-3.2-3B',
-  'gemini-2.5-flash (judge)',
-  'gpt-4.1 (judge)',
-];
 
 export interface EvalOptions {
   pool: RmPool;
@@ -95,14 +89,6 @@ export function priorPreference(world: SimWorld, prior: PriorFile): number[] {
   });
 }
 
-/** The prior's embeddings in the pool's arm order; a prior for other RMs is an error. */
-export function embeddingsFor(prior: PriorFile, arms: readonly string[]): Float64Array[] {
-  return arms.map((a) => {
-    const k = prior.arms.indexOf(a);
-    if (k < 0) throw new RouterError('RR_UNKNOWN_ARM', `the prior has no embedding for RM ${JSON.stringify(a)} (it has ${prior.arms.join(', ')})`, { field: 'arms', arm: a });
-    return prior.embeddings[k]!;
-  });
-}
 
 /**
  * The order the arms are run in for one seed: the names sorted, then shuffled by a seeded draw.
@@ -131,7 +117,7 @@ function toPoolOrder(traces: MethodTrace[], order: readonly string[], models: re
 }
 
 export async function runEval(o: EvalOptions): Promise<EvalResult> {
-  const pool = selectModels(o.pool, o.models ?? defaultEvalModels);
+  const pool = selectModels(o.pool, o.models ?? defaultPool);
   const configs: Record<string, SimConfig> = {};
   if (o.stream && !o.prior) {
     throw new RouterError('RR_INVALID_CONFIG', 'prior: eval --stream needs --prior FILE (a prior trained for the encoder that made the contexts)', { field: 'prior' });

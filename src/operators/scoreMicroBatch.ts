@@ -75,7 +75,7 @@ async function scoreBatch(cfg: MicroBatchConfig, batch: readonly Work<ScoringReq
   batch.forEach((w, i) => {
     if (!valid[i]) return;
     const r = w.value!;
-    for (const p of r.pairs) inputs.push({ pairId: p.pairId, prompt: r.prompt ?? '', messages: r.messages ?? [], responseA: p.responseA, responseB: p.responseB });
+    for (const p of r.pairs) inputs.push({ pairId: p.pairId, batch: r.batch, prompt: r.prompt ?? '', messages: r.messages ?? [], responseA: p.responseA, responseB: p.responseB });
   });
   const started = cfg.clock.now();
   let results: PairResult[];

@@ -10,6 +10,8 @@ import type { ChatMessage } from '../records/types.ts';
 export interface PairInput {
   /** Keys the judge's seeded order. */
   pairId: string;
+  /** The training batch of the request (set by scoreMicroBatch; the simulated backend looks pairs up by it). */
+  batch?: number;
   prompt: string;
   messages: readonly ChatMessage[];
   responseA: string;
@@ -18,7 +20,8 @@ export interface PairInput {
 
 /** Why an RM did not score a pair; `code` becomes the DeadLetter reason. */
 export interface PairFailure {
-  code: 'RM_UNAVAILABLE' | 'RM_BAD_RESPONSE';
+  /** RM_UNAVAILABLE, RM_BAD_RESPONSE: the RM failed; UNKNOWN_PAIR: a backend that answers from data (simulator, replay) has none for the pair. */
+  code: 'RM_UNAVAILABLE' | 'RM_BAD_RESPONSE' | 'UNKNOWN_PAIR';
   message: string;
 }
 
@@ -30,7 +33,7 @@ export const isFailure = (r: PairResult): r is { failure: PairFailure } => 'fail
 export type BackendStats = Record<string, number>;
 
 export interface RmBackend {
-  /** `http`, `judge`, `tfjs` (the sim backend keeps the per-request ScoreBackend path). */
+  /** `http`, `judge`, `tfjs`, `sim` (the simulator), `recorded` (replay). */
   readonly kind: string;
   /** Written into every Score: a checkpoint hash, an API model string, the tfjs model's sha256. */
   readonly modelVersion: string;

@@ -12,3 +12,5 @@ export * from './stream.ts';
 export * from './trainer.ts';
 export * from './validate.ts';
 export * from './world.ts';
+export * from './pool.ts';
+export * from './backend.ts';

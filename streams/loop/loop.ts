@@ -15,7 +15,9 @@ import { startAggregatorApp } from '../aggregator/aggregator.ts';
 import type { AppContext, AppHandle, Logger, LoopSettings } from '../runtime/context.ts';
 import { startLabelerApp } from '../labeler/labeler.ts';
 import { startRouterApp } from '../router/router.ts';
-import { simStream, startScorerApp } from '../scorer/scorer.ts';
+import { startScorerApp } from '../scorer/scorer.ts';
+import type { TrainerModule } from '../trainer/module.ts';
+import { simStream } from '../trainer/simulated.ts';
 import { startStoreApp } from '../store/store.ts';
 import type { Telemetry } from '../../src/telemetry/telemetry.ts';
 import { createLoopTopics } from '../runtime/topics.ts';
@@ -32,6 +34,8 @@ export interface LoopOptions {
   onProgress?: (t: number, stats: Record<string, Record<string, number>>) => void;
   /** Simulated GPU time per scoring request. */
   scorerDelayMs?: number;
+  /** What the trainer app drives (default: the simulated policy, which needs the loop's `sim` section). */
+  trainer?: TrainerModule;
   /** How long to wait for the store to apply the last batch once the trainer is done (default 120 s). */
   finalWaitMs?: number;
   /** Tracing on (src/telemetry/): every app traces its records. */
@@ -65,9 +69,12 @@ export async function readFinalPosteriors(bus: Bus, codec: RecordCodec, s: LoopS
   return s.arms.flatMap((rm) => latest.get(rm) ?? []);
 }
 
-/** Routed-label accuracy over the decisions of the run (each pair once), and dead letters by reason. */
+/**
+ * Routed-label accuracy over the decisions of the run (each pair once; NaN without a simulator, which
+ * alone knows which RM was right), and dead letters by reason.
+ */
 async function tally(bus: Bus, codec: RecordCodec, s: LoopSettings): Promise<{ accuracy: number; pairs: number; deadLetters: LoopSummary['deadLetters'] }> {
-  const stream = simStream(s);
+  const stream = s.sim === undefined ? undefined : simStream(s);
   const chosen = new Map<string, { batch: number; arm: number }>();
   for (const r of await bus.readToEnd(topicName(s.prefix, 'decisions'))) {
     for (const d of pairDecisions(await codec.decode('decisions', r.value!))) {
@@ -76,8 +83,8 @@ async function tally(bus: Bus, codec: RecordCodec, s: LoopSettings): Promise<{ a
   }
   let ok = 0;
   const batches = new Set([...chosen.values()].map((c) => c.batch));
-  for (const t of batches) {
-    for (const p of stream.generateBatch(t).prompts.flatMap((x) => x.pairs)) {
+  for (const t of stream === undefined ? [] : batches) {
+    for (const p of stream!.generateBatch(t).prompts.flatMap((x) => x.pairs)) {
       const c = chosen.get(p.pairId);
       if (c && p.correct[c.arm]) ok++;
     }
@@ -87,7 +94,7 @@ async function tally(bus: Bus, codec: RecordCodec, s: LoopSettings): Promise<{ a
     const reason = (await codec.decode('dlq', r.value!)).reason;
     deadLetters[reason] = (deadLetters[reason] ?? 0) + 1;
   }
-  return { accuracy: chosen.size > 0 ? ok / chosen.size : 0, pairs: chosen.size, deadLetters };
+  return { accuracy: stream === undefined ? NaN : chosen.size > 0 ? ok / chosen.size : 0, pairs: chosen.size, deadLetters };
 }
 
 export async function runLoop(o: LoopOptions): Promise<LoopSummary> {
@@ -105,7 +112,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopSummary> {
     apps.push(await startLabelerApp(ctx));
     const router = await startRouterApp(ctx);
     apps.push(router);
-    const trainer = await startTrainerApp(ctx, { batches: o.batches, onBatch: (t) => o.onProgress?.(t, stats()) });
+    const trainer = await startTrainerApp(ctx, { batches: o.batches, ...(o.trainer ? { module: o.trainer } : {}), onBatch: (t) => o.onProgress?.(t, stats()) });
     apps.push(trainer);
     await trainer.done;
     await firstValueFrom(router.replica.version$.pipe(filter((v) => v >= o.batches - 1), timeout({ first: o.finalWaitMs ?? 120_000 })));

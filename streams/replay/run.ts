@@ -122,8 +122,7 @@ export async function replayRun(o: ReplayOptions): Promise<ReplayResult> {
     for (let i = 0; i < history.length; i += 500) await producer.send(history.slice(i, i + 500)); // bounded produce requests
     apps.push(await startStoreApp(ctx));
     apps.push(await startAggregatorApp(ctx));
-    const backend = recordedBackend(rec.scores);
-    for (const rm of s.arms) apps.push(await startScorerApp(ctx, { rm, backend }));
+    for (const rm of s.arms) apps.push(await startScorerApp(ctx, { rm, backend: recordedBackend(rec.scores, rm) }));
     apps.push(await startLabelerApp(ctx));
     const router = await startRouterApp(ctx);
     apps.push(router);

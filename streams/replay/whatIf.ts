@@ -24,7 +24,7 @@ import { topicName } from '../../src/records/topics.ts';
 import type { PosteriorSnapshot } from '../../src/records/types.ts';
 import type { Logger, LoopSettings } from '../runtime/context.ts';
 import { readFinalPosteriors, runLoop } from '../loop/loop.ts';
-import { simStream } from '../scorer/scorer.ts';
+import { simStream } from '../trainer/simulated.ts';
 import { validateSettings } from '../runtime/settings.ts';
 import { fromSnapshotRecord } from '../runtime/snapshotRecord.ts';
 import { readRecordedRun, scoreKey, type RecordedRun } from './recorded.ts';

@@ -10,7 +10,7 @@ import type { RecordCodec } from '../../src/avro/codec.ts';
 import { bytesToF64 } from '../../src/avro/f64.ts';
 import type { Bus, BusConsumer, BusRecord } from '../../src/bus/types.ts';
 import { ArmPosterior } from '../../src/core/posterior.ts';
-import { embeddingsFor } from '../../src/eval/run.ts';
+import { embeddingsFor } from '../../src/core/prior.ts';
 import type { PosteriorSet } from '../../src/operators/routePairs.ts';
 import { topicName } from '../../src/records/topics.ts';
 import type { PosteriorSnapshot } from '../../src/records/types.ts';

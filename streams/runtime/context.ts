@@ -10,7 +10,7 @@ import type { PosteriorConfig } from '../../src/core/posterior.ts';
 import type { PriorFile } from '../../src/core/prior.ts';
 import type { QuantileConfig } from '../../src/core/normalize.ts';
 import type { InputLimits } from '../../src/operators/limitInput.ts';
-import type { SimConfig } from '../../src/sim/config.ts';
+import type { SimSettings } from '../../src/sim/backend.ts';
 import type { ScorerConfig } from '../../src/scorers/config.ts';
 import type { Telemetry } from '../../src/telemetry/telemetry.ts';
 
@@ -51,15 +51,18 @@ export interface LoopSettings {
    * with seeded ties (LASeR's rule; `replay --what-if method=linucb` sets it with LASeR's prior and rewards).
    */
   selection?: { kind: 'linucb'; alpha: number };
-  /** RM id → its scorer backend (src/scorers/config.ts); an RM without one is scored by the simulator. */
+  /** RM id → its scorer backend (src/scorers/config.ts); an RM without one is simulated, which needs `sim`. */
   scorers?: Record<string, ScorerConfig>;
   /**
    * Shadow scoring (docs/replay.md): a seeded fraction of pairs (0 ≤ f ≤ 1; absent or 0 = off) is, besides
    * its routed request, sent to every other RM as audit requests whose scores are recorded, never labelled.
    */
   shadow?: { fraction: number };
-  /** The simulated policy, RM pool and trainer (scorer and trainer apps). */
-  sim: { profiles: string; scenario: string; config: SimConfig };
+  /**
+   * The simulator (the demo, tests, benches): the simulated policy, RM pool and trainer. Absent in a
+   * production loop: every RM then has a `scorers` entry and the trainer is the user's own.
+   */
+  sim?: SimSettings;
 }
 
 export interface ReliabilitySettings {

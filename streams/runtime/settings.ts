@@ -11,10 +11,10 @@ import { checkShadowFraction } from '../../src/core/shadow.ts';
 import { defaultPosteriorConfig, validatePosteriorConfig, type PosteriorConfig } from '../../src/core/posterior.ts';
 import type { PriorFile } from '../../src/core/prior.ts';
 import { bayesianQuantileConfig, type QuantileConfig } from '../../src/core/normalize.ts';
-import { defaultEvalModels } from '../../src/eval/run.ts';
 import { readPrior } from '../../src/offline/index.ts';
 import { requestsTopics, topicName } from '../../src/records/topics.ts';
 import type { InputLimits } from '../../src/operators/limitInput.ts';
+import type { SimSettings } from '../../src/sim/backend.ts';
 import type { SimConfig } from '../../src/sim/config.ts';
 import { scenarioConfig } from '../../src/sim/scenarios.ts';
 import { parseScorers } from '../../src/scorers/config.ts';
@@ -41,10 +41,11 @@ export interface SettingsInput {
   reliability?: Partial<LoopSettings['reliability']>;
   /** Input limits (defaults: `inputLimitDefaults`). */
   limits?: Partial<InputLimits>;
+  /** The simulator (demo, tests, benches); absent = none: every RM then needs a `scorers` entry. */
   sim?: { profiles?: string; scenario?: string; config?: Partial<SimConfig> };
   /** Text mode: the router's encoder model directory (LoopSettings.encoder). */
   encoder?: string;
-  /** RM id → its scorer backend (src/scorers/config.ts); RMs without one keep the simulated scorer. */
+  /** RM id → its scorer backend (src/scorers/config.ts); RMs without one are simulated (needs `sim`). */
   scorers?: Record<string, unknown>;
   /** Shadow scoring (LoopSettings.shadow): `{"fraction": 0.1}`; absent or 0 = off. */
   shadow?: { fraction?: number };
@@ -67,6 +68,9 @@ export const loopDefaults = {
   graceMs: 5_000,
   maxInFlight: 256,
   partitions: 3,
+  /** Without a simulator (its scenario sets these): the simulator's own defaults. */
+  tieEps: 0.1,
+  keepPerPrompt: 4,
   reliability: { outageLimitMs: 120_000, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitMs: 500, dedupePairs: 200_000 },
 } as const;
 
@@ -80,31 +84,38 @@ const isInt = (v: unknown, min: number): v is number => typeof v === 'number' &&
 export function buildSettings(input: SettingsInput, prior: PriorFile): LoopSettings {
   const seed = input.seed ?? loopDefaults.seed;
   if (!isInt(seed, 0)) fail('seed', `must be a non-negative integer, got ${JSON.stringify(seed)}`);
-  const scenario = input.sim?.scenario ?? loopDefaults.scenario;
-  const config = scenarioConfig(scenario, { ...input.sim?.config, seed });
+  const sim = input.sim === undefined ? undefined : simSettings(input.sim, seed);
+  const arms = input.arms ?? prior.arms;
   const s: LoopSettings = {
-    run: input.run ?? `loop/${scenario}/seed-${seed}`,
+    run: input.run ?? (sim ? `loop/${sim.scenario}/seed-${seed}` : `loop/seed-${seed}`),
     seed,
     prefix: input.prefix ?? loopDefaults.prefix,
-    arms: [...(input.arms ?? defaultEvalModels)],
+    arms: [...arms],
     prior,
     posterior: { ...defaultPosteriorConfig, ...input.posterior },
     quantile: { ...bayesianQuantileConfig, ...input.quantile },
     lag: input.lag ?? loopDefaults.lag,
-    tieEps: input.tieEps ?? config.tieEps,
-    keepPerPrompt: input.keepPerPrompt ?? config.keepPerPrompt,
+    tieEps: input.tieEps ?? sim?.config.tieEps ?? loopDefaults.tieEps,
+    keepPerPrompt: input.keepPerPrompt ?? sim?.config.keepPerPrompt ?? loopDefaults.keepPerPrompt,
     posteriorWaitMs: input.posteriorWaitMs ?? loopDefaults.posteriorWaitMs,
     graceMs: input.graceMs ?? loopDefaults.graceMs,
     maxInFlight: input.maxInFlight ?? loopDefaults.maxInFlight,
     partitions: input.partitions ?? loopDefaults.partitions,
     reliability: { ...loopDefaults.reliability, ...input.reliability },
     limits: { ...inputLimitDefaults, ...input.limits },
-    sim: { profiles: input.sim?.profiles ?? defaultProfiles, scenario, config },
+    ...(sim !== undefined ? { sim } : {}),
     ...(input.encoder !== undefined ? { encoder: input.encoder } : {}),
-    ...(input.scorers !== undefined ? { scorers: parseScorers(input.scorers, input.arms ?? defaultEvalModels) } : {}),
+    ...(input.scorers !== undefined ? { scorers: parseScorers(input.scorers, arms) } : {}),
     ...(input.shadow !== undefined ? { shadow: { fraction: (input.shadow as { fraction?: number } | null)?.fraction as number } } : {}),
   };
   return validateSettings(s);
+}
+
+/** The simulator section with its defaults; its seed is the loop's. */
+function simSettings(input: NonNullable<SettingsInput['sim']>, seed: number): SimSettings {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) fail('sim', 'must be an object (or absent: no simulator)');
+  const scenario = input.scenario ?? loopDefaults.scenario;
+  return { profiles: input.profiles ?? defaultProfiles, scenario, config: scenarioConfig(scenario, { ...input.config, seed }) };
 }
 
 /** Checks every field (and that the prior fits the arms and the simulator); returns `s`. */
@@ -125,11 +136,17 @@ export function validateSettings(s: LoopSettings): LoopSettings {
   for (const [k, v] of Object.entries(s.reliability)) if (!isInt(v, 1)) fail(`reliability.${k}`, `must be an integer ≥ 1, got ${v}`);
   for (const f of Object.keys(inputLimitDefaults) as (keyof InputLimits)[]) if (!isInt(s.limits?.[f], 1)) fail(`limits.${f}`, `must be an integer ≥ 1, got ${s.limits?.[f]}`);
   const width = s.prior.projection === null ? s.prior.d : s.prior.projection.inputDim;
-  const simWidth = s.sim.config.inputDim ?? s.sim.config.d;
   // In text mode the trainer sends no vectors: the encoder's width is checked against the prior's.
   if (s.encoder !== undefined && (typeof s.encoder !== 'string' || s.encoder === '')) fail('encoder', 'must be a model directory');
-  if (s.encoder === undefined && width !== simWidth) fail('sim.config', `the simulator makes embeddings of width ${simWidth}, the prior expects ${width}`);
-  if (s.sim.config.seed !== s.seed) fail('sim.config.seed', `must equal seed (${s.seed}), got ${s.sim.config.seed}`);
+  if (s.sim !== undefined) {
+    const simWidth = s.sim.config.inputDim ?? s.sim.config.d;
+    if (s.encoder === undefined && width !== simWidth) fail('sim.config', `the simulator makes embeddings of width ${simWidth}, the prior expects ${width}`);
+    if (s.sim.config.seed !== s.seed) fail('sim.config.seed', `must equal seed (${s.seed}), got ${s.sim.config.seed}`);
+  } else {
+    // No simulator: every RM needs a real scorer backend (a production loop).
+    const missing = s.arms.filter((rm) => s.scorers?.[rm] === undefined || s.scorers[rm]!.backend === 'sim');
+    if (missing.length > 0) fail('scorers', `without a "sim" section every RM needs a scorer backend; none (or "sim") for ${missing.map((m) => JSON.stringify(m)).join(', ')}`);
+  }
   if (s.shadow !== undefined) checkShadowFraction(s.shadow?.fraction); // RR_INVALID_CONFIG shadow.fraction
   return s;
 }
@@ -152,12 +169,12 @@ export async function loadSettings(path: string): Promise<LoopSettings> {
   if (typeof file?.prior !== 'string') fail('prior', `${path} must name the prior file ("prior": "prior.json")`);
   const prior = await readPrior(resolve(dirname(path), file.prior));
   const profiles = file.sim?.profiles;
-  const sim = { ...file.sim, ...(profiles ? { profiles: resolve(dirname(path), profiles) } : {}) };
+  const sim = file.sim === undefined ? {} : { sim: { ...file.sim, ...(profiles ? { profiles: resolve(dirname(path), profiles) } : {}) } };
   const encoder = typeof file.encoder === 'string' ? { encoder: resolve(dirname(path), file.encoder) } : {};
   // A tfjs scorer's model directory resolves beside the file too.
   const scorers = file.scorers && typeof file.scorers === 'object' ? { scorers: Object.fromEntries(Object.entries(file.scorers).map(([rm, c]) => {
     const cfg = c as { modelDir?: unknown };
     return [rm, typeof cfg?.modelDir === 'string' ? { ...cfg, modelDir: resolve(dirname(path), cfg.modelDir) } : c];
   })) } : {};
-  return settingsFromJson({ ...file, sim, ...encoder, ...scorers }, prior, path);
+  return settingsFromJson({ ...file, ...sim, ...encoder, ...scorers }, prior, path);
 }

@@ -1,23 +1,22 @@
 /**
- * The simulated trainer app: drives the loop batch by batch. For t = 0..T−1 it
- * sends batch t's generations (pairs in generation order, embedding = the sim
- * pair's x), waits for one Label per prompt, computes each kept pair's DPO loss
- * under the pre-update policy (SimTrainer) and sends one LOSS per kept pair and
- * one BATCH_END, then goes on. Its labels consumer starts before the first send.
+ * The trainer app: drives the loop batch by batch with a trainer module (module.ts; the project's
+ * is the simulated policy, simulated.ts). For t = 0..T−1 it sends batch t's generations, waits for
+ * one Label per prompt, sends one LOSS per kept pair (the module's loss under the pre-update
+ * policy) and one BATCH_END, then goes on. Its labels consumer starts before the first send.
  */
 import type { Span } from '@opentelemetry/api';
 import type { OutRecord } from '../../src/bus/types.ts';
 import { ATTR } from '../../src/telemetry/attributes.ts';
-import { topicName, recordKey } from '../../src/records/topics.ts';
-import type { Feedback, Generation, Label } from '../../src/records/types.ts';
-import type { SimBatch } from '../../src/sim/stream.ts';
-import { responseIndices, simPromptText, simResponseText } from '../../src/sim/texts.ts';
-import { SimTrainer } from '../../src/sim/trainer.ts';
+import { topicName } from '../../src/records/topics.ts';
+import type { Feedback, Label } from '../../src/records/types.ts';
 import type { AppContext, AppHandle } from '../runtime/context.ts';
-import { simStream } from '../scorer/scorer.ts';
+import type { TrainerModule } from './module.ts';
+import { simTrainerModule } from './simulated.ts';
 
 export interface TrainerOptions {
-  /** Batches to run (default settings.sim.config.batches). */
+  /** What it drives (default: the simulated policy, which needs the loop's `sim` section). */
+  module?: TrainerModule;
+  /** Batches to run (default: the module's). */
   batches?: number;
   /** Called after each batch's feedback is sent. */
   onBatch?: (t: number, stats: Record<string, number>) => void;
@@ -57,19 +56,6 @@ class LabelInbox {
   close(): void { this.#wake?.(); }
 }
 
-/** The Generation records of one simulated batch (one per prompt, pairs in generation order). */
-export function generationRecords(ctx: Pick<AppContext, 'codec' | 'clock' | 'settings'>, b: SimBatch): Promise<OutRecord[]> {
-  const { codec, clock, settings: s } = ctx;
-  return Promise.all(b.prompts.map(async (p) => {
-    // Text from the simulator's template banks; vectors only when the router has no encoder (text mode sends none).
-    const text = (pairId: string, side: 0 | 1) => simResponseText(p.category, p.promptId, responseIndices(pairId)[side], s.seed);
-    const g: Generation = {
-      run: s.run, batch: b.t, promptId: p.promptId, category: p.category, prompt: simPromptText(p.category, p.promptId, s.seed), messages: [], sentAtMs: clock.now(),
-      pairs: p.pairs.map((x) => ({ pairId: x.pairId, responseA: text(x.pairId, 0), responseB: text(x.pairId, 1), embedding: s.encoder === undefined ? Array.from(x.x) : [] })),
-    };
-    return { topic: topicName(s.prefix, 'generations'), key: Buffer.from(recordKey('generations', g) as string), value: await codec.encode('generations', g) };
-  }));
-}
 
 /**
  * Where a (re)started trainer goes on: the batch after the last BATCH_END of this run on
@@ -95,10 +81,9 @@ async function resumePoint(ctx: AppContext): Promise<{ first: number; sent: Set<
 export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}): Promise<TrainerHandle> {
   const { bus, codec, settings: s } = ctx;
   const log = ctx.log.namespace('trainer');
-  const T = opts.batches ?? s.sim.config.batches;
+  const module = opts.module ?? simTrainerModule(ctx);
+  const T = opts.batches ?? module.batches;
   const stats = { batch: 0, batches: T, pairs: 0, labels: 0, kept: 0, keptCorrect: 0 };
-  const stream = simStream(s);
-  const sim = new SimTrainer(s.sim.config.trainer, s.seed);
   const inbox = new LabelInbox();
   let closed = false;
   const producer = await bus.producer();
@@ -135,13 +120,12 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
   });
 
   const feedbackOut = async (f: Feedback) => ({ topic: topicName(s.prefix, 'feedback'), key: Buffer.from(s.run), value: await codec.encode('feedback', f) });
-  const generations = (b: SimBatch) => generationRecords(ctx, b);
 
   const run = async (): Promise<void> => {
     for (let t = first; t < T && !closed; t++) {
-      const b = stream.generateBatch(t);
+      const b = await module.batch(t);
       // On a resume, the prompts of this batch that already went out are not sent twice.
-      const fresh = (await generations(b)).map((r, i) => ({ r, promptId: b.prompts[i]!.promptId })).filter(({ r }) => !sent.has(r.key!.toString()));
+      const fresh = b.generations.map((r, i) => ({ r, promptId: b.promptIds[i]! })).filter(({ r }) => !sent.has(r.key!.toString()));
       const gens = fresh.map(({ r }) => r);
       // Tracing on: each Generation record starts its prompt's trace with a `send` span.
       const genSpans = tel === undefined ? [] : fresh.map(({ r, promptId }) => {
@@ -150,21 +134,19 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
         return span;
       });
       await producer.send(gens).finally(() => { for (const span of genSpans) span.end(); });
-      const labels = await inbox.take(t, b.prompts.length, () => closed);
+      const labels = await inbox.take(t, b.promptIds.length, () => closed);
       if (labels === null) return;
-      const gold = new Map(b.prompts.flatMap((p) => p.pairs.map((x) => [x.pairId, x.goldA] as const)));
       const out: OutRecord[] = [];
       const sendSpans: Span[] = [];
       let kept = 0;
       for (const l of labels) {
         const from = out.length;
         for (const pl of l.pairs) {
-          const goldA = gold.get(pl.pairId);
-          if (goldA === undefined) { log.warn('label for a pair not in the batch', { pairId: pl.pairId }); continue; }
-          const labelCorrect = (pl.chosen === 'A') === goldA;
-          out.push(await feedbackOut({ run: s.run, batch: t, kind: 'LOSS', pairId: pl.pairId, loss: sim.loss(pl.pairId, labelCorrect), expectedPairs: null }));
+          const fb = b.feedback(pl.pairId, pl.chosen);
+          if (fb === undefined) { log.warn('label for a pair not in the batch', { pairId: pl.pairId }); continue; }
+          out.push(await feedbackOut({ run: s.run, batch: t, kind: 'LOSS', pairId: pl.pairId, loss: fb.loss, expectedPairs: null }));
           kept++;
-          if (labelCorrect) stats.keptCorrect++;
+          if (fb.correct) stats.keptCorrect++;
         }
         // Tracing on: a label's losses continue its prompt's trace.
         if (tel !== undefined && out.length > from) {
@@ -182,7 +164,7 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
       }
       await producer.send(out).finally(() => { for (const span of sendSpans) span.end(); });
       stats.batch = t + 1;
-      stats.pairs += b.prompts.reduce((n, p) => n + p.pairs.length, 0);
+      stats.pairs += b.pairs;
       stats.labels += labels.length;
       stats.kept += kept;
       log.info('batch done', { batch: t });

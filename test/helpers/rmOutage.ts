@@ -81,7 +81,7 @@ export async function outageRun(bus: Bus, prefix: string, o: { batches: number; 
     const labels = await read<Label>('labels');
     const labeled = new Set(labels.flatMap((l) => l.pairs.map((p) => p.pairId)));
     return { summary, rm, routed, scored, unscored, deadLettered, labeled, otherRouted,
-      prompts: o.batches * settings.sim.config.promptsPerBatch, labels: new Set(labels.map((l) => l.promptId)).size, requestsSeen };
+      prompts: o.batches * settings.sim!.config.promptsPerBatch, labels: new Set(labels.map((l) => l.promptId)).size, requestsSeen };
   } finally {
     await server.close();
   }

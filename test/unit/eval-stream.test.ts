@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { RouterError } from '../../src/core/errors.ts';
-import { defaultEvalModels, runEval } from '../../src/eval/run.ts';
+import { runEval } from '../../src/eval/run.ts';
+import { defaultPool } from '../../src/sim/pool.ts';
 import { parseVerdicts, verdictLineOf } from '../../src/eval/verdicts.ts';
 import { serializePrior } from '../../src/core/prior.ts';
 import { selectModels } from '../../src/sim/profiles.ts';
@@ -22,11 +23,11 @@ const small = { batches: 5, d: 16, offlineExamples: 600, promptsPerBatch: 8 };
 describe('eval --stream', () => {
   it("reproduces the simulator's numbers for the same draws, every method", async () => {
     const sim = await runEval({ pool, scenarios: ['stationary'], seeds: [3], sim: small, offline: { epochs: 2 } });
-    const world = buildWorld(selectModels(pool, defaultEvalModels), scenarioConfig('stationary', { ...small, seed: 3 }), 3);
+    const world = buildWorld(selectModels(pool, defaultPool), scenarioConfig('stationary', { ...small, seed: 3 }), 3);
     const stream = onlineStreamFromWorld(world);
     const lines: string[] = [];
-    for (let t = 0; t < small.batches; t++) for (const p of stream.generateBatch(t).prompts) for (const pair of p.pairs) lines.push(verdictLineOf(t, p, pair, defaultEvalModels));
-    const verdicts = parseVerdicts(lines.join('\n'), 'mem', defaultEvalModels, small.d);
+    for (let t = 0; t < small.batches; t++) for (const p of stream.generateBatch(t).prompts) for (const pair of p.pairs) lines.push(verdictLineOf(t, p, pair, defaultPool));
+    const verdicts = parseVerdicts(lines.join('\n'), 'mem', defaultPool, small.d);
     const rec = await runEval({ pool, scenarios: [], seeds: [3], sim: small, prior: sim.runs[0]!.prior, stream: { lines: verdicts, source: 'mem', scenario: 'stationary' } });
     assert.deepEqual(Object.keys(rec.configs), ['stationary']);
     const a = sim.runs[0]!.traces;

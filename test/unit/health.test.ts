@@ -12,7 +12,7 @@ import type { Generation } from '../../src/records/types.ts';
 import type { AppContext } from '../../streams/runtime/context.ts';
 import { runLoop } from '../../streams/loop/loop.ts';
 import { startRouterApp } from '../../streams/router/router.ts';
-import { simStream } from '../../streams/scorer/scorer.ts';
+import { simStream } from '../../streams/trainer/simulated.ts';
 import { startStoreApp } from '../../streams/store/store.ts';
 import { createLoopTopics } from '../../streams/runtime/topics.ts';
 import { waitFor } from '../helpers/kafka.ts';

@@ -8,7 +8,7 @@ import { isRouterError } from '../../src/core/errors.ts';
 import { recordKey, topicName } from '../../src/records/topics.ts';
 import type { DeadLetter, Generation, GenerationPair } from '../../src/records/types.ts';
 import { startRouterApp } from '../../streams/router/router.ts';
-import { simStream } from '../../streams/scorer/scorer.ts';
+import { simStream } from '../../streams/trainer/simulated.ts';
 import { createLoopTopics } from '../../streams/runtime/topics.ts';
 import { waitFor } from '../helpers/kafka.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';

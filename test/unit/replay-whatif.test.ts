@@ -11,7 +11,7 @@ import { counterClock, createMemoryBus } from '../../src/bus/memory/index.ts';
 import { isRouterError } from '../../src/core/errors.ts';
 import { runLoop as evalLoop } from '../../src/eval/loop.ts';
 import { buildMethods } from '../../src/eval/methods.ts';
-import { embeddingsFor } from '../../src/eval/run.ts';
+import { embeddingsFor } from '../../src/core/prior.ts';
 import { accuracyAt } from '../../src/eval/stats.ts';
 import { applyWhatIf, formatWhatIf, parseWhatIf, whatIfRun } from '../../streams/replay/whatIf.ts';
 import { selectModels } from '../../src/sim/profiles.ts';
@@ -21,7 +21,7 @@ import { SimTrainer } from '../../src/sim/trainer.ts';
 import { buildWorld } from '../../src/sim/world.ts';
 import type { LoopSettings } from '../../streams/runtime/context.ts';
 import { runLoop } from '../../streams/loop/loop.ts';
-import { simStream } from '../../streams/scorer/scorer.ts';
+import { simStream } from '../../streams/trainer/simulated.ts';
 import { shadowPicker } from '../../src/core/shadow.ts';
 import { pairDecisions } from '../../src/records/decisions.ts';
 import { routedLabel } from '../../src/sim/labels.ts';
@@ -31,9 +31,9 @@ const BATCHES = 8;
 
 /** A method's routed-label accuracy in the pure-core eval loop for these settings. */
 function evalAccuracy(s: LoopSettings, name = 'bayesian-router'): number {
-  const world = buildWorld(selectModels(loadProfilesFile(s.sim.profiles), s.arms), s.sim.config, s.seed);
+  const world = buildWorld(selectModels(loadProfilesFile(s.sim!.profiles), s.arms), s.sim!.config, s.seed);
   const [method] = buildMethods({ arms: s.arms, embeddings: embeddingsFor(s.prior, s.arms), seed: s.seed, run: s.run, posterior: s.posterior, lag: s.lag, only: [name] });
-  const [trace] = evalLoop({ stream: onlineStreamFromWorld(world), trainer: new SimTrainer(s.sim.config.trainer, s.seed), methods: [method!], prior: s.prior,
+  const [trace] = evalLoop({ stream: onlineStreamFromWorld(world), trainer: new SimTrainer(s.sim!.config.trainer, s.seed), methods: [method!], prior: s.prior,
     batches: BATCHES, tieEps: s.tieEps, keepPerPrompt: s.keepPerPrompt, seed: s.seed, run: s.run });
   return accuracyAt(trace!, BATCHES);
 }

@@ -10,7 +10,8 @@ import type { Generation, Score, ScoringRequest } from '../../src/records/types.
 import type { AppContext, AppHandle } from '../../streams/runtime/context.ts';
 import { startLabelerApp } from '../../streams/labeler/labeler.ts';
 import { startRouterApp } from '../../streams/router/router.ts';
-import { simStream, startScorerApp } from '../../streams/scorer/scorer.ts';
+import { startScorerApp } from '../../streams/scorer/scorer.ts';
+import { simStream } from '../../streams/trainer/simulated.ts';
 import { createLoopTopics } from '../../streams/runtime/topics.ts';
 import { waitFor } from '../helpers/kafka.ts';
 import { D, quietLog, testSettings } from './streams-fixtures.ts';

@@ -2,14 +2,14 @@
 // 6 pairs per batch), so the whole loop runs in seconds. Not a test file (no .test.ts suffix).
 import { CounterRng } from '../../src/core/rng.ts';
 import { PRIOR_FORMAT, type PriorFile } from '../../src/core/prior.ts';
-import { defaultEvalModels } from '../../src/eval/run.ts';
+import { defaultPool } from '../../src/sim/pool.ts';
 import type { Logger, LoopSettings } from '../../streams/runtime/context.ts';
 import { buildSettings, type SettingsInput } from '../../streams/runtime/settings.ts';
 
 export const D = 16;
 
 /** Unit-norm embeddings drawn from the counter RNG: a prior that needs no offline training. */
-export function syntheticPrior(arms: readonly string[] = defaultEvalModels, d = D): PriorFile {
+export function syntheticPrior(arms: readonly string[] = defaultPool, d = D): PriorFile {
   const rng = new CounterRng(7, 'test/prior');
   const embeddings = arms.map((a) => {
     const seq = rng.sequence(a);

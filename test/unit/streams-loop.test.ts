@@ -10,7 +10,7 @@ import { makeBatch } from '../../src/core/context.ts';
 import type { BanditPolicy } from '../../src/core/bandit.ts';
 import { runLoop as evalLoop } from '../../src/eval/loop.ts';
 import { buildMethods } from '../../src/eval/methods.ts';
-import { embeddingsFor } from '../../src/eval/run.ts';
+import { embeddingsFor } from '../../src/core/prior.ts';
 import { pairDecisions } from '../../src/records/decisions.ts';
 import { topicName } from '../../src/records/topics.ts';
 import { selectModels } from '../../src/sim/profiles.ts';
@@ -26,10 +26,10 @@ const BATCHES = 20;
 
 /** The pure-core loop with the same inputs; returns the policy after applying every pending delta. */
 function reference(s: LoopSettings): BanditPolicy {
-  const world = buildWorld(selectModels(loadProfilesFile(s.sim.profiles), s.arms), s.sim.config, s.seed);
+  const world = buildWorld(selectModels(loadProfilesFile(s.sim!.profiles), s.arms), s.sim!.config, s.seed);
   const [method] = buildMethods({ arms: s.arms, embeddings: embeddingsFor(s.prior, s.arms), seed: s.seed, run: s.run, posterior: s.posterior, lag: s.lag, only: ['bayesian-router'] });
   assert.ok(method?.kind === 'router');
-  evalLoop({ stream: onlineStreamFromWorld(world), trainer: new SimTrainer(s.sim.config.trainer, s.seed), methods: [method], prior: s.prior,
+  evalLoop({ stream: onlineStreamFromWorld(world), trainer: new SimTrainer(s.sim!.config.trainer, s.seed), methods: [method], prior: s.prior,
     batches: BATCHES, tieEps: s.tieEps, keepPerPrompt: s.keepPerPrompt, seed: s.seed, run: s.run });
   const policy = method.policy as BanditPolicy;
   // The policy applies batch t's deltas lazily, when routing t + lag: route one empty batch to apply the rest.

@@ -18,8 +18,8 @@ describe('streams: settings', () => {
   it('fills the defaults from the scenario and ties the simulator seed to the loop seed', () => {
     const s = buildSettings({ seed: 4, sim }, syntheticPrior());
     assert.equal(s.run, 'loop/stationary/seed-4');
-    assert.equal(s.sim.config.seed, 4);
-    assert.equal(s.tieEps, s.sim.config.tieEps);
+    assert.equal(s.sim!.config.seed, 4);
+    assert.equal(s.tieEps, s.sim!.config.tieEps);
     assert.equal(s.lag, 1);
     assert.equal(s.arms.length, 4);
   });
@@ -41,7 +41,7 @@ describe('streams: settings', () => {
     await writeFile(join(dir, 'loop.json'), JSON.stringify({ seed: 2, prefix: 'x.', prior: 'prior.json', sim: { scenario: 'shift', config: { d: D, batches: 3 } } }));
     const s = await loadSettings(join(dir, 'loop.json'));
     assert.equal(s.prefix, 'x.');
-    assert.equal(s.sim.config.batches, 3);
+    assert.equal(s.sim!.config.batches, 3);
     assert.deepEqual(Array.from(s.prior.embeddings[0]!), Array.from(syntheticPrior().embeddings[0]!));
     const plan = loopTopicPlan(s);
     assert.equal(plan.filter((p) => p.base === 'requests').length, 4);

@@ -12,7 +12,8 @@ import { describeSimConfig } from '../../sim/config.ts';
 import { loadProfilesFile } from '../../sim/profilesFile.ts';
 import { scenarioNames } from '../../sim/scenarios.ts';
 import { htmlReport } from '../../eval/report.ts';
-import { defaultEvalModels, runEval } from '../../eval/run.ts';
+import { runEval } from '../../eval/run.ts';
+import { defaultPool } from '../../sim/pool.ts';
 import { RouterError } from '../../core/errors.ts';
 import { decay, pairedComparisons } from '../../eval/paired.ts';
 import { readVerdictsFile } from '../../eval/verdicts.ts';
@@ -130,7 +131,7 @@ export function registerEvalCommand(program: Command): Command {
   return program.command('eval')
     .description('run every routing method on the same simulated online-DPO stream and compare routed-label accuracy')
     .option('--profiles <file>', 'RM pool profile file (best-of-4 or pairwise accuracies per category)', defaultProfilesPath())
-    .option('--models <list>', 'comma-separated RM names from the profile file', list, defaultEvalModels)
+    .option('--models <list>', 'comma-separated RM names from the profile file', list, defaultPool)
     .option('--scenario <name>', `${scenarioNames.join(' | ')} | all (comma-separated list accepted)`, 'all')
     .option('--seeds <n>', 'number of seeds', parsePositiveInt, 5)
     .option('--first-seed <n>', 'first seed', parsePositiveInt, 1)

@@ -12,7 +12,7 @@ import { createKafkaBus } from '../../bus/kafka/index.ts';
 import { createMemoryBus } from '../../bus/memory/index.ts';
 import type { Bus, Clock } from '../../bus/types.ts';
 import type { PriorFile } from '../../core/prior.ts';
-import { defaultEvalModels } from '../../eval/run.ts';
+import { defaultPool } from '../../sim/pool.ts';
 import { defaultEncoderDir, loadPairEncoder } from '../../encoder/index.ts';
 import { readPrior, trainOfflineRouter, writePrior, type OfflineDataset } from '../../offline/index.ts';
 import { embedTextExamples, parseTextLine } from '../../offline/textJsonl.ts';
@@ -197,12 +197,12 @@ export async function startCommand(o: StartOptions): Promise<LoopSummary> {
       prior = await readPrior(o.prior);
     } else {
       process.stderr.write(`training the prior on the text demo data (seed ${o.seed}, d ${o.d}), embedded with the encoder in ${encoder}…\n`);
-      prior = await trainTextPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: defaultEvalModels, profiles: defaultProfiles, epochs: o.epochs, encoder });
+      prior = await trainTextPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: defaultPool, profiles: defaultProfiles, epochs: o.epochs, encoder });
     }
     settings = buildSettings({ seed: o.seed, prefix: o.prefix ?? (o.brokers ? `rr-${Date.now()}.` : 'rr.'), sim: { scenario: o.scenario, config: { d: prior.d, batches: o.batches } }, arms: prior.arms, encoder }, prior);
   } else {
     process.stderr.write(`training the prior on the simulated offline data (seed ${o.seed}, d ${o.d})…\n`);
-    const prior = await trainSimPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: defaultEvalModels, profiles: defaultProfiles, epochs: o.epochs });
+    const prior = await trainSimPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: defaultPool, profiles: defaultProfiles, epochs: o.epochs });
     settings = buildSettings({ seed: o.seed, prefix: o.prefix ?? (o.brokers ? `rr-${Date.now()}.` : 'rr.'), sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } } }, prior);
   }
   if (o.shadowFraction !== undefined) settings = { ...settings, shadow: { fraction: o.shadowFraction } };
@@ -243,7 +243,7 @@ export function registerLoopCommands(program: Command): void {
     .option('--scenario <name>', 'stationary | shift | drift', 'stationary')
     .option('--batches <n>', 'batches the trainer runs', parsePositiveInt, 20)
     .option('--d <n>', 'router dimension', parsePositiveInt, 64)
-    .option('--models <list>', 'RMs, comma-separated', list, defaultEvalModels)
+    .option('--models <list>', 'RMs, comma-separated', list, defaultPool)
     .option('--epochs <n>', 'offline training epochs', parsePositiveInt)
     .option('--text', 'text mode: the prior is trained on the text demo data with the encoder, loop.json names the encoder')
     .option('--encoder <dir>', `text mode with this encoder model directory (default ${defaultEncoderDir()})`)

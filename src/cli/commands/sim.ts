@@ -10,7 +10,7 @@ import { writeOfflineJsonl } from '../../sim/offlineFile.ts';
 import { selectModels } from '../../sim/profiles.ts';
 import { loadProfilesFile } from '../../sim/profilesFile.ts';
 import { scenarioConfig } from '../../sim/scenarios.ts';
-import { defaultEvalModels } from '../../eval/run.ts';
+import { defaultPool } from '../../sim/pool.ts';
 import { defaultProfilesPath, list, parsePositiveInt } from '../options.ts';
 
 export function registerSimCommand(program: Command): Command {
@@ -19,7 +19,7 @@ export function registerSimCommand(program: Command): Command {
     .description('write simulated offline training data (pair embeddings + per-RM correctness) as JSONL')
     .requiredOption('--out <file>', 'output JSONL path')
     .option('--profiles <file>', 'RM pool profile file', defaultProfilesPath())
-    .option('--models <list>', 'comma-separated RM names', list, defaultEvalModels)
+    .option('--models <list>', 'comma-separated RM names', list, defaultPool)
     .option('--seed <n>', 'seed (use the same seed for eval to share the world)', parsePositiveInt, 1)
     .option('--examples <n>', 'number of examples', parsePositiveInt, 6000)
     .option('--d <n>', 'embedding width', parsePositiveInt, 64)
@@ -33,7 +33,7 @@ export function registerSimCommand(program: Command): Command {
     .description('write the text demo data set (prompt, responses, per-RM correctness) as JSONL, for `offline train`')
     .requiredOption('--out <file>', 'output JSONL path')
     .option('--profiles <file>', 'RM pool profile file', defaultProfilesPath())
-    .option('--models <list>', 'comma-separated RM names', list, defaultEvalModels)
+    .option('--models <list>', 'comma-separated RM names', list, defaultPool)
     .option('--seed <n>', 'seed (use the same seed for `start --text`)', parsePositiveInt, 1)
     .option('--examples <n>', 'number of examples', parsePositiveInt, 2000)
     .action((o: { out: string; profiles: string; models: string[]; seed: number; examples: number }) => {
@@ -46,7 +46,7 @@ export function registerSimCommand(program: Command): Command {
     .description("write the simulator's online stream as recorded RM verdicts (JSONL for eval --stream)")
     .requiredOption('--out <file>', 'output JSONL path')
     .option('--profiles <file>', 'RM pool profile file', defaultProfilesPath())
-    .option('--models <list>', 'comma-separated RM names', list, defaultEvalModels)
+    .option('--models <list>', 'comma-separated RM names', list, defaultPool)
     .option('--scenario <name>', 'simulator scenario', 'stationary')
     .option('--seed <n>', 'seed', parsePositiveInt, 1)
     .option('--batches <n>', 'batches', parsePositiveInt, 200)
