@@ -6,14 +6,11 @@
  */
 import { topicSpecs, type TopicBase, type TopicRecords } from '../records/topics.ts';
 import { ConfluentCodec } from './confluent.ts';
+import type { RecordCodec } from './recordCodec.ts';
 import { SchemaCatalog } from './registry.ts';
 import { decodeSingleObject, encodeSingleObject } from './singleObject.ts';
 
-export interface RecordCodec {
-  readonly format: 'single-object' | 'confluent';
-  encode<B extends TopicBase>(base: B, value: TopicRecords[B]): Promise<Buffer>;
-  decode<B extends TopicBase>(base: B, buf: Buffer): Promise<TopicRecords[B]>;
-}
+export type { RecordCodec } from './recordCodec.ts';
 
 export class SingleObjectCodec implements RecordCodec {
   readonly format = 'single-object';

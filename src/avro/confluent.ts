@@ -9,7 +9,7 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro, { type Type } from 'avsc';
 import { RouterError } from '../core/errors.ts';
 import { topicSpecs, type TopicBase, type TopicRecords } from '../records/topics.ts';
-import type { RecordCodec } from './codec.ts';
+import type { RecordCodec } from './recordCodec.ts';
 import { codecError } from './errors.ts';
 import type { SchemaCatalog } from './registry.ts';
 import { decodeBody, invalidPaths } from './singleObject.ts';
