@@ -1,6 +1,6 @@
 """Texts/s of the same int8 MiniLM ONNX file under Python onnxruntime (one intra-op thread), at
 batch 1, 6 and 64, on 192 texts like the demo's: a check that the model, not the JavaScript around
-it, sets the encoder's pace (README, "Benchmark: the encoder's cost").
+it, sets the encoder's pace (docs/text.md, "Benchmark: the encoder's cost").
 
   python3 -m venv /tmp/ref && /tmp/ref/bin/pip install onnxruntime==1.22.1 tokenizers==0.21.1 numpy==2.2.6
   /tmp/ref/bin/python bench/encoder_python_speed.py ~/.cache/reward-router/encoders/all-MiniLM-L6-v2-int8

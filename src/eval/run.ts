@@ -27,7 +27,7 @@ import type { MethodTrace } from './stats.ts';
 
 export interface EvalOptions {
   pool: RmPool;
-  /** RM names to route among (default: the four of the README's table). */
+  /** RM names to route among (default: the demo's default pool, src/sim/pool.ts). */
   models?: readonly string[];
   scenarios: readonly string[];
   seeds: readonly number[];

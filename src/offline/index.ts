@@ -33,7 +33,7 @@ export interface OfflineTrainOptions {
   seed?: number; // default 1
   holdout?: number; // held-out share in [0, 1), default 0.2; 0 evaluates on the training set
   lossWeights?: Partial<LossWeights>; // default (bt, cls, reg) = (1, 0, 0)
-  /** The balancing step of the authors' code (default: offlineDefaults.balance; see README "Offline stage"). */
+  /** The balancing step of the authors' code (default: offlineDefaults.balance; see docs/results.md, "Offline stage"). */
   balance?: boolean;
   /** With `balance`: the authors' published rule (default) or this project's earlier 'paths' rule. */
   balanceRule?: BalanceRule;
@@ -63,7 +63,7 @@ export interface OfflineReport {
 }
 
 /**
- * The balancing step is off by default: measured on the simulated RewardBench 2 pool (README,
+ * The balancing step is off by default: measured on the simulated RewardBench 2 pool (docs/results.md,
  * "Offline stage"; `scripts/offline-ab.ts`), the authors' rule lowers the held-out router_accuracy on
  * every seed and below the best fixed RM on three of five. `balance: true` (CLI `--balance`) runs
  * it (`balanceRule: 'paths'`: this project's earlier rule).

@@ -142,7 +142,7 @@ export function registerEvalCommand(program: Command): Command {
     .option('--lag <n>', 'route batch t with feedback of batches ≤ t − lag', parsePositiveInt, 1)
     .option('--prior <file>', 'use this prior file instead of training one per seed')
     .option('--offline-epochs <n>', 'epochs of the offline training', parsePositiveInt)
-    .option('--offline-balance', "run the balancing step in the offline training (default off; see README)")
+    .option('--offline-balance', "run the balancing step in the offline training (default off; see docs/results.md)")
     .option('--offline-balance-rule <rule>', "authors (their published rule) | paths (this project's earlier rule)", choice(['authors', 'paths']), 'authors')
     .option('--offline-bt-average <how>', "BT loss average: example (the authors': per example, then over the batch) | pair", choice(['example', 'pair']), 'example')
     .option('--keep <rule>', "kept pairs per prompt: random (the authors': a seeded draw among the decisive ones) | first (in pair order)", choice(['random', 'first']), 'random')

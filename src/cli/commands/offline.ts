@@ -104,7 +104,7 @@ export function registerOfflineCommand(program: Command, io: OfflineCommandIo = 
     .option('--holdout <x>', `held-out share in [0, 1) (default ${offlineDefaults.holdout})`)
     .option('--loss-weights <bt,cls,reg>', 'weights of the BT loss, BCE head, L1 head (default 1,0,0)')
     .option('--projection', 'use the projection head even when the input width equals d')
-    .option('--balance', "run the authors' balancing step on the ranking pairs (default off; see README)")
+    .option('--balance', "run the authors' balancing step on the ranking pairs (default off; see docs/results.md)")
     .option('--backend <name>', 'auto | wasm | cpu (default auto: tfjs-node-gpu, tfjs-node, wasm, cpu)')
     .option('--encoder <dir>', `text data: the encoder's model directory (default ${defaultEncoderDir()})`)
     .option('--json', 'print one JSON object instead of the table')
