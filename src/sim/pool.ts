@@ -1,5 +1,5 @@
 /**
- * The demo's default RM pool: the four RMs of the README's tables, by their RewardBench 2 names
+ * The demo's default RM pool: the four RMs of docs/results.md's tables, by their RewardBench 2 names
  * (data/rewardbench2-profiles.json). A real deployment names its RMs in its prior and loop.json;
  * nothing outside the demo, `eval` and the tests falls back to this list.
  */
