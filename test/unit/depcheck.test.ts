@@ -73,3 +73,20 @@ describe('layer rules (dependency-cruiser)', { timeout: 120_000 }, () => {
     }
   });
 });
+
+describe('the floor plan', () => {
+  it('streams/ holds folders and an index only; the old per-request scoring path is gone', () => {
+    const top = fs.readdirSync(path.join(ROOT, 'streams'), { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+    assert.deepEqual(top, ['index.ts']);
+    const hits: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.ts$/.test(e.name) && /\b(scorePairs\(\{|ScoreBackend)\b/.test(fs.readFileSync(p, 'utf8'))) hits.push(path.relative(ROOT, p));
+      }
+    };
+    for (const dir of ['src', 'streams', 'bench']) walk(path.join(ROOT, dir));
+    assert.deepEqual(hits, []);
+  });
+});
