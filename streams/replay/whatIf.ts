@@ -11,8 +11,8 @@
  * are also compared there against the pool's consensus, the recorded label and gold (shadow.ts).
  *
  * The pieces: whatIfParse.ts (the key=value items, the settings they yield), whatIfCompare.ts (the
- * simulator's truth, each side's statistics, the shadow pairs), whatIfFormat.ts (the table); this
- * module runs them in order and re-exports what the CLI calls.
+ * simulator's truth, each side's statistics, the shadow pairs), whatIfFormat.ts (the table and the
+ * JSON); this module runs them in order and re-exports what the CLI calls.
  */
 import type { RecordCodec } from '../../src/avro/codec.ts';
 import { SingleObjectCodec } from '../../src/avro/codec.ts';
@@ -28,7 +28,7 @@ import { applyWhatIf, type WhatIf } from './whatIfParse.ts';
 
 export { applyWhatIf, parseWhatIf, type WhatIf } from './whatIfParse.ts';
 export type { RunSide, WhatIfResult } from './whatIfCompare.ts';
-export { formatWhatIf } from './whatIfFormat.ts';
+export { formatWhatIf, whatIfJson } from './whatIfFormat.ts';
 
 export interface WhatIfOptions {
   bus: Bus;

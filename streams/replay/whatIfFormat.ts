@@ -24,6 +24,11 @@ export function formatWhatIf(r: WhatIfResult): string {
   ].join('\n');
 }
 
+/** The result as JSON for machines (`--json`): everything but the final snapshots' bytes. */
+export function whatIfJson(r: WhatIfResult): string {
+  return JSON.stringify({ ...r, recorded: { ...r.recorded, snapshots: undefined }, replayed: { ...r.replayed, snapshots: undefined } }, null, 2);
+}
+
 const share = (n: number | null, of: number): string => (n === null || of === 0 ? '—' : `${pct(n / of)} (${n})`);
 
 /** The shadow-pair rows: picks' agreement with the pool's consensus, the recorded label and gold. */
