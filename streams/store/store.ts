@@ -2,23 +2,21 @@
  * The posterior store app: `posterior-deltas` → `posteriors`, exactly once.
  *
  * Restores from `posteriors` (the latest snapshot per RM; the prior for the others), then consumes
- * from the committed offsets. Each delta goes through PosteriorState.apply: 'applied' → the RM's full
- * snapshot; 'duplicate' (a redelivery) → nothing; 'gap' (early) → held, its offset pinned so it is
- * not committed before it is applied. One transaction per consumed batch carries the snapshots,
+ * from the committed offsets. Each delta goes through PosteriorState.apply (core.ts): 'applied' → the
+ * RM's full snapshot; 'duplicate' (a redelivery) → nothing; 'gap' (early) → held, its offset pinned so
+ * it is not committed before it is applied. One transaction per consumed batch carries the snapshots,
  * the dead letters now due and the offsets. The transactional id is per store instance, so a
  * restarted store fences the one it replaces.
  */
 import type { Span } from '@opentelemetry/api';
-import type { BusConsumer, OutRecord } from '../../src/bus/types.ts';
+import type { RecordCodec } from '../../src/avro/codec.ts';
+import type { BusBatch, BusConsumer, OutRecord } from '../../src/bus/types.ts';
 import { Telemetry } from '../../src/telemetry/telemetry.ts';
-import type { PosteriorDelta } from '../../src/core/delta.ts';
 import type { PosteriorState } from '../../src/core/state.ts';
 import { topicName } from '../../src/records/topics.ts';
 import type { AppContext, AppHandle } from '../runtime/context.ts';
-import { deadLetter } from '../../src/operators/deadLetter.ts';
-import { OffsetTracker } from '../runtime/offsetTracker.ts';
-import { toSnapshotRecord } from '../runtime/snapshotRecord.ts';
 import { restoreStore } from '../runtime/stateRestore.ts';
+import { StoreCore } from './core.ts';
 import { classifyDelta } from './input.ts';
 import { TxnQueue } from '../runtime/txnQueue.ts';
 
@@ -34,19 +32,14 @@ export interface StoreHandle extends AppHandle {
 }
 
 export async function startStoreApp(ctx: AppContext, opts: StoreOptions = {}): Promise<StoreHandle> {
-  const { bus, codec, clock, settings: s } = ctx;
+  const { bus, codec, settings: s } = ctx;
   const log = ctx.log.namespace('store');
   const groupId = `${s.prefix}store`;
-  const posteriors = topicName(s.prefix, 'posteriors');
   // Producer first: fencing the previous incarnation settles its open transaction before the restore reads.
   const producer = await bus.producer({ transactionalId: `${s.prefix}store-${opts.instanceId ?? '0'}` });
   const state = await restoreStore(bus, codec, s);
   log.info('restored', { versions: state.versions });
-  const tracker = new OffsetTracker();
-  const stats = { in: 0, applied: 0, duplicates: 0, held: 0, deadLetters: 0, foreign: 0, snapshots: 0 };
-  /** Per arm: early deltas by batch, with the pin tag of their record. */
-  const held = state.arms.map(() => new Map<number, { delta: PosteriorDelta; tag: number }>());
-  let nextTag = 0;
+  const core = new StoreCore(ctx, state);
 
   let consumer: BusConsumer | null = null;
   let failed = false;
@@ -60,61 +53,9 @@ export async function startStoreApp(ctx: AppContext, opts: StoreOptions = {}): P
   const queue = new TxnQueue(producer, groupId, fail);
   const tel = ctx.telemetry;
 
-  const snapshotOf = async (k: number): Promise<OutRecord> => {
-    stats.snapshots++;
-    const value = await codec.encode('posteriors', toSnapshotRecord(state.snapshot(k)));
-    return { topic: posteriors, key: Buffer.from(state.arms[k]!), value };
-  };
-  /** Applies a delta and then whatever it unblocks; returns the snapshots to send. */
-  const apply = (k: number, delta: PosteriorDelta, out: Promise<OutRecord>[]): 'applied' | 'duplicate' | 'gap' => {
-    const result = state.apply(delta);
-    if (result !== 'applied') return result;
-    stats.applied++;
-    out.push(snapshotOf(k));
-    for (let next = held[k]!.get(state.versions[k]! + 1); next !== undefined; next = held[k]!.get(state.versions[k]! + 1)) {
-      held[k]!.delete(next.delta.batch);
-      tracker.release(next.tag);
-      state.apply(next.delta);
-      stats.applied++;
-      out.push(snapshotOf(k));
-    }
-    return 'applied';
-  };
-
   consumer = await bus.consumer({ groupId, topics: [topicName(s.prefix, 'posterior-deltas')], fromBeginning: true,
     autoCommit: false, onError: fail });
-  await consumer.run(async (batch) => {
-    const out: Promise<OutRecord>[] = [];
-    const spans: Span[] = [];
-    for (const r of batch.records) {
-      const input = await classifyDelta(codec, state, r);
-      if (!tracker.take(r)) continue;
-      // Tracing on: a span per delta in the delta's trace, its context on the snapshots it makes; it ends with the transaction.
-      const span = tel?.process(r, 'store', groupId);
-      const from = out.length;
-      if (span !== undefined) spans.push(span);
-      stats.in++;
-      if (input.kind === 'foreign') stats.foreign++;
-      else if (input.kind === 'dead') {
-        stats.deadLetters++;
-        tracker.deadLetter(r, deadLetter(codec, clock, s.prefix, 'store', r, input.err));
-      } else {
-        const result = apply(input.arm, input.delta, out);
-        if (result === 'duplicate') stats.duplicates++;
-        if (result === 'gap' && !held[input.arm]!.has(input.delta.batch)) {
-          const tag = nextTag++;
-          held[input.arm]!.set(input.delta.batch, { delta: input.delta, tag });
-          tracker.pin(r, tag);
-          stats.held++;
-        }
-      }
-      if (span !== undefined) for (let i = from; i < out.length; i++) out[i] = out[i]!.then((o) => tel!.inject(span, [o])[0]!);
-    }
-    const plan = tracker.commitPlan();
-    queue.push({ records: [...out, ...plan.letters], offsets: plan.offsets,
-      done: spans.length === 0 ? undefined : (err) => { for (const span of spans) Telemetry.end(span, err); } });
-    await queue.idle();
-  });
+  await consumer.run((batch) => storeBatch(batch, core, queue, codec, tel, groupId));
 
   return {
     name: 'store',
@@ -124,7 +65,30 @@ export async function startStoreApp(ctx: AppContext, opts: StoreOptions = {}): P
       await queue.idle().catch(() => {});
       await producer.close();
     },
-    stats: () => ({ ...stats, version: state.version, heldNow: held.reduce((n, h) => n + h.size, 0),
+    stats: () => ({ ...core.stats, version: state.version, heldNow: core.heldNow,
       transactions: queue.committed, failed: failed ? 1 : 0 }),
   };
+}
+
+/**
+ * One consumed batch: each record decoded and accepted by the core, then one transaction with the
+ * snapshots it made, the dead letters now due and the offsets; returns once that transaction is done.
+ */
+async function storeBatch(batch: BusBatch, core: StoreCore, queue: TxnQueue, codec: RecordCodec, tel: Telemetry | undefined, groupId: string): Promise<void> {
+  const out: Promise<OutRecord>[] = [];
+  const spans: Span[] = [];
+  for (const r of batch.records) {
+    const input = await classifyDelta(codec, core.state, r);
+    if (!core.tracker.take(r)) continue;
+    // Tracing on: a span per delta in the delta's trace, its context on the snapshots it makes; it ends with the transaction.
+    const span = tel?.process(r, 'store', groupId);
+    const from = out.length;
+    if (span !== undefined) spans.push(span);
+    core.accept(r, input, out);
+    if (span !== undefined) for (let i = from; i < out.length; i++) out[i] = out[i]!.then((o) => tel!.inject(span, [o])[0]!);
+  }
+  const plan = core.tracker.commitPlan();
+  queue.push({ records: [...out, ...plan.letters], offsets: plan.offsets,
+    done: spans.length === 0 ? undefined : (err) => { for (const span of spans) Telemetry.end(span, err); } });
+  await queue.idle();
 }

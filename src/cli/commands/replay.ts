@@ -12,7 +12,7 @@ import { RouterError } from '../../core/errors.ts';
 import type { Divergence } from '../../../streams/replay/compare.ts';
 import { replayRun, reproduced, type ReplayResult } from '../../../streams/replay/run.ts';
 import { formatTrace, tracePair } from '../../../streams/replay/trace.ts';
-import { formatWhatIf, parseWhatIf, whatIfRun, type WhatIfResult } from '../../../streams/replay/whatIf.ts';
+import { formatWhatIf, parseWhatIf, whatIfJson, whatIfRun, type WhatIfResult } from '../../../streams/replay/whatIf.ts';
 import { jsonLogger } from '../../../streams/runtime/context.ts';
 import { runLoop } from '../../../streams/loop/loop.ts';
 import { loadSettings } from '../../../streams/runtime/settings.ts';
@@ -89,7 +89,7 @@ export async function replayCommand(o: ReplayCli, out: NodeJS.WritableStream = p
       const w = await whatIfRun({ bus, settings: recorded, into: o.into, whatIf, clock: wallClock, log, codec: createCodec({ prefix: o.into }),
         onProgress: (done, total) => { if (!started) { bar.start(total, 0); started = true; } bar.update(done); } });
       bar.stop();
-      out.write((o.json === true ? JSON.stringify({ ...w, recorded: { ...w.recorded, snapshots: undefined }, replayed: { ...w.replayed, snapshots: undefined } }, null, 2) : formatWhatIf(w)) + '\n');
+      out.write((o.json === true ? whatIfJson(w) : formatWhatIf(w)) + '\n');
       return w;
     }
     const r = await replayRun({
