@@ -17,7 +17,6 @@ import { startLabelerApp } from '../labeler/labeler.ts';
 import { startRouterApp } from '../router/router.ts';
 import { simStream, startScorerApp } from '../scorer/scorer.ts';
 import { startStoreApp } from '../store/store.ts';
-import type { Telemetry } from '../../src/telemetry/telemetry.ts';
 import { createLoopTopics } from '../runtime/topics.ts';
 import { startTrainerApp } from '../trainer/trainer.ts';
 
@@ -34,8 +33,6 @@ export interface LoopOptions {
   scorerDelayMs?: number;
   /** How long to wait for the store to apply the last batch once the trainer is done (default 120 s). */
   finalWaitMs?: number;
-  /** Tracing on (src/telemetry/): every app traces its records. */
-  telemetry?: Telemetry;
 }
 
 export interface LoopSummary {
@@ -93,7 +90,7 @@ async function tally(bus: Bus, codec: RecordCodec, s: LoopSettings): Promise<{ a
 export async function runLoop(o: LoopOptions): Promise<LoopSummary> {
   const s = o.settings;
   const codec = o.codec ?? new SingleObjectCodec();
-  const ctx: AppContext = { bus: o.bus, codec, clock: o.clock, log: o.log, settings: s, ...(o.telemetry ? { telemetry: o.telemetry } : {}) };
+  const ctx: AppContext = { bus: o.bus, codec, clock: o.clock, log: o.log, settings: s };
   const started = o.clock.now();
   await createLoopTopics(o.bus, s);
   const apps: AppHandle[] = [];

@@ -8,9 +8,8 @@
  * the dead letters now due and the offsets. The transactional id is per store instance, so a
  * restarted store fences the one it replaces.
  */
-import type { Span } from '@opentelemetry/api';
 import type { BusConsumer, OutRecord } from '../../src/bus/types.ts';
-import { Telemetry } from '../../src/telemetry/telemetry.ts';
+import { traceRecord, type RecordTrace } from '../../src/telemetry/channels.ts';
 import type { PosteriorDelta } from '../../src/core/delta.ts';
 import type { PosteriorState } from '../../src/core/state.ts';
 import { topicName } from '../../src/records/topics.ts';
@@ -58,7 +57,6 @@ export async function startStoreApp(ctx: AppContext, opts: StoreOptions = {}): P
     (opts.onFatal ?? ctx.onFatal)?.(err);
   };
   const queue = new TxnQueue(producer, groupId, fail);
-  const tel = ctx.telemetry;
 
   const snapshotOf = async (k: number): Promise<OutRecord> => {
     stats.snapshots++;
@@ -85,14 +83,14 @@ export async function startStoreApp(ctx: AppContext, opts: StoreOptions = {}): P
     autoCommit: false, onError: fail });
   await consumer.run(async (batch) => {
     const out: Promise<OutRecord>[] = [];
-    const spans: Span[] = [];
+    const traces: RecordTrace[] = [];
     for (const r of batch.records) {
       const input = await classifyDelta(codec, state, r);
       if (!tracker.take(r)) continue;
-      // Tracing on: a span per delta in the delta's trace, its context on the snapshots it makes; it ends with the transaction.
-      const span = tel?.process(r, 'store', groupId);
+      // Traced (src/telemetry/channels.ts): each delta's processing, its snapshots before they are sent; it ends with the transaction.
+      const trace = traceRecord('store', groupId, r);
       const from = out.length;
-      if (span !== undefined) spans.push(span);
+      if (trace !== undefined) traces.push(trace);
       stats.in++;
       if (input.kind === 'foreign') stats.foreign++;
       else if (input.kind === 'dead') {
@@ -108,11 +106,11 @@ export async function startStoreApp(ctx: AppContext, opts: StoreOptions = {}): P
           stats.held++;
         }
       }
-      if (span !== undefined) for (let i = from; i < out.length; i++) out[i] = out[i]!.then((o) => tel!.inject(span, [o])[0]!);
+      trace?.outputs(out, from);
     }
     const plan = tracker.commitPlan();
     queue.push({ records: [...out, ...plan.letters], offsets: plan.offsets,
-      done: spans.length === 0 ? undefined : (err) => { for (const span of spans) Telemetry.end(span, err); } });
+      done: traces.length === 0 ? undefined : (err) => { for (const t of traces) t.end(err); } });
     await queue.idle();
   });
 
