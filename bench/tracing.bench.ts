@@ -74,8 +74,11 @@ async function main(): Promise<void> {
       consumerTiming: { maxWaitTimeInMs: 50, heartbeatInterval: 500, sessionTimeout: 6000, rebalanceTimeout: 10000 } }) : createMemoryBus({ clock: wall });
     const bus = traced ? meterBus(raw, otel.telemetry, { app: 'bench', codec, dlqTopic: topicName(prefix, 'dlq') }) : raw;
     const before = otel.telemetry.started;
+    // The apps publish on channels (src/telemetry/channels.ts): traced arms listen, the off arm does not.
+    if (traced) otel.subscribe();
+    else otel.unsubscribe();
     try {
-      const summary = await runLoop({ bus, settings, batches: BATCHES, clock: wall, log: quietLog, codec, ...(traced ? { telemetry: otel.telemetry } : {}) });
+      const summary = await runLoop({ bus, settings, batches: BATCHES, clock: wall, log: quietLog, codec });
       if (arm !== 'off') spans[arm] += otel.telemetry.started - before;
       return summary.pairs / (summary.wallMs / 1000);
     } finally {

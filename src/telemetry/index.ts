@@ -3,4 +3,5 @@ export { Telemetry, MAX_LINKS } from './telemetry.ts';
 export { otlpProtocol, startTelemetry, tracingWanted, type OtlpProtocol, type RunningTelemetry, type TelemetryOptions } from './setup.ts';
 export { meterBus } from './bus.ts';
 export { ATTR } from './attributes.ts';
-export { stageTracer } from './stageTracer.ts';
+export { subscribeTelemetry } from './subscribe.ts';
+export { CHANNELS } from './channels.ts';

@@ -2,9 +2,9 @@
  * Turning tracing on for a process: the OpenTelemetry Node SDK with an OTLP/HTTP exporter for
  * traces and one for metrics, when `OTEL_EXPORTER_OTLP_ENDPOINT` (or the traces-specific
  * variable) is set, or an endpoint is passed. Off otherwise: no SDK, no Telemetry, nothing
- * in the apps' path. No automatic instrumentation is loaded: the kafkajs instrumentation neither
- * traces transactions nor continues a record's trace in eachBatch, so the apps trace themselves
- * (telemetry.ts). The usual OTEL_* variables (service name, resource attributes, headers,
+ * subscribed to the apps' channels. No automatic instrumentation is loaded: the kafkajs
+ * instrumentation neither traces transactions nor continues a record's trace in eachBatch, so the
+ * apps publish what they do (channels.ts) and subscribe.ts traces it (telemetry.ts). The usual OTEL_* variables (service name, resource attributes, headers,
  * compression, sampler) keep their meaning; the encoding follows OTEL_EXPORTER_OTLP_PROTOCOL
  * (`http/protobuf`, the OpenTelemetry default, or `http/json`).
  */
@@ -15,6 +15,7 @@ import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { NodeSDK, core, metrics as sdkMetrics, tracing } from '@opentelemetry/sdk-node';
 import { RouterError } from '../core/errors.ts';
+import { subscribeTelemetry } from './subscribe.ts';
 import { MAX_LINKS, Telemetry } from './telemetry.ts';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
@@ -40,7 +41,14 @@ export interface RunningTelemetry {
   readonly protocol: OtlpProtocol;
   /** Spans the exporter delivered, and spans it failed to deliver, so far. */
   readonly exported: { spans: number; failed: number };
-  /** Exports what is buffered and stops the SDK. */
+  /**
+   * Listens to the apps' channels (channels.ts); startTelemetry has done so already. Apps started
+   * while nothing listens trace nothing: a stage decides when it starts.
+   */
+  subscribe(): void;
+  /** Stops listening: what the apps publish next is dropped, their records carry no trace context. */
+  unsubscribe(): void;
+  /** Unsubscribes, exports what is buffered and stops the SDK (once: a second call waits for the first). */
   shutdown(): Promise<void>;
 }
 
@@ -121,5 +129,17 @@ export function startTelemetry(o: TelemetryOptions): RunningTelemetry | null {
     meter: metrics.getMeter('reward-router'),
     propagator: new core.W3CTraceContextPropagator(),
   });
-  return { telemetry, protocol, exported, shutdown: () => sdk.shutdown() };
+  let unsubscribe: (() => void) | null = null;
+  let stopped: Promise<void> | null = null;
+  const running: RunningTelemetry = {
+    telemetry, protocol, exported,
+    subscribe() { if (stopped === null) unsubscribe ??= subscribeTelemetry(telemetry); },
+    unsubscribe() { unsubscribe?.(); unsubscribe = null; },
+    shutdown() {
+      running.unsubscribe();
+      return stopped ??= sdk.shutdown();
+    },
+  };
+  running.subscribe();
+  return running;
 }

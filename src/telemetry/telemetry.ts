@@ -10,8 +10,8 @@
  * carries a span of its own that links to those (fan-in, as the messaging conventions do for
  * batches), and the store continues that one.
  *
- * The apps get a Telemetry only when tracing is on (`startTelemetry`); off, they get none and
- * skip every call, so tracing off costs nothing.
+ * The apps never see it: they publish on the channels of channels.ts, and subscribe.ts calls
+ * this when tracing is on (`startTelemetry`); off, nothing listens and nothing is built.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Counter, Histogram, Link, Meter, Span, SpanContext, TextMapPropagator, Tracer } from '@opentelemetry/api';

@@ -51,7 +51,6 @@ export async function startAggregatorApp(ctx: AppContext, opts: AggregatorOption
     (opts.onFatal ?? ctx.onFatal)?.(err);
   };
   const queue = new TxnQueue(producer, groupId, fail);
-  const tel = ctx.telemetry;
   const input = new Subject<WindowInput<LossItem>>();
   const windows: Subscription = input
     .pipe(windowByBatch<LossItem>({ graceMs: s.graceMs, firstBatch: restored.lastClosed + 1, key: (i) => i.pairId,
@@ -65,7 +64,7 @@ export async function startAggregatorApp(ctx: AppContext, opts: AggregatorOption
               log.warn('batch closed without its BATCH_END', { batch: ev.batch, losses: ev.items.length, graceMs: s.graceMs });
             }
             const box = core.close(ev.batch, ev.items, ev.timedOut);
-            queue.push(tel === undefined ? box : traceClose(tel, box, box.closed, topicName(s.prefix, 'posterior-deltas')));
+            queue.push(traceClose(box, box.closed, topicName(s.prefix, 'posterior-deltas')));
           }
           else core.refused(ev.kind, ev.batch, ev.item);
         } catch (err) {

@@ -19,7 +19,6 @@ import { startScorerApp } from '../scorer/scorer.ts';
 import type { TrainerModule } from '../trainer/module.ts';
 import { simStream } from '../trainer/simulated.ts';
 import { startStoreApp } from '../store/store.ts';
-import type { Telemetry } from '../../src/telemetry/telemetry.ts';
 import { createLoopTopics } from '../runtime/topics.ts';
 import { startTrainerApp } from '../trainer/trainer.ts';
 
@@ -38,8 +37,6 @@ export interface LoopOptions {
   trainer?: TrainerModule;
   /** How long to wait for the store to apply the last batch once the trainer is done (default 120 s). */
   finalWaitMs?: number;
-  /** Tracing on (src/telemetry/): every app traces its records. */
-  telemetry?: Telemetry;
 }
 
 export interface LoopSummary {
@@ -100,7 +97,7 @@ async function tally(bus: Bus, codec: RecordCodec, s: LoopSettings): Promise<{ a
 export async function runLoop(o: LoopOptions): Promise<LoopSummary> {
   const s = o.settings;
   const codec = o.codec ?? new SingleObjectCodec();
-  const ctx: AppContext = { bus: o.bus, codec, clock: o.clock, log: o.log, settings: s, ...(o.telemetry ? { telemetry: o.telemetry } : {}) };
+  const ctx: AppContext = { bus: o.bus, codec, clock: o.clock, log: o.log, settings: s };
   const started = o.clock.now();
   await createLoopTopics(o.bus, s);
   const apps: AppHandle[] = [];

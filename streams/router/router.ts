@@ -20,6 +20,7 @@ import { embedGenerations } from '../../src/operators/embedGenerations.ts';
 import { routePairs, type RoutedPrompt } from '../../src/operators/routePairs.ts';
 import { limitInput } from '../../src/operators/limitInput.ts';
 import { validateGeneration } from '../../src/operators/validateGeneration.ts';
+import { traceDecisions } from '../../src/telemetry/channels.ts';
 import { recordKey, requestsTopics, topicName } from '../../src/records/topics.ts';
 import type { AppContext, AppHandle } from '../runtime/context.ts';
 import { deadLetter } from '../../src/operators/deadLetter.ts';
@@ -86,7 +87,6 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
   };
 
   const rng = new CounterRng(s.seed, s.run);
-  const tel = ctx.telemetry;
   const seen = new BoundedSet<string>(s.reliability.dedupePairs);
   const runner = await runStage(ctx, producer, {
     name: 'router', groupId: `${s.prefix}router`, topics: [topicName(s.prefix, 'generations')], maxBatchSize: opts.maxBatchSize,
@@ -99,8 +99,8 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
       tap((r) => { stats.waitedMs += r.waitedMs; if (r.timedOut) stats.timedOut++; }),
     ).pipe(
       routePairs({ run: s.run, seed: s.seed, lag: s.lag, arms: s.arms, d: s.prior.d, rng, clock, posteriors: (v) => replica.at(v), selection: s.selection }),
-      // Tracing on: a `route pair` span per pair under the record's span, the decision as its attributes.
-      tap((work) => { if (tel !== undefined) for (const d of work.value?.decisions ?? []) tel.routed(tel.spanOf(work.record), d); }),
+      // Traced: the decisions are published (a `route pair` span per pair under the record's span).
+      tap((work) => traceDecisions('router', work.record, work.value?.decisions)),
       // Shadow scoring: audit requests after the routed ones, on a draw of its own (routing untouched).
       addAuditRequests({ arms: s.arms, isShadow: shadowPicker(s.seed, s.run, s.shadow?.fraction ?? 0) }),
       deadLetterOn(stage, encodeRouted),

@@ -12,7 +12,6 @@ import type { QuantileConfig } from '../../src/core/normalize.ts';
 import type { InputLimits } from '../../src/operators/limitInput.ts';
 import type { SimSettings } from '../../src/sim/backend.ts';
 import type { ScorerConfig } from '../../src/scorers/config.ts';
-import type { Telemetry } from '../../src/telemetry/telemetry.ts';
 
 /** Settings shared by every app of one loop (one training run in one topic namespace). */
 export interface LoopSettings {
@@ -97,11 +96,6 @@ export interface AppContext {
    * app; without one the failure is only logged (the one-process loop, tests).
    */
   onFatal?: (err: unknown) => void;
-  /**
-   * Tracing and metrics (src/telemetry/), present only when tracing is on: every app then opens a
-   * span per consumed record and carries trace context in the headers of what it produces.
-   */
-  telemetry?: Telemetry;
 }
 
 /** A running app. `close` stops consuming, flushes what it owes and disconnects. */

@@ -9,7 +9,7 @@ import { consumeBatches, type AckableBatch } from '../../src/bus/flow.ts';
 import type { BusProducer, BusRecord } from '../../src/bus/types.ts';
 import { processBatches, type ProcessIo, type RecordOutput } from '../../src/operators/processBatches.ts';
 import { traceRecords } from '../../src/operators/traceRecords.ts';
-import { stageTracer } from '../../src/telemetry/stageTracer.ts';
+import { recordTracer, tracingRecords } from '../../src/telemetry/channels.ts';
 import { topicName } from '../../src/records/topics.ts';
 import type { AppContext } from './context.ts';
 
@@ -61,8 +61,8 @@ export async function runStage(ctx: AppContext, producer: BusProducer, o: StageO
       let acked = false;
       return { ...b, ack: () => { if (!acked) { acked = true; counters.inFlight -= n; counters.records += n; } b.ack(); } };
     }),
-    // Tracing on: each record's span wraps its pipeline and its context goes onto its outputs.
-    processBatches(ctx.telemetry ? traceRecords(stageTracer(ctx.telemetry, o.name, o.groupId), o.perRecord) : o.perRecord, {
+    // Traced (src/telemetry/channels.ts): each record's processing is published, its outputs before they are sent.
+    processBatches(tracingRecords() ? traceRecords(recordTracer(o.name, o.groupId), o.perRecord) : o.perRecord, {
       send: async (out) => {
         counters.deadLettered += out.filter((r) => r.topic === dlq).length;
         await producer.send(out);

@@ -8,10 +8,9 @@
  * the dead letters now due and the offsets. The transactional id is per store instance, so a
  * restarted store fences the one it replaces.
  */
-import type { Span } from '@opentelemetry/api';
 import type { RecordCodec } from '../../src/avro/codec.ts';
 import type { BusBatch, BusConsumer, OutRecord } from '../../src/bus/types.ts';
-import { Telemetry } from '../../src/telemetry/telemetry.ts';
+import { traceRecord, type RecordTrace } from '../../src/telemetry/channels.ts';
 import type { PosteriorState } from '../../src/core/state.ts';
 import { topicName } from '../../src/records/topics.ts';
 import type { AppContext, AppHandle } from '../runtime/context.ts';
@@ -51,11 +50,10 @@ export async function startStoreApp(ctx: AppContext, opts: StoreOptions = {}): P
     (opts.onFatal ?? ctx.onFatal)?.(err);
   };
   const queue = new TxnQueue(producer, groupId, fail);
-  const tel = ctx.telemetry;
 
   consumer = await bus.consumer({ groupId, topics: [topicName(s.prefix, 'posterior-deltas')], fromBeginning: true,
     autoCommit: false, onError: fail });
-  await consumer.run((batch) => storeBatch(batch, core, queue, codec, tel, groupId));
+  await consumer.run((batch) => storeBatch(batch, core, queue, codec, groupId));
 
   return {
     name: 'store',
@@ -74,21 +72,21 @@ export async function startStoreApp(ctx: AppContext, opts: StoreOptions = {}): P
  * One consumed batch: each record decoded and accepted by the core, then one transaction with the
  * snapshots it made, the dead letters now due and the offsets; returns once that transaction is done.
  */
-async function storeBatch(batch: BusBatch, core: StoreCore, queue: TxnQueue, codec: RecordCodec, tel: Telemetry | undefined, groupId: string): Promise<void> {
+async function storeBatch(batch: BusBatch, core: StoreCore, queue: TxnQueue, codec: RecordCodec, groupId: string): Promise<void> {
   const out: Promise<OutRecord>[] = [];
-  const spans: Span[] = [];
+  const traces: RecordTrace[] = [];
   for (const r of batch.records) {
     const input = await classifyDelta(codec, core.state, r);
     if (!core.tracker.take(r)) continue;
-    // Tracing on: a span per delta in the delta's trace, its context on the snapshots it makes; it ends with the transaction.
-    const span = tel?.process(r, 'store', groupId);
+    // Traced (src/telemetry/channels.ts): each delta's processing, its snapshots before they are sent; it ends with the transaction.
+    const trace = traceRecord('store', groupId, r);
     const from = out.length;
-    if (span !== undefined) spans.push(span);
+    if (trace !== undefined) traces.push(trace);
     core.accept(r, input, out);
-    if (span !== undefined) for (let i = from; i < out.length; i++) out[i] = out[i]!.then((o) => tel!.inject(span, [o])[0]!);
+    trace?.outputs(out, from);
   }
   const plan = core.tracker.commitPlan();
   queue.push({ records: [...out, ...plan.letters], offsets: plan.offsets,
-    done: spans.length === 0 ? undefined : (err) => { for (const span of spans) Telemetry.end(span, err); } });
+    done: traces.length === 0 ? undefined : (err) => { for (const t of traces) t.end(err); } });
   await queue.idle();
 }

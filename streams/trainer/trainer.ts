@@ -4,9 +4,8 @@
  * one Label per prompt, sends one LOSS per kept pair (the module's loss under the pre-update
  * policy) and one BATCH_END, then goes on. Its labels consumer starts before the first send.
  */
-import type { Span } from '@opentelemetry/api';
-import type { OutRecord } from '../../src/bus/types.ts';
-import { ATTR } from '../../src/telemetry/attributes.ts';
+import type { BusRecord, OutRecord } from '../../src/bus/types.ts';
+import { sendTraced, traceRecord, type SendSpan } from '../../src/telemetry/channels.ts';
 import { topicName } from '../../src/records/topics.ts';
 import type { Feedback, Label } from '../../src/records/types.ts';
 import type { AppContext, AppHandle } from '../runtime/context.ts';
@@ -87,9 +86,8 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
   const inbox = new LabelInbox();
   let closed = false;
   const producer = await bus.producer();
-  const tel = ctx.telemetry;
-  /** Tracing on: each label's process span by prompt id, the parent of its feedback's send span. */
-  const labelSpans = new Map<string, Span>();
+  /** Each label's record by prompt id: its feedback's trace continues the label's (src/telemetry/channels.ts). */
+  const labelRecords = new Map<string, BusRecord>();
   const { first, sent } = await resumePoint(ctx);
   inbox.floor = first;
   if (first > 0) log.info('resuming', { batch: first });
@@ -106,12 +104,8 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
         const l = await codec.decode('labels', r.value ?? Buffer.alloc(0));
         if (l.run === s.run) {
           inbox.add(l);
-          if (tel !== undefined) {
-            const span = tel.process(r, 'trainer', `${s.prefix}trainer`);
-            span.setAttributes({ [ATTR.batch]: l.batch, [ATTR.promptId]: l.promptId });
-            span.end();
-            labelSpans.set(l.promptId, span);
-          }
+          labelRecords.set(l.promptId, r);
+          traceRecord('trainer', `${s.prefix}trainer`, r, { batch: l.batch, promptId: l.promptId })?.end();
         }
       } catch (err) {
         log.warn('undecodable label skipped', { offset: r.offset, err: String(err) });
@@ -127,17 +121,12 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
       // On a resume, the prompts of this batch that already went out are not sent twice.
       const fresh = b.generations.map((r, i) => ({ r, promptId: b.promptIds[i]! })).filter(({ r }) => !sent.has(r.key!.toString()));
       const gens = fresh.map(({ r }) => r);
-      // Tracing on: each Generation record starts its prompt's trace with a `send` span.
-      const genSpans = tel === undefined ? [] : fresh.map(({ r, promptId }) => {
-        const span = tel.send(r.topic, 'trainer', undefined, { [ATTR.run]: s.run, [ATTR.batch]: t, [ATTR.promptId]: promptId });
-        tel.inject(span, [r]);
-        return span;
-      });
-      await producer.send(gens).finally(() => { for (const span of genSpans) span.end(); });
+      // Traced: each Generation record starts its prompt's trace with a `send` span.
+      await sendTraced(producer, 'trainer', gens, () => fresh.map(({ r, promptId }, i) => ({ topic: r.topic, from: i, to: i + 1, run: s.run, batch: t, promptId })));
       const labels = await inbox.take(t, b.promptIds.length, () => closed);
       if (labels === null) return;
       const out: OutRecord[] = [];
-      const sendSpans: Span[] = [];
+      const sendSpans: SendSpan[] = [];
       let kept = 0;
       for (const l of labels) {
         const from = out.length;
@@ -148,21 +137,13 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
           kept++;
           if (fb.correct) stats.keptCorrect++;
         }
-        // Tracing on: a label's losses continue its prompt's trace.
-        if (tel !== undefined && out.length > from) {
-          const span = tel.send(out[from]!.topic, 'trainer', labelSpans.get(l.promptId), { [ATTR.batch]: t, [ATTR.promptId]: l.promptId, 'messaging.batch.message_count': out.length - from });
-          tel.inject(span, out.slice(from));
-          sendSpans.push(span);
-        }
-        labelSpans.delete(l.promptId);
+        // Traced: a label's losses continue its prompt's trace.
+        if (out.length > from) sendSpans.push({ topic: out[from]!.topic, from, to: out.length, parent: labelRecords.get(l.promptId), batch: t, promptId: l.promptId, count: out.length - from });
+        labelRecords.delete(l.promptId);
       }
       out.push(await feedbackOut({ run: s.run, batch: t, kind: 'BATCH_END', pairId: null, loss: null, expectedPairs: kept }));
-      if (tel !== undefined) {
-        const span = tel.send(out.at(-1)!.topic, 'trainer', undefined, { [ATTR.batch]: t, 'rr.feedback.kind': 'BATCH_END' });
-        tel.inject(span, [out.at(-1)!]);
-        sendSpans.push(span);
-      }
-      await producer.send(out).finally(() => { for (const span of sendSpans) span.end(); });
+      sendSpans.push({ topic: out.at(-1)!.topic, from: out.length - 1, to: out.length, batch: t, feedbackKind: 'BATCH_END' });
+      await sendTraced(producer, 'trainer', out, () => sendSpans);
       stats.batch = t + 1;
       stats.pairs += b.pairs;
       stats.labels += labels.length;

@@ -51,7 +51,7 @@ describe('tracing on the real broker', { timeout: 300_000 }, () => {
     await garbage.close();
 
     const clock = counterClock();
-    const summary = await runLoop({ bus, settings, batches: BATCHES, clock, log: quietLog, codec, telemetry: otel.telemetry });
+    const summary = await runLoop({ bus, settings, batches: BATCHES, clock, log: quietLog, codec });
     assert.equal(summary.batches, BATCHES);
     assert.deepEqual(summary.deadLetters, { UNDECODABLE: 1 });
     const read = async (base: Parameters<typeof topicName>[1]) => bus.readToEnd(topicName(prefix, base));

@@ -1,7 +1,9 @@
 // Tracing changes no record's value: the same seed with tracing on (exporting to a local OTLP/HTTP
 // receiver) and off writes byte-identical values on every topic; off, no record has trace headers
 // and no span exists. The per-record span wrapper ends every span, in order, and fails the ones a
-// stopped pipeline leaves open. When tracing is on, and when it is not.
+// stopped pipeline leaves open. When tracing is on, and when it is not. The apps reach tracing only
+// through diagnostics channels (src/telemetry/channels.ts): shutting tracing down leaves none
+// subscribed, and a send's records get their trace context before they are sent.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Subject, map, throwError, concatMap, of, type OperatorFunction } from 'rxjs';
@@ -10,20 +12,23 @@ import type { BusRecord } from '../../src/bus/types.ts';
 import type { RecordOutput } from '../../src/operators/processBatches.ts';
 import { traceRecords, type RecordTracer } from '../../src/operators/traceRecords.ts';
 import { topicName } from '../../src/records/topics.ts';
-import { otlpProtocol, startTelemetry, tracingWanted } from '../../src/telemetry/index.ts';
-import type { Telemetry } from '../../src/telemetry/telemetry.ts';
+import { createNoopMeter } from '@opentelemetry/api';
+import { core, tracing } from '@opentelemetry/sdk-node';
+import { processChannel, sendChannel, decisionsChannel, deltasChannel, sendTraced } from '../../src/telemetry/channels.ts';
+import { otlpProtocol, startTelemetry, subscribeTelemetry, Telemetry, tracingWanted } from '../../src/telemetry/index.ts';
+import type { OutRecord } from '../../src/bus/types.ts';
 import { runLoop } from '../../streams/loop/loop.ts';
 import { startOtlpReceiver } from '../helpers/otlpReceiver.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';
 
 const TOPICS = ['generations', 'decisions', 'scores', 'labels', 'feedback', 'posterior-deltas', 'posteriors'] as const;
 
-async function loop(telemetry?: Telemetry) {
+async function loop() {
   const clock = counterClock();
   const bus = createMemoryBus({ clock });
   const s = testSettings();
   try {
-    await runLoop({ bus, settings: s, batches: 3, clock, log: quietLog, ...(telemetry ? { telemetry } : {}) });
+    await runLoop({ bus, settings: s, batches: 3, clock, log: quietLog });
     const out = new Map<string, BusRecord[]>();
     for (const t of TOPICS) out.set(t, await bus.readToEnd(topicName(s.prefix, t)));
     return out;
@@ -31,6 +36,9 @@ async function loop(telemetry?: Telemetry) {
     await bus.close();
   }
 }
+
+/** Whether each of the apps' channels has a listener. */
+const subscribed = () => [processChannel.start, sendChannel.start, sendChannel.asyncEnd, decisionsChannel, deltasChannel.start].map((c) => c.hasSubscribers);
 
 const record = (offset: number): BusRecord => ({ topic: 't', partition: 0, offset: String(offset), key: null, value: Buffer.from([offset]), headers: {}, timestamp: '0' });
 
@@ -46,14 +54,22 @@ function fakeTracer() {
 }
 
 describe('telemetry', () => {
-  it('tracing on changes no value on any topic; off leaves no trace header', async () => {
+  it('tracing on changes no value on any topic; off leaves no trace header; it listens to the channels only while on', async () => {
+    assert.deepEqual(subscribed(), [false, false, false, false, false]);
     const receiver = await startOtlpReceiver();
     const otel = startTelemetry({ serviceName: 'rr-unit', endpoint: receiver.url, protocol: 'http/json' });
     assert.ok(otel !== null);
     try {
-      const on = await loop(otel.telemetry);
+      assert.deepEqual(subscribed(), [true, true, true, true, true]);
+      otel.unsubscribe();
+      assert.deepEqual(subscribed(), [false, false, false, false, false]);
+      otel.subscribe();
+      const on = await loop();
+      await otel.shutdown(); // unsubscribes: the next loop is untraced
+      assert.deepEqual(subscribed(), [false, false, false, false, false]);
+      otel.subscribe();
+      assert.deepEqual(subscribed(), [false, false, false, false, false], 'a stopped SDK listens no more');
       const off = await loop();
-      await otel.shutdown();
       for (const t of TOPICS) {
         const a = on.get(t)!;
         const b = off.get(t)!;
@@ -70,6 +86,35 @@ describe('telemetry', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it('a send\'s records carry its context when they are sent; its span ends after the send; untraced, no header and no message', async () => {
+    const exporter = new tracing.InMemorySpanExporter();
+    const provider = new tracing.BasicTracerProvider({ spanProcessors: [new tracing.SimpleSpanProcessor(exporter)] });
+    const tel = new Telemetry({ tracer: provider.getTracer('t'), meter: createNoopMeter(), propagator: new core.W3CTraceContextPropagator() });
+    const seen: string[] = [];
+    const endedBefore: number[] = [];
+    const producer = { send: async (rs: OutRecord[]) => {
+      seen.push(...rs.map((r) => r.headers?.traceparent?.toString() ?? 'none'));
+      endedBefore.push(exporter.getFinishedSpans().length);
+    } };
+    const unsubscribe = subscribeTelemetry(tel);
+    try {
+      const records: OutRecord[] = [{ topic: 't', key: null, value: Buffer.from('a') }, { topic: 't', key: null, value: Buffer.from('b') }];
+      await sendTraced(producer, 'test', records, () => [{ topic: 't', from: 0, to: 1, batch: 7 }, { topic: 't', from: 1, to: 2, feedbackKind: 'BATCH_END' }]);
+      assert.deepEqual(endedBefore, [0], 'the spans are open while the send runs');
+      const spans = exporter.getFinishedSpans();
+      assert.deepEqual(spans.map((sp) => sp.name), ['send t', 'send t']);
+      assert.deepEqual(seen, spans.map((sp) => `00-${sp.spanContext().traceId}-${sp.spanContext().spanId}-01`));
+      assert.equal(spans[0]!.attributes['rr.batch'], 7);
+      assert.equal(spans[1]!.attributes['rr.feedback.kind'], 'BATCH_END');
+      assert.equal(spans[0]!.attributes['rr.stage'], 'test');
+    } finally {
+      unsubscribe();
+    }
+    await sendTraced(producer, 'test', [{ topic: 't', key: null, value: Buffer.from('c') }], () => assert.fail('no span is described when nothing traces'));
+    assert.equal(seen[2], 'none');
+    await provider.shutdown();
   });
 
   it('is off unless an endpoint is set, and OTEL_SDK_DISABLED wins', () => {

@@ -116,7 +116,8 @@ export async function runCommand(app: string, o: RunOptions): Promise<number> {
   const closeTimeoutMs = Math.max(15_000, Math.max(10_000, 2 * r.sessionTimeoutMs) + 5_000);
   // Health and metrics (src/health/): one server for the process, up before the app restores (so
   // /readyz says "not yet"); each incarnation's bus is instrumented and answers /readyz while it lives.
-  // Tracing and OTLP metrics when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/telemetry/, docs/tracing.md); off, nothing is loaded in the path.
+  // Tracing and OTLP metrics when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/telemetry/, docs/tracing.md): it subscribes to the
+  // channels the apps publish on, before any app starts; off, nothing listens and nothing is loaded in the path.
   const otel = startTelemetry({ serviceName: clientId });
   const metered = (bus: Bus): Bus => (otel === null ? bus : meterBus(bus, otel.telemetry, { app, codec, dlqTopic: topicName(settings.prefix, 'dlq'),
     onError: (e) => log.warn('dead letter metric decode failed', { err: String(e) }) }));
@@ -126,7 +127,7 @@ export async function runCommand(app: string, o: RunOptions): Promise<number> {
     name: app, outageLimitMs: r.outageLimitMs, log, closeTimeoutMs, now: () => performance.now(),
     openBus: () => { const bus = metered(kafkaBus(o.brokers, clientId, r)); return health?.instrument(bus) ?? bus; },
     startApp: async (bus, fail) => {
-      const handle = await factory({ bus: bus as Bus, codec, clock: wallClock, log, settings, onFatal: fail, ...(otel ? { telemetry: otel.telemetry } : {}) });
+      const handle = await factory({ bus: bus as Bus, codec, clock: wallClock, log, settings, onFatal: fail });
       health?.markStarted(bus as Bus, () => handle.stats());
       return handle;
     },
@@ -222,7 +223,7 @@ export async function startCommand(o: StartOptions): Promise<LoopSummary> {
     else if ((t + 1) % Math.max(1, Math.round(o.batches / 10)) === 0) process.stderr.write(`${line}\n`);
   };
   try {
-    const summary = await runLoop({ bus, settings, batches: o.batches, clock: wallClock, log, codec, onProgress: progress, ...(otel ? { telemetry: otel.telemetry } : {}) });
+    const summary = await runLoop({ bus, settings, batches: o.batches, clock: wallClock, log, codec, onProgress: progress });
     if (process.stderr.isTTY) process.stderr.write('\n');
     printSummary(summary, process.stdout);
     return summary;
