@@ -5,14 +5,14 @@
  * selection rule and reward normalization.
  */
 import type { ContextBatch } from './context.ts';
-import { buildDeltas, type PosteriorDelta } from './delta.ts';
+import { buildDeltas, type DeltaBatch } from './delta.ts';
 import { requireConfig } from './errors.ts';
 import { QuantileNormalizer, laserQuantileConfig, type RewardNormalizer } from './normalize.ts';
 import type { LearnInput, RoutingPolicy } from './policy.ts';
 import { defaultPosteriorConfig, type PosteriorConfig } from './posterior.ts';
 import type { CounterRng } from './rng.ts';
 import { PosteriorState } from './state.ts';
-import { armSlots, decideBatch, thompsonBatch, tieKeys, type Decision } from './thompson.ts';
+import { armSlots, decideBatch, thompsonBatch, tieKeys, type PairChoice } from './thompson.ts';
 
 export interface BanditOptions {
   name: string;
@@ -38,7 +38,7 @@ export class BanditPolicy implements RoutingPolicy {
   readonly normalizer: RewardNormalizer;
   readonly lag: number;
   readonly #selection: BanditOptions['selection'];
-  readonly #pending: PosteriorDelta[] = [];
+  readonly #pending: DeltaBatch[] = [];
   readonly #tie: ((pairId: string) => (k: number) => number) | undefined;
 
   constructor(o: BanditOptions) {
@@ -52,7 +52,7 @@ export class BanditPolicy implements RoutingPolicy {
     this.#tie = o.tieRng ? tieKeys(o.tieRng, armSlots(o.arms)) : undefined;
   }
 
-  route(t: number, batch: ContextBatch): Decision[] {
+  route(t: number, batch: ContextBatch): PairChoice[] {
     // Apply, in batch order, every buffered delta the lag allows for batch t.
     this.#pending.sort((a, b) => a.batch - b.batch);
     while (this.#pending.length > 0 && this.#pending[0]!.batch <= t - this.lag) this.state.apply(this.#pending.shift()!);

@@ -8,17 +8,17 @@ import { RouterError } from './errors.ts';
 import { dot } from './linalg.ts';
 import type { RoutingPolicy } from './policy.ts';
 import { Stream, type CounterRng } from './rng.ts';
-import { argmax, armSlots, tieKeys, type Decision } from './thompson.ts';
+import { argmax, armSlots, tieKeys, type PairChoice } from './thompson.ts';
 
-function decision(pairId: string, arm: number, scores: Float64Array): Decision {
+function decision(pairId: string, arm: number, scores: Float64Array): PairChoice {
   return { pairId, arm, means: scores, stds: new Float64Array(scores.length), samples: scores };
 }
 
-export function fixedPolicy(arms: readonly string[], arm: string): RoutingPolicy {
-  const k = arms.indexOf(arm);
-  if (k < 0) throw new RouterError('RR_UNKNOWN_ARM', `unknown RM ${JSON.stringify(arm)}`, { field: 'arm', arm });
+export function fixedPolicy(arms: readonly string[], rm: string): RoutingPolicy {
+  const k = arms.indexOf(rm);
+  if (k < 0) throw new RouterError('RR_UNKNOWN_ARM', `unknown RM ${JSON.stringify(rm)}`, { field: 'arm', arm: rm });
   return {
-    name: `fixed:${arm}`, arms, rmCallsPerPair: 1,
+    name: `fixed:${rm}`, arms, rmCallsPerPair: 1,
     route: (_t, batch) => batch.pairIds.map((id) => {
       const s = new Float64Array(arms.length);
       s[k] = 1;

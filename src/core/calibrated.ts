@@ -17,10 +17,10 @@
 import { BanditPolicy, type RouterSetup } from './bandit.ts';
 import type { ContextBatch } from './context.ts';
 import { choleskyUpper } from './linalg.ts';
-import { QuantileNormalizer, type Feedback, type RewardNormalizer } from './normalize.ts';
+import { QuantileNormalizer, type PairLoss, type RewardNormalizer } from './normalize.ts';
 import type { LearnInput, RoutingPolicy } from './policy.ts';
 import { ArmPosterior, defaultPosteriorConfig } from './posterior.ts';
-import { armSlots, thompsonBatch, tieKeys, type Decision } from './thompson.ts';
+import { armSlots, thompsonBatch, tieKeys, type PairChoice } from './thompson.ts';
 
 export type Calibration = 'centred' | 'rewards-centred';
 
@@ -34,7 +34,7 @@ export class BatchCentred implements RewardNormalizer {
     this.name = `${inner.name}-batch-centred`;
   }
 
-  rewards(batch: readonly Feedback[]): (number | null)[] {
+  rewards(batch: readonly PairLoss[]): (number | null)[] {
     const r = this.#inner.rewards(batch);
     // Summed in pair-id order, so the mean does not depend on arrival order.
     const order = batch.map((_, i) => i).sort((a, b) => (batch[a]!.pairId < batch[b]!.pairId ? -1 : batch[a]!.pairId > batch[b]!.pairId ? 1 : 0));
@@ -143,7 +143,7 @@ export class AffineCalibratedPolicy implements RoutingPolicy {
     this.lambda0 = (s.posterior ?? defaultPosteriorConfig).lambda0;
   }
 
-  route(_t: number, batch: ContextBatch): Decision[] {
+  route(_t: number, batch: ContextBatch): PairChoice[] {
     return thompsonBatch(this.posteriors, batch, this.#s.rng, 1, this.#tie);
   }
 

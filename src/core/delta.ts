@@ -15,10 +15,10 @@ export interface DeltaRow {
   r: number;
 }
 
-export interface PosteriorDelta {
+export interface DeltaBatch {
   run: string;
   batch: number;
-  arm: string;
+  rm: string;
   d: number;
   /** Sorted by pair id, no duplicates. */
   rows: DeltaRow[];
@@ -31,8 +31,8 @@ export interface ArmUpdate {
   r: number;
 }
 
-export function deltaKey(d: { run: string; batch: number; arm: string }): string {
-  return `${d.run}/${d.batch}/${d.arm}`;
+export function deltaKey(d: { run: string; batch: number; rm: string }): string {
+  return `${d.run}/${d.batch}/${d.rm}`;
 }
 
 const byPairId = (a: DeltaRow, b: DeltaRow): number => (a.pairId < b.pairId ? -1 : a.pairId > b.pairId ? 1 : 0);
@@ -46,7 +46,7 @@ function checkRow(row: DeltaRow, d: number, where: string): void {
 }
 
 /** One delta per arm (empty ones too, so the store can advance every arm's batch counter). */
-export function buildDeltas(run: string, batch: number, arms: readonly string[], d: number, updates: readonly ArmUpdate[]): PosteriorDelta[] {
+export function buildDeltas(run: string, batch: number, arms: readonly string[], d: number, updates: readonly ArmUpdate[]): DeltaBatch[] {
   const rows: DeltaRow[][] = arms.map(() => []);
   updates.forEach((u, i) => {
     const list = rows[u.arm];
@@ -55,11 +55,11 @@ export function buildDeltas(run: string, batch: number, arms: readonly string[],
     checkRow(row, d, `updates[${i}]`);
     list.push(row);
   });
-  return arms.map((arm, k) => normalizeDelta({ run, batch, arm, d, rows: rows[k]! }));
+  return arms.map((rm, k) => normalizeDelta({ run, batch, rm, d, rows: rows[k]! }));
 }
 
 /** Sort rows by pair id and reject duplicates with different contents. */
-export function normalizeDelta(delta: PosteriorDelta): PosteriorDelta {
+export function normalizeDelta(delta: DeltaBatch): DeltaBatch {
   const rows = [...delta.rows].sort(byPairId);
   const out: DeltaRow[] = [];
   for (const row of rows) {
@@ -76,7 +76,7 @@ export function normalizeDelta(delta: PosteriorDelta): PosteriorDelta {
 }
 
 /** Merge partial deltas of the same (run, batch, arm); commutative and associative. */
-export function mergeDeltas(a: PosteriorDelta, b: PosteriorDelta): PosteriorDelta {
+export function mergeDeltas(a: DeltaBatch, b: DeltaBatch): DeltaBatch {
   if (deltaKey(a) !== deltaKey(b) || a.d !== b.d) {
     throw new RouterError('RR_INVALID_DELTA', `cannot merge ${deltaKey(a)} (d=${a.d}) with ${deltaKey(b)} (d=${b.d})`, { field: 'key' });
   }
@@ -84,7 +84,7 @@ export function mergeDeltas(a: PosteriorDelta, b: PosteriorDelta): PosteriorDelt
 }
 
 /** The dense sufficient statistics of a delta (for inspection and tests). */
-export function sufficientStats(delta: PosteriorDelta, sigma2 = 1): { dLambda: Float64Array; db: Float64Array; n: number } {
+export function sufficientStats(delta: DeltaBatch, sigma2 = 1): { dLambda: Float64Array; db: Float64Array; n: number } {
   const { d } = delta;
   const dLambda = new Float64Array(d * d);
   const db = new Float64Array(d);

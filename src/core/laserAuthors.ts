@@ -17,7 +17,7 @@ import { quantileSorted } from './normalize.ts';
 import type { LearnInput, RoutingPolicy } from './policy.ts';
 import { ArmPosterior } from './posterior.ts';
 import type { CounterRng } from './rng.ts';
-import { armSlots, decideBatch, tieKeys, type Decision } from './thompson.ts';
+import { armSlots, decideBatch, tieKeys, type PairChoice } from './thompson.ts';
 
 export type LaserMode = 'query' | 'batch';
 
@@ -77,7 +77,7 @@ export class LaserAuthorsPolicy implements RoutingPolicy {
     return this.#o.mode === 'batch' ? 'batch' : this.#o.queryOf(pairId);
   }
 
-  route(t: number, batch: ContextBatch): Decision[] {
+  route(t: number, batch: ContextBatch): PairChoice[] {
     const { d } = batch;
     const sums = new Map<string, { x: Float64Array; n: number }>();
     batch.pairIds.forEach((id, n) => {

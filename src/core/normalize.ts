@@ -6,7 +6,7 @@
  */
 import { RouterError, requireConfig } from './errors.ts';
 
-export interface Feedback {
+export interface PairLoss {
   pairId: string;
   /** The arm (RM index) that labelled this pair. */
   arm: number;
@@ -17,10 +17,10 @@ export interface Feedback {
 /** A reward per feedback entry, in the input's order; `null` = no update for that entry. */
 export interface RewardNormalizer {
   readonly name: string;
-  rewards(batch: readonly Feedback[]): (number | null)[];
+  rewards(batch: readonly PairLoss[]): (number | null)[];
 }
 
-function checkLosses(batch: readonly Feedback[]): void {
+function checkLosses(batch: readonly PairLoss[]): void {
   batch.forEach((f, i) => {
     if (!Number.isFinite(f.loss)) {
       throw new RouterError('RR_INVALID_REWARD', `feedback[${i}].loss is ${f.loss}`, { field: `feedback[${i}].loss`, pairId: f.pairId });
@@ -29,7 +29,7 @@ function checkLosses(batch: readonly Feedback[]): void {
 }
 
 /** Positions of `batch` in canonical (pair id) order. */
-function canonicalOrder(batch: readonly Feedback[]): number[] {
+function canonicalOrder(batch: readonly PairLoss[]): number[] {
   return batch.map((_, i) => i).sort((a, b) => (batch[a]!.pairId < batch[b]!.pairId ? -1 : batch[a]!.pairId > batch[b]!.pairId ? 1 : 0));
 }
 
@@ -100,7 +100,7 @@ export class QuantileNormalizer implements RewardNormalizer {
     return this.#sorted.length;
   }
 
-  rewards(batch: readonly Feedback[]): number[] {
+  rewards(batch: readonly PairLoss[]): number[] {
     checkLosses(batch);
     if (batch.length === 0) return [];
     const order = canonicalOrder(batch);
@@ -155,7 +155,7 @@ export class EmaZNormalizer implements RewardNormalizer {
     requireConfig(this.config.alpha > 0 && this.config.alpha <= 1, 'alpha', 'must be in (0, 1]');
   }
 
-  rewards(batch: readonly Feedback[]): (number | null)[] {
+  rewards(batch: readonly PairLoss[]): (number | null)[] {
     checkLosses(batch);
     const out: (number | null)[] = new Array(batch.length).fill(null);
     const { alpha, clip, warmup } = this.config;

@@ -3,10 +3,10 @@
  * the stream apps and replay treat BayesianRouter and its baselines alike.
  */
 import type { ContextBatch } from './context.ts';
-import type { Feedback } from './normalize.ts';
-import type { Decision } from './thompson.ts';
+import type { PairLoss } from './normalize.ts';
+import type { PairChoice } from './thompson.ts';
 
-export interface LearnInput extends Feedback {
+export interface LearnInput extends PairLoss {
   /** The context the pair was routed with. */
   x: Float64Array;
 }
@@ -18,7 +18,7 @@ export interface RoutingPolicy {
   /** RM calls per pair (1 for routers; K for ensembles). */
   readonly rmCallsPerPair: number;
   /** Route batch t. Deterministic in (seed, run, pair ids, feedback of batches ≤ t − lag). */
-  route(t: number, batch: ContextBatch): Decision[];
+  route(t: number, batch: ContextBatch): PairChoice[];
   /** Feedback for the kept pairs of batch t (the trainer's per-pair loss). */
   learn(t: number, feedback: readonly LearnInput[]): void;
 }

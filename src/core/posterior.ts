@@ -21,7 +21,7 @@ export interface PosteriorConfig {
 
 export const defaultPosteriorConfig: PosteriorConfig = { lambda0: 50, sigma2: 1, refreshEvery: 2048 };
 
-export interface PosteriorSnapshot {
+export interface ArmSnapshot {
   d: number;
   lambda0: number;
   sigma2: number;
@@ -83,7 +83,7 @@ export class ArmPosterior {
     return p;
   }
 
-  static restore(s: PosteriorSnapshot): ArmPosterior {
+  static restore(s: ArmSnapshot): ArmPosterior {
     const p = new ArmPosterior(s.d, { lambda0: s.lambda0, sigma2: s.sigma2, refreshEvery: s.refreshEvery });
     const dd = s.d * s.d;
     if (s.precision.length !== dd || s.factor.length !== dd || s.b.length !== s.d) {
@@ -98,7 +98,7 @@ export class ArmPosterior {
     return p;
   }
 
-  snapshot(): PosteriorSnapshot {
+  snapshot(): ArmSnapshot {
     const { lambda0, sigma2, refreshEvery } = this.config;
     return {
       d: this.d, lambda0, sigma2, refreshEvery, n: this.n, sinceRefresh: this.sinceRefresh,

@@ -4,18 +4,18 @@
  * `apply` reports 'duplicate' for a (run, batch, rm) already applied and 'gap'
  * for one that arrived early (the caller holds it until the gap fills).
  */
-import { deltaKey, type PosteriorDelta } from './delta.ts';
+import { deltaKey, type DeltaBatch } from './delta.ts';
 import { RouterError } from './errors.ts';
-import { ArmPosterior, type PosteriorConfig, type PosteriorSnapshot, defaultPosteriorConfig } from './posterior.ts';
+import { ArmPosterior, type PosteriorConfig, type ArmSnapshot, defaultPosteriorConfig } from './posterior.ts';
 
 export type ApplyResult = 'applied' | 'duplicate' | 'gap';
 
 export interface ArmStateSnapshot {
-  arm: string;
+  rm: string;
   run: string;
   /** Index of the last batch applied; −1 = the prior. */
   version: number;
-  posterior: PosteriorSnapshot;
+  posterior: ArmSnapshot;
 }
 
 export class PosteriorState {
@@ -49,17 +49,17 @@ export class PosteriorState {
     return Math.min(...this.versions);
   }
 
-  armIndex(arm: string): number {
-    const k = this.arms.indexOf(arm);
-    if (k < 0) throw new RouterError('RR_UNKNOWN_ARM', `unknown RM ${JSON.stringify(arm)}`, { field: 'arm', arm });
+  armIndex(rm: string): number {
+    const k = this.arms.indexOf(rm);
+    if (k < 0) throw new RouterError('RR_UNKNOWN_ARM', `unknown RM ${JSON.stringify(rm)}`, { field: 'arm', arm: rm });
     return k;
   }
 
-  apply(delta: PosteriorDelta): ApplyResult {
+  apply(delta: DeltaBatch): ApplyResult {
     if (delta.run !== this.run) {
       throw new RouterError('RR_INVALID_DELTA', `delta ${deltaKey(delta)} belongs to run ${delta.run}, not ${this.run}`, { field: 'run' });
     }
-    const k = this.armIndex(delta.arm);
+    const k = this.armIndex(delta.rm);
     const post = this.posteriors[k]!;
     if (delta.d !== post.d) throw new RouterError('RR_INVALID_DELTA', `delta ${deltaKey(delta)} has d=${delta.d}, posterior d=${post.d}`, { field: 'd' });
     const last = this.versions[k]!;
@@ -72,10 +72,10 @@ export class PosteriorState {
   }
 
   snapshot(k: number): ArmStateSnapshot {
-    return { arm: this.arms[k]!, run: this.run, version: this.versions[k]!, posterior: this.posteriors[k]!.snapshot() };
+    return { rm: this.arms[k]!, run: this.run, version: this.versions[k]!, posterior: this.posteriors[k]!.snapshot() };
   }
 
   static restore(run: string, snapshots: readonly ArmStateSnapshot[]): PosteriorState {
-    return new PosteriorState(run, snapshots.map((s) => s.arm), snapshots.map((s) => ArmPosterior.restore(s.posterior)), snapshots.map((s) => s.version));
+    return new PosteriorState(run, snapshots.map((s) => s.rm), snapshots.map((s) => ArmPosterior.restore(s.posterior)), snapshots.map((s) => s.version));
   }
 }

@@ -10,7 +10,7 @@ import type { ArmPosterior } from './posterior.ts';
 import { Stream, hash64, type CounterRng } from './rng.ts';
 
 /** What the router decided for one pair, and why (every arm's mean, std and sample). */
-export interface Decision {
+export interface PairChoice {
   pairId: string;
   arm: number;
   means: Float64Array;
@@ -76,7 +76,7 @@ export function decideBatch(
   batch: ContextBatch,
   score: (pairId: string, k: number, mean: number, std: number) => number,
   tie?: (pairId: string) => (k: number) => number,
-): Decision[] {
+): PairChoice[] {
   const { means, stds } = armMoments(arms, batch);
   const K = arms.length;
   return batch.pairIds.map((pairId, n) => {
@@ -93,6 +93,6 @@ export function decideBatch(
 }
 
 /** Thompson sampling for a batch (scalar form). `scale` multiplies the std (1 = exact posterior). */
-export function thompsonBatch(arms: readonly ArmPosterior[], batch: ContextBatch, rng: CounterRng, scale = 1, tie?: (pairId: string) => (k: number) => number): Decision[] {
+export function thompsonBatch(arms: readonly ArmPosterior[], batch: ContextBatch, rng: CounterRng, scale = 1, tie?: (pairId: string) => (k: number) => number): PairChoice[] {
   return decideBatch(arms, batch, (pairId, k, mean, std) => mean + scale * std * rng.pairNormal(pairId, k), tie);
 }

@@ -24,7 +24,7 @@ export interface Interval {
   n: number;
 }
 
-export type Verdict = 'a' | 'b' | 'tie';
+export type PairedVerdict = 'a' | 'b' | 'tie';
 
 /** Mean of the paired differences with its 95 % t interval (a zero-width interval for one seed). */
 export function pairedInterval(diffs: readonly number[]): Interval {
@@ -35,7 +35,7 @@ export function pairedInterval(diffs: readonly number[]): Interval {
   return { mean, lo: mean - half, hi: mean + half, wins: diffs.filter((d) => d > 0).length, n };
 }
 
-export function verdict(i: Interval): Verdict {
+export function verdict(i: Interval): PairedVerdict {
   return i.lo > 0 ? 'a' : i.hi < 0 ? 'b' : 'tie';
 }
 
@@ -45,7 +45,7 @@ export interface PairedRow extends Interval {
   /** Difference = accuracy(a) − accuracy(b). */
   a: string;
   b: string;
-  verdict: Verdict;
+  verdict: PairedVerdict;
 }
 
 /** Accuracy over batches [from, to) of one trace. */
@@ -98,7 +98,7 @@ export interface DecayRow extends Interval {
   /** Late window [early, batches) minus early window [0, early). */
   early: number;
   batches: number;
-  verdict: Verdict;
+  verdict: PairedVerdict;
 }
 
 /** Per method: accuracy over batches early+1..T minus over 1..early, paired within each seed. */

@@ -26,10 +26,10 @@ export function judgeUser(question: string, first: string, second: string): stri
   return `[Question]\n${question}\n\n[Response 1]\n${first}\n\n[Response 2]\n${second}\n\nWhich response is better? End with [[1]], [[2]] or [[TIE]].`;
 }
 
-export type Verdict = 1 | 2 | 'tie';
+export type JudgeVerdict = 1 | 2 | 'tie';
 
 /** The verdict of a judge's reply, or null when the last non-empty line is not exactly one of the three. */
-export function parseVerdict(content: string): Verdict | null {
+export function parseVerdict(content: string): JudgeVerdict | null {
   const lines = content.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
   const last = lines[lines.length - 1];
   if (last === '[[1]]') return 1;
@@ -53,7 +53,7 @@ export function judgeBackend(o: JudgeOptions, res: Resilient): RmBackend {
   const stats = { asked: 0, unparseable: 0, ties: 0 };
   const poster = new JsonPoster(`${o.baseUrl.replace(/\/$/, '')}/v1/chat/completions`, res.o.concurrency, o.headers);
 
-  async function ask(key: string, question: string, first: string, second: string): Promise<Verdict> {
+  async function ask(key: string, question: string, first: string, second: string): Promise<JudgeVerdict> {
     const body = {
       model: o.model, temperature: 0, max_tokens: o.maxTokens,
       messages: [{ role: 'system', content: JUDGE_SYSTEM }, { role: 'user', content: judgeUser(question, first, second) }],
@@ -71,7 +71,7 @@ export function judgeBackend(o: JudgeOptions, res: Resilient): RmBackend {
   }
 
   // +1 when A wins, −1 when B wins, 0 for a tie; `aFirst` says which response was "Response 1".
-  const vote = (v: Verdict, aFirst: boolean): number => (v === 'tie' ? 0 : (v === 1) === aFirst ? 1 : -1);
+  const vote = (v: JudgeVerdict, aFirst: boolean): number => (v === 'tie' ? 0 : (v === 1) === aFirst ? 1 : -1);
 
   async function one(p: PairInput): Promise<PairResult> {
     const q = promptText(p.prompt, p.messages);

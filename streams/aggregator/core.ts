@@ -127,12 +127,12 @@ export class AggregatorCore {
     this.stats.deltas += deltas.length;
     const topic = topicName(s.prefix, 'posterior-deltas');
     const records = deltas.map(async (delta): Promise<OutRecord> => {
-      const rec: PosteriorDelta = { run: delta.run, batch: delta.batch, rm: delta.arm, d: delta.d,
+      const rec: PosteriorDelta = { run: delta.run, batch: delta.batch, rm: delta.rm, d: delta.d,
         rows: delta.rows.map((row) => ({ pairId: row.pairId, x: Array.from(row.x), r: row.r })) };
-      return { topic, key: Buffer.from(delta.arm), value: await this.ctx.codec.encode('posterior-deltas', rec) };
+      return { topic, key: Buffer.from(delta.rm), value: await this.ctx.codec.encode('posterior-deltas', rec) };
     });
     const plan = this.tracker.commitPlan();
-    const closed: ClosedBatch = { batch, deltaRms: deltas.map((d) => d.arm),
+    const closed: ClosedBatch = { batch, deltaRms: deltas.map((d) => d.rm),
       rows: kept.map((k, i) => ({ record: k.record, pairId: k.pairId, rm: s.arms[k.arm]!, loss: k.loss, reward: rewards[i]! })) };
     return { records: [...records, ...plan.letters], offsets: plan.offsets, closed };
   }

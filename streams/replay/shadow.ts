@@ -12,9 +12,9 @@
  */
 import type { Side } from '../../src/records/types.ts';
 
-export type Verdict = Side | null;
+export type ShadowVerdict = Side | null;
 
-export function verdict(scoreA: number, scoreB: number, tieEps: number): Verdict {
+export function verdict(scoreA: number, scoreB: number, tieEps: number): ShadowVerdict {
   if (!(Number.isFinite(scoreA) && Number.isFinite(scoreB))) return null;
   if (scoreA - scoreB > tieEps) return 'A';
   if (scoreB - scoreA > tieEps) return 'B';
@@ -22,7 +22,7 @@ export function verdict(scoreA: number, scoreB: number, tieEps: number): Verdict
 }
 
 /** The majority side of the verdicts (null: as many A as B). */
-export function consensus(verdicts: readonly Verdict[]): Verdict {
+export function consensus(verdicts: readonly ShadowVerdict[]): ShadowVerdict {
   let a = 0, b = 0;
   for (const v of verdicts) if (v === 'A') a++; else if (v === 'B') b++;
   return a > b ? 'A' : b > a ? 'B' : null;
@@ -31,7 +31,7 @@ export function consensus(verdicts: readonly Verdict[]): Verdict {
 /** One shadow pair: every RM's verdict (arm order), both picks, the recorded label and gold when known. */
 export interface ShadowPair {
   pairId: string;
-  verdicts: readonly Verdict[];
+  verdicts: readonly ShadowVerdict[];
   recordedPick: number;
   /** −1: the what-if made no decision for the pair. */
   whatIfPick: number;

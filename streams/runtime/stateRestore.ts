@@ -11,7 +11,7 @@
  */
 import type { RecordCodec } from '../../src/avro/codec.ts';
 import type { Bus } from '../../src/bus/types.ts';
-import { QuantileNormalizer, type Feedback } from '../../src/core/normalize.ts';
+import { QuantileNormalizer, type PairLoss } from '../../src/core/normalize.ts';
 import { ArmPosterior } from '../../src/core/posterior.ts';
 import { PosteriorState } from '../../src/core/state.ts';
 import { topicName } from '../../src/records/topics.ts';
@@ -51,7 +51,7 @@ export async function restoreAggregator(bus: Bus, codec: RecordCodec, s: LoopSet
     const arm = s.arms.indexOf(delta.rm);
     for (const row of delta.rows) rows.set(row.pairId, { arm, r: row.r });
   }
-  const losses = new Map<number, Feedback[]>([...recorded.keys()].map((b) => [b, []]));
+  const losses = new Map<number, PairLoss[]>([...recorded.keys()].map((b) => [b, []]));
   const included = new Map<number, Map<string, string>>([...recorded.keys()].map((b) => [b, new Map()]));
   for (const { at, value: fb } of await decodeAll(bus, codec, s.prefix, 'feedback')) {
     const row = fb.pairId === null ? undefined : recorded.get(fb.batch)?.get(fb.pairId);

@@ -6,7 +6,7 @@
  * not committed before it is applied. The app (store.ts) decodes, traces and runs the transactions.
  */
 import type { BusRecord, OutRecord } from '../../src/bus/types.ts';
-import type { PosteriorDelta } from '../../src/core/delta.ts';
+import type { DeltaBatch } from '../../src/core/delta.ts';
 import type { PosteriorState } from '../../src/core/state.ts';
 import { deadLetter } from '../../src/operators/deadLetter.ts';
 import { topicName } from '../../src/records/topics.ts';
@@ -19,12 +19,12 @@ export class StoreCore {
   readonly tracker = new OffsetTracker();
   readonly stats = { in: 0, applied: 0, duplicates: 0, held: 0, deadLetters: 0, foreign: 0, snapshots: 0 };
   /** Per arm: early deltas by batch, with the pin tag of their record. */
-  private readonly held: Map<number, { delta: PosteriorDelta; tag: number }>[];
+  private readonly held: Map<number, { delta: DeltaBatch; tag: number }>[];
   private nextTag = 0;
   private readonly posteriors: string;
 
   constructor(private readonly ctx: AppContext, readonly state: PosteriorState) {
-    this.held = state.arms.map(() => new Map<number, { delta: PosteriorDelta; tag: number }>());
+    this.held = state.arms.map(() => new Map<number, { delta: DeltaBatch; tag: number }>());
     this.posteriors = topicName(ctx.settings.prefix, 'posteriors');
   }
 
@@ -48,7 +48,7 @@ export class StoreCore {
   }
 
   /** Applies a delta and then whatever it unblocks; the snapshots to send go onto `out`. */
-  private apply(k: number, delta: PosteriorDelta, out: Promise<OutRecord>[]): 'applied' | 'duplicate' | 'gap' {
+  private apply(k: number, delta: DeltaBatch, out: Promise<OutRecord>[]): 'applied' | 'duplicate' | 'gap' {
     const result = this.state.apply(delta);
     if (result !== 'applied') return result;
     this.stats.applied++;
@@ -65,7 +65,7 @@ export class StoreCore {
   }
 
   /** Holds an early delta (the first one of its batch) with its record's offset pinned until it is applied. */
-  private hold(r: BusRecord, k: number, delta: PosteriorDelta): void {
+  private hold(r: BusRecord, k: number, delta: DeltaBatch): void {
     if (this.held[k]!.has(delta.batch)) return;
     const tag = this.nextTag++;
     this.held[k]!.set(delta.batch, { delta, tag });

@@ -6,11 +6,11 @@
 import type { RecordCodec } from '../../src/avro/codec.ts';
 import { codecError } from '../../src/avro/errors.ts';
 import type { BusRecord } from '../../src/bus/types.ts';
-import type { PosteriorDelta } from '../../src/core/delta.ts';
+import type { DeltaBatch } from '../../src/core/delta.ts';
 import type { PosteriorState } from '../../src/core/state.ts';
 
 export type StoreInput =
-  | { kind: 'delta'; arm: number; delta: PosteriorDelta }
+  | { kind: 'delta'; arm: number; delta: DeltaBatch }
   | { kind: 'foreign'; run: string }
   | { kind: 'dead'; err: unknown };
 
@@ -29,7 +29,7 @@ export async function classifyDelta(codec: RecordCodec, state: PosteriorState, r
       if (!Number.isFinite(row.r) || !row.x.every(Number.isFinite)) throw codecError('RR_INVALID_DELTA', 'NON_FINITE', `${where}: row ${row.pairId} is not finite`);
     }
     const rows = rec.rows.map((row) => ({ pairId: row.pairId, x: Float64Array.from(row.x), r: row.r }));
-    return { kind: 'delta', arm, delta: { run: rec.run, batch: rec.batch, arm: rec.rm, d: rec.d, rows } };
+    return { kind: 'delta', arm, delta: { run: rec.run, batch: rec.batch, rm: rec.rm, d: rec.d, rows } };
   } catch (err) {
     return { kind: 'dead', err };
   }

@@ -38,7 +38,7 @@ describe('posteriors compaction on Kafka', { timeout: 180_000 }, () => {
     store = await startStoreApp(ctx, { instanceId: 'compaction' });
     const producer = await bus.producer();
     for (const d of referenceDeltas(spec, BATCHES)) {
-      await producer.send([{ topic: topicName(spec.prefix, 'posterior-deltas'), key: Buffer.from(d.arm),
+      await producer.send([{ topic: topicName(spec.prefix, 'posterior-deltas'), key: Buffer.from(d.rm),
         value: await ctx.codec.encode('posterior-deltas', toDeltaRecord(d)) }]);
     }
     const written = BATCHES * spec.arms.length;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildDeltas, mergeDeltas, sufficientStats, type PosteriorDelta } from '../../src/core/delta.ts';
+import { buildDeltas, mergeDeltas, sufficientStats, type DeltaBatch } from '../../src/core/delta.ts';
 import { isRouterError } from '../../src/core/errors.ts';
 import { ArmPosterior } from '../../src/core/posterior.ts';
 import { CounterRng } from '../../src/core/rng.ts';
@@ -56,7 +56,7 @@ describe('posterior deltas', () => {
   it('a delta duplicated inside a merge keeps one copy; a conflicting one is an error', () => {
     const [a] = buildDeltas('run', 0, ARMS, d, updates.slice(0, 4));
     assert.equal(mergeDeltas(a!, a!).rows.length, a!.rows.length);
-    const bad: PosteriorDelta = { ...a!, rows: a!.rows.map((r) => ({ ...r, r: r.r + 1 })) };
+    const bad: DeltaBatch = { ...a!, rows: a!.rows.map((r) => ({ ...r, r: r.r + 1 })) };
     assert.throws(() => mergeDeltas(a!, bad), (e: unknown) => isRouterError(e, 'RR_INVALID_DELTA'));
   });
 
@@ -66,8 +66,8 @@ describe('posterior deltas', () => {
     assert.throws(() => buildDeltas('run', 0, ARMS, d, [{ pairId: 'p', arm: 0, x: new Float64Array(d), r: NaN }]),
       (e: unknown) => isRouterError(e, 'RR_INVALID_DELTA') && e.field === 'updates[0].r');
     const st = fresh();
-    assert.throws(() => st.apply({ run: 'run', batch: 0, arm: 'zzz', d, rows: [] }), (e: unknown) => isRouterError(e, 'RR_UNKNOWN_ARM'));
-    assert.throws(() => st.apply({ run: 'other', batch: 0, arm: 'a', d, rows: [] }), (e: unknown) => isRouterError(e, 'RR_INVALID_DELTA'));
+    assert.throws(() => st.apply({ run: 'run', batch: 0, rm: 'zzz', d, rows: [] }), (e: unknown) => isRouterError(e, 'RR_UNKNOWN_ARM'));
+    assert.throws(() => st.apply({ run: 'other', batch: 0, rm: 'a', d, rows: [] }), (e: unknown) => isRouterError(e, 'RR_INVALID_DELTA'));
   });
 
   it('a restored state continues bit-identically', () => {

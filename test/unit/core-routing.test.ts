@@ -8,7 +8,7 @@ import { isRouterError } from '../../src/core/errors.ts';
 import type { LearnInput, RoutingPolicy } from '../../src/core/policy.ts';
 import { CounterRng } from '../../src/core/rng.ts';
 import { BanditPolicy } from '../../src/core/bandit.ts';
-import type { Decision } from '../../src/core/thompson.ts';
+import type { PairChoice } from '../../src/core/thompson.ts';
 import { unitVector } from '../helpers/vectors.ts';
 
 const ARMS = ['rm-a', 'rm-b', 'rm-c', 'rm-d'];
@@ -25,7 +25,7 @@ function batchOf(t: number, n: number): ContextBatch {
   return makeBatch(ids, ids.map(() => unit(s)), d);
 }
 
-function bytes(decisions: Decision[]): string {
+function bytes(decisions: PairChoice[]): string {
   const h = createHash('sha256');
   for (const x of decisions) {
     h.update(x.pairId); h.update(String(x.arm));
@@ -35,8 +35,8 @@ function bytes(decisions: Decision[]): string {
 }
 
 /** Runs `batches` batches with synthetic feedback; returns every batch's decisions. */
-function drive(policy: RoutingPolicy, batches: number): Decision[][] {
-  const out: Decision[][] = [];
+function drive(policy: RoutingPolicy, batches: number): PairChoice[][] {
+  const out: PairChoice[][] = [];
   for (let t = 0; t < batches; t++) {
     const batch = batchOf(t, 24);
     const dec = policy.route(t, batch);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMemoryBus, type MemoryBus } from '../../src/bus/memory/index.ts';
 import type { BusProducer, OutRecord } from '../../src/bus/types.ts';
-import type { PosteriorDelta } from '../../src/core/delta.ts';
+import type { DeltaBatch } from '../../src/core/delta.ts';
 import { topicName } from '../../src/records/topics.ts';
 import { restoreStore } from '../../streams/runtime/stateRestore.ts';
 import { startStoreApp } from '../../streams/store/store.ts';
@@ -17,13 +17,13 @@ import { waitFor } from '../helpers/kafka.ts';
 const spec = (name: string): FixtureSpec => ({ run: 'run-1', prefix: `${name}.`, seed: 5, arms: ['rm-a', 'rm-b', 'rm-c'], d: 3, graceMs: 1000, pairs: 10 });
 
 async function setup(s: FixtureSpec): Promise<{ bus: MemoryBus; ctx: ReturnType<typeof makeContext>; producer: BusProducer;
-  deltaRecord(d: PosteriorDelta): Promise<OutRecord> }> {
+  deltaRecord(d: DeltaBatch): Promise<OutRecord> }> {
   const bus = createMemoryBus();
   await createStateTopics(bus, s);
   const ctx = makeContext(bus, s);
   const producer = await bus.producer();
-  const deltaRecord = async (d: PosteriorDelta): Promise<OutRecord> =>
-    ({ topic: topicName(s.prefix, 'posterior-deltas'), key: Buffer.from(d.arm), value: await ctx.codec.encode('posterior-deltas', toDeltaRecord(d)) });
+  const deltaRecord = async (d: DeltaBatch): Promise<OutRecord> =>
+    ({ topic: topicName(s.prefix, 'posterior-deltas'), key: Buffer.from(d.rm), value: await ctx.codec.encode('posterior-deltas', toDeltaRecord(d)) });
   return { bus, ctx, producer, deltaRecord };
 }
 
@@ -50,7 +50,7 @@ describe('store app', () => {
     const s = spec('gap');
     const { bus, ctx, producer, deltaRecord } = await setup(s);
     const store = await startStoreApp(ctx);
-    const deltas = referenceDeltas(s, 3).filter((d) => d.arm === 'rm-b');
+    const deltas = referenceDeltas(s, 3).filter((d) => d.rm === 'rm-b');
     await producer.send([await deltaRecord(deltas[2]!), await deltaRecord(deltas[1]!)]);
     await waitFor(() => store.stats().in === 2, { message: '2 deltas consumed' });
     assert.equal(store.stats().heldNow, 2);
@@ -69,7 +69,7 @@ describe('store app', () => {
     const { bus, ctx, producer, deltaRecord } = await setup(s);
     const store = await startStoreApp(ctx);
     const [good] = referenceDeltas(s, 1);
-    await producer.send([await deltaRecord({ ...good!, d: 4 }), await deltaRecord({ ...good!, arm: 'rm-zzz' }), await deltaRecord(good!)]);
+    await producer.send([await deltaRecord({ ...good!, d: 4 }), await deltaRecord({ ...good!, rm: 'rm-zzz' }), await deltaRecord(good!)]);
     await waitFor(async () => (await readDeadLetters(bus, ctx.codec, s.prefix)).length === 2, { message: '2 dead letters' });
     const reasons = (await readDeadLetters(bus, ctx.codec, s.prefix)).map((l) => l.reason).sort();
     assert.deepEqual(reasons, ['UNKNOWN_RM', 'WRONG_VECTOR_LENGTH']);
