@@ -1,7 +1,7 @@
 /** Shared option parsers for the CLI: each rejects bad input with a typed error naming the flag. */
-import { fileURLToPath } from 'node:url';
 import { RouterError } from '../core/errors.ts';
 import { checkShadowFraction } from '../core/shadow.ts';
+import { packagePath } from '../paths.ts';
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
@@ -14,7 +14,7 @@ export const intList = (value: string): number[] => list(value).map(parsePositiv
 
 /** The RewardBench 2 table shipped with the package. */
 export function defaultProfilesPath(): string {
-  return fileURLToPath(new URL('../../data/rewardbench2-profiles.json', import.meta.url));
+  return packagePath('data', 'rewardbench2-profiles.json');
 }
 
 /** `--shadow-fraction f`: a number with 0 ≤ f ≤ 1 (RR_INVALID_CONFIG `shadow.fraction` otherwise). */

@@ -1,11 +1,11 @@
 /** `reward-router rm serve`: the tfjs reward model behind HTTP (OpenRLHF and TEI protocols), for demos. */
 import type { Command } from 'commander';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../paths.ts';
 import { serveRewardModel } from '../../scorers/serve.ts';
 import { tfjsBackend } from '../../scorers/tfjs.ts';
 import type { TfPreference } from '../../scorers/tfLadder.ts';
 
-export const demoModelDir = fileURLToPath(new URL('../../../data/tfjs-rm/', import.meta.url));
+export const demoModelDir = packagePath('data', 'tfjs-rm');
 
 export function registerRmCommand(program: Command): void {
   const rm = program.command('rm').description('reward models');
