@@ -169,6 +169,19 @@ describe('the compiled build', { timeout: 240_000 }, () => {
     assert.equal(startHelp.code, 0, startHelp.err);
     assert.match(startHelp.out, /--kafka-sasl-mechanism/);
 
+    // --help loads the command registrations only: no package but commander (kafkajs, tfjs,
+    // OpenTelemetry, avsc, RxJS load in the actions), none of the apps, none of src/cli/actions/.
+    writeFileSync(join(pkg, 'log-hook.mjs'), "export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write(`LOADED ${r.url}\\n`); return r; }\n");
+    writeFileSync(join(pkg, 'log.mjs'), "import { register } from 'node:module'; register('./log-hook.mjs', import.meta.url);\n");
+    for (const c of [[], ['start'], ['run'], ['eval'], ['offline', 'train'], ['rm', 'serve']]) {
+      const r = await node(['--import', join(pkg, 'log.mjs'), join(pkg, 'bin', 'reward-router.mjs'), ...c, '--help'], { cwd: pkg, env });
+      assert.equal(r.code, 0, r.err);
+      const loaded = [...r.err.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]!);
+      assert.ok(loaded.some((u) => u.endsWith('/dist/src/cli/main.js')), `${c.join(' ')}: the hook saw the CLI load`);
+      const heavy = loaded.filter((u) => (u.includes('/node_modules/') && !u.includes('/node_modules/commander/')) || /\/dist\/(streams\/|src\/cli\/actions\/)/.test(u));
+      assert.deepEqual(heavy, [], `${c.join(' ') || 'root'} --help loaded ${heavy.join(', ')}`);
+    }
+
     // A real command from dist/: the profiles (data/) and the Avro schemas (schemas/) resolve from the package root.
     const out = join(pkg, 'v.jsonl');
     const verdicts = await node([join(pkg, 'bin', 'reward-router.mjs'), 'sim', 'verdicts', '--out', out, '--batches', '1', '--d', '4'], { cwd: pkg, env });
