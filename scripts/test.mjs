@@ -60,7 +60,9 @@ function runGroup(name, files, extraArgs, env) {
     const t0 = performance.now();
     console.log(`\n▶ ${name}: ${files.length} file(s)`);
     const nodeArgs = ['--import', 'tsx', '--test', '--test-reporter=spec', ...extraArgs, ...files];
-    const childEnv = { ...process.env, ...env };
+    // The tests exercise the sources: a dist/ left by `npm run build` may be older than them (cli-help.test.ts
+    // builds its own copy to test the compiled CLI).
+    const childEnv = { REWARD_ROUTER_FROM_SOURCE: '1', ...process.env, ...env };
     if (process.stdout.isTTY && childEnv.FORCE_COLOR === undefined && childEnv.NO_COLOR === undefined) {
       childEnv.FORCE_COLOR = '1'; // the child writes into a pipe; keep the colours a terminal would get
     }

@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import avro, { type Resolver, type Type } from 'avsc';
 import { RouterError } from '../core/errors.ts';
+import { packagePath } from '../paths.ts';
 import { recordNames, type RecordName } from '../records/types.ts';
 import { canonicalForm } from './canonical.ts';
 import { fingerprintHex, fingerprintToLE, rabinOfText } from './rabin.ts';
@@ -33,8 +33,8 @@ export interface SchemaSource {
   json: unknown;
 }
 
-/** The repository's `schemas/` folder, wherever the process runs from. */
-export const defaultSchemaDir = fileURLToPath(new URL('../../schemas/', import.meta.url));
+/** The package's `schemas/` folder, wherever the process runs from (source or dist/). */
+export const defaultSchemaDir = packagePath('schemas');
 
 function entryOf(src: SchemaSource): SchemaEntry {
   let type: Type;

@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RouterError } from '../../src/core/errors.ts';
 import { checkShadowFraction } from '../../src/core/shadow.ts';
 import { defaultPosteriorConfig, validatePosteriorConfig, type PosteriorConfig } from '../../src/core/posterior.ts';
@@ -17,11 +16,12 @@ import type { InputLimits } from '../../src/operators/limitInput.ts';
 import type { SimSettings } from '../../src/sim/backend.ts';
 import type { SimConfig } from '../../src/sim/config.ts';
 import { scenarioConfig } from '../../src/sim/scenarios.ts';
+import { packagePath } from '../../src/paths.ts';
 import { parseScorers } from '../../src/scorers/config.ts';
 import type { LoopSettings } from './context.ts';
 
 /** The RewardBench 2 profile table shipped with the package. */
-export const defaultProfiles = fileURLToPath(new URL('../../data/rewardbench2-profiles.json', import.meta.url));
+export const defaultProfiles = packagePath('data', 'rewardbench2-profiles.json');
 
 /** Everything of LoopSettings that may be given; the rest comes from the defaults. `prior` is required. */
 export interface SettingsInput {

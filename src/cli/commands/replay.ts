@@ -1,141 +1,32 @@
 /**
- * `reward-router replay` (re-run a recorded run's batches into a fresh namespace and compare every
- * decision) and `reward-router trace <pair-id>` (one pair's whole path, from the topics).
+ * `reward-router replay` and `reward-router trace <pair-id>`: their flags, with the Kafka security
+ * flags (both read a run from Kafka). The work is in ../actions/replay.ts, loaded by the actions only.
  */
-import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { createCodec } from '../../avro/codec.ts';
-import { createKafkaBus } from '../../bus/kafka/index.ts';
-import { counterClock, createMemoryBus } from '../../bus/memory/index.ts';
-import type { Bus, Clock } from '../../bus/types.ts';
-import { RouterError } from '../../core/errors.ts';
-import type { Divergence } from '../../../streams/replay/compare.ts';
-import { replayRun, reproduced, type ReplayResult } from '../../../streams/replay/run.ts';
-import { formatTrace, tracePair } from '../../../streams/replay/trace.ts';
-import { formatWhatIf, parseWhatIf, whatIfJson, whatIfRun, type WhatIfResult } from '../../../streams/replay/whatIf.ts';
-import { jsonLogger } from '../../../streams/runtime/context.ts';
-import { runLoop } from '../../../streams/loop/loop.ts';
-import { loadSettings } from '../../../streams/runtime/settings.ts';
-import { list, parsePositiveInt } from '../options.ts';
+import { addKafkaSecurityOptions } from '../../security/cli.ts';
+import type { ReplayCli } from '../actions/replay.ts';
+import { parsePositiveInt } from '../options.ts';
 
-const wallClock: Clock = { now: () => Date.now() };
-
-/** `a..b` (inclusive) or a single batch `a`. */
-export function parseBatchRange(v: string): { from: number; to: number } {
-  const m = /^(\d+)(?:\.\.(\d+))?$/.exec(v.trim());
-  const from = m ? Number(m[1]) : NaN;
-  const to = m ? Number(m[2] ?? m[1]) : NaN;
-  if (!m || !Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to < from) {
-    throw new RouterError('RR_INVALID_CONFIG', `--batches: expected a..b with a ≤ b, got ${JSON.stringify(v)}`, { field: 'batches' });
-  }
-  return { from, to };
-}
-
-const g = (v: number): string => v.toPrecision(8);
-
-function divergenceLines(d: Divergence): string[] {
-  const out = [`first divergence: pair ${d.pairId} (batch ${d.batch}, prompt ${d.promptId}), differing: ${d.fields.join(', ')}`];
-  if (d.replayed === null) return [...out, '  the replay made no decision for this pair'];
-  out.push(`  posterior version: recorded ${d.recorded.posteriorVersion}, replayed ${d.replayed.posteriorVersion};  chosen: recorded ${d.recorded.chosenRm}, replayed ${d.replayed.chosenRm}`);
-  const w = Math.max(...d.recorded.arms.map((a) => a.rm.length), 2);
-  out.push(`  ${'RM'.padEnd(w)}  ${'side'.padEnd(8)}  ${'mean'.padStart(15)}  ${'std'.padStart(15)}  ${'sample'.padStart(15)}`);
-  d.recorded.arms.forEach((a, k) => {
-    const b = d.replayed!.arms[k];
-    out.push(`  ${a.rm.padEnd(w)}  ${'recorded'.padEnd(8)}  ${g(a.mean).padStart(15)}  ${g(a.std).padStart(15)}  ${g(a.sample).padStart(15)}`);
-    if (b) out.push(`  ${''.padEnd(w)}  ${'replayed'.padEnd(8)}  ${g(b.mean).padStart(15)}  ${g(b.std).padStart(15)}  ${g(b.sample).padStart(15)}${Object.is(a.mean, b.mean) && Object.is(a.std, b.std) && Object.is(a.sample, b.sample) ? '' : '   ≠'}`);
-  });
-  return out;
-}
-
-export function formatReplay(r: ReplayResult, from: string, into: string): string {
-  const c = r.comparison;
-  const checked = r.posteriors.filter((p) => p.recorded);
-  const dl = Object.entries(r.deadLetters).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
-  return [
-    `replayed batches ${r.from}..${r.to} of ${from} into ${into}`,
-    `pairs compared: ${c.compared}   identical: ${c.identical}   divergent: ${c.divergent}`,
-    checked.length === 0
-      ? `posteriors: not checked (the record no longer holds version ${r.to}: compacted)`
-      : `posteriors (version ${r.to}): ${checked.map((p) => `${p.rm} ${p.identical ? 'bit-identical' : 'DIFFERENT'}`).join(', ')}`,
-    `dead letters in the replay: ${dl}`,
-    ...(c.first ? divergenceLines(c.first) : []),
-    reproduced(r) ? 'REPRODUCED' : 'DIVERGED',
-  ].join('\n');
-}
-
-interface ReplayCli { config: string; namespace: string; into: string; batches?: string; brokers?: string; record?: number; json?: boolean; whatIf?: string[] }
-
-export async function replayCommand(o: ReplayCli, out: NodeJS.WritableStream = process.stdout): Promise<ReplayResult | WhatIfResult> {
-  const recorded = { ...(await loadSettings(o.config)), prefix: o.namespace };
-  const log = jsonLogger(process.stderr, { quiet: true });
-  let bus: Bus;
-  if (o.brokers !== undefined) {
-    bus = createKafkaBus({ brokers: list(o.brokers), clientId: 'reward-router-replay' });
-  } else if (o.record !== undefined) {
-    // The in-process bus holds nothing across processes: record a run here first, then replay it.
-    bus = createMemoryBus({ clock: counterClock() });
-    process.stderr.write(`recording ${o.record} batches in-process into ${o.namespace}…\n`);
-    await runLoop({ bus, settings: recorded, batches: o.record, clock: counterClock(), log });
-  } else {
-    throw new RouterError('RR_REPLAY', 'give --brokers (a recorded run on Kafka), or --record N to record a run in-process first', { field: 'brokers' });
-  }
-  const whatIf = o.whatIf !== undefined ? parseWhatIf(o.whatIf) : undefined;
-  if (whatIf !== undefined && o.batches !== undefined) throw new RouterError('RR_INVALID_CONFIG', '--what-if runs the whole recorded run: drop --batches', { field: 'batches' });
-  const range = o.batches !== undefined ? parseBatchRange(o.batches) : {};
-  const bar = new SingleBar({ format: 'replay [{bar}] {value}/{total} batches', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
-  let started = false;
-  try {
-    if (whatIf !== undefined) {
-      const w = await whatIfRun({ bus, settings: recorded, into: o.into, whatIf, clock: wallClock, log, codec: createCodec({ prefix: o.into }),
-        onProgress: (done, total) => { if (!started) { bar.start(total, 0); started = true; } bar.update(done); } });
-      bar.stop();
-      out.write((o.json === true ? whatIfJson(w) : formatWhatIf(w)) + '\n');
-      return w;
-    }
-    const r = await replayRun({
-      bus, settings: recorded, into: o.into, ...range, clock: wallClock, log, codec: createCodec({ prefix: o.into }),
-      onProgress: (done, total) => { if (!started) { bar.start(total, 0); started = true; } bar.update(done); },
-    });
-    bar.stop();
-    if (o.json === true) {
-      out.write(JSON.stringify({ from: r.from, to: r.to, ...r.comparison, posteriors: r.posteriors, deadLetters: r.deadLetters, reproduced: reproduced(r) }, null, 2) + '\n');
-    } else {
-      out.write(formatReplay(r, o.namespace, o.into) + '\n');
-    }
-    if (!reproduced(r)) process.exitCode = 1;
-    return r;
-  } finally {
-    bar.stop();
-    await bus.close();
-  }
-}
+const actions = () => import('../actions/replay.ts');
 
 export function registerReplayCommands(program: Command): void {
-  program.command('replay')
+  addKafkaSecurityOptions(program.command('replay')
     .description('re-run a recorded run\'s batches into a fresh namespace with the recorded seed and scores; compare every decision (exit 1 on divergence)')
     .requiredOption('--config <path>', 'the recorded run\'s loop.json (prior, seed, run, settings)')
     .requiredOption('--namespace <prefix>', 'the recorded run\'s topic prefix (only read)')
     .requiredOption('--into <prefix>', 'a fresh topic prefix the replay writes to')
     .option('--batches <a..b>', 'batch range, inclusive (default: the whole recorded run)')
-    .option('--brokers <list>', 'Kafka brokers holding the recorded run')
+    .option('--brokers <list>', 'Kafka brokers holding the recorded run (required unless --record)')
     .option('--record <n>', 'no Kafka: record n batches in-process into --namespace first, then replay them', parsePositiveInt)
     .option('--what-if <key=value...>', 'simulated runs: the whole run again with other settings (lambda0, sigma2, lag, window, tieEps; method=bayesian-router|linucb, alpha), compared side by side; '
       + 'on a run recorded with shadow scoring, both methods\' picks on the shadow pairs vs the pool\'s consensus, the recorded label and gold')
-    .option('--json', 'the comparison as JSON')
-    .action(async (o: ReplayCli) => { await replayCommand(o); });
+    .option('--json', 'the comparison as JSON'))
+    .action(async (o: ReplayCli) => { await (await actions()).replayCommand(o); });
 
-  program.command('trace <pair-id>')
+  addKafkaSecurityOptions(program.command('trace <pair-id>')
     .description('one pair\'s whole path from the topics: decision, scores (and a shadow pair\'s audit scores), label, loss, reward, absorbing posterior version')
     .requiredOption('--namespace <prefix>', 'the run\'s topic prefix')
     .requiredOption('--brokers <list>', 'Kafka brokers')
-    .option('--json', 'JSON for machines')
-    .action(async (pairId: string, o: { namespace: string; brokers: string; json?: boolean }) => {
-      const bus = createKafkaBus({ brokers: list(o.brokers), clientId: 'reward-router-trace' });
-      try {
-        const t = await tracePair(bus, createCodec({ prefix: o.namespace }), o.namespace, pairId);
-        process.stdout.write((o.json === true ? JSON.stringify(t, null, 2) : formatTrace(t)) + '\n');
-      } finally {
-        await bus.close();
-      }
-    });
+    .option('--json', 'JSON for machines'))
+    .action(async (pairId: string, o: { namespace: string; brokers: string; json?: boolean }) => { await (await actions()).traceCommand(pairId, o); });
 }

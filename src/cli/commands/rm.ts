@@ -1,11 +1,10 @@
 /** `reward-router rm serve`: the tfjs reward model behind HTTP (OpenRLHF and TEI protocols), for demos. */
 import type { Command } from 'commander';
-import { fileURLToPath } from 'node:url';
-import { serveRewardModel } from '../../scorers/serve.ts';
-import { tfjsBackend } from '../../scorers/tfjs.ts';
+import { packagePath } from '../../paths.ts';
 import type { TfPreference } from '../../scorers/tfLadder.ts';
 
-export const demoModelDir = fileURLToPath(new URL('../../../data/tfjs-rm/', import.meta.url));
+/** The demo reward model shipped with the package (data/tfjs-rm). */
+export const demoModelDir = packagePath('data', 'tfjs-rm');
 
 export function registerRmCommand(program: Command): void {
   const rm = program.command('rm').description('reward models');
@@ -16,6 +15,8 @@ export function registerRmCommand(program: Command): void {
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--backend <auto|wasm|cpu>', 'tfjs backend preference', 'auto')
     .action(async (o: { model: string; port: string; host: string; backend: TfPreference }) => {
+      // tfjs and the HTTP server load here, not for `--help`.
+      const [{ serveRewardModel }, { tfjsBackend }] = await Promise.all([import('../../scorers/serve.ts'), import('../../scorers/tfjs.ts')]);
       const clock = { now: () => performance.now() };
       const model = await tfjsBackend({ modelDir: o.model, tfBackend: o.backend, maxBatch: 512, clock });
       const s = await serveRewardModel(model, { port: Number(o.port), host: o.host });
