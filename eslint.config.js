@@ -8,21 +8,43 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-properties': ['error',
-        { object: 'Math', property: 'random', message: 'Use the seeded counter-based RNG (src/core/rng.ts).' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'Use the seeded counter-based RNG (src/core/rng.ts).' },
+      ],
     },
   },
   {
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['kafkajs', '@opentelemetry/*', '@tensorflow/*', 'node:*', 'fs', 'net', 'path', 'rxjs', 'avsc', '../*/**', '!../core/**'],
-            message: 'src/core is pure: no Kafka, OTel, tfjs, RxJS or I/O imports.' },
-        ],
-      }],
-      'no-restricted-globals': ['error', { name: 'Date', message: 'Inject a clock; no wall-clock in the core.' },
-        { name: 'performance', message: 'Inject a clock; no wall-clock in the core.' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                'kafkajs',
+                '@opentelemetry/*',
+                '@tensorflow/*',
+                'node:*',
+                'fs',
+                'net',
+                'path',
+                'rxjs',
+                'avsc',
+                '../*/**',
+                '!../core/**',
+              ],
+              message: 'src/core is pure: no Kafka, OTel, tfjs, RxJS or I/O imports.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'Date', message: 'Inject a clock; no wall-clock in the core.' },
+        { name: 'performance', message: 'Inject a clock; no wall-clock in the core.' },
+      ],
     },
   },
 );

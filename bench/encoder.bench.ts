@@ -26,10 +26,16 @@ import { buildSettings } from '../streams/runtime/settings.ts';
 import { createLoopTopics } from '../streams/runtime/topics.ts';
 import { quietLog } from '../test/unit/streams-fixtures.ts';
 
-const { values: args } = parseArgs({ options: {
-  prompts: { type: 'string', default: '32' }, responses: { type: 'string', default: '6' }, batches: { type: 'string', default: '2' },
-  repeats: { type: 'string', default: '3' }, threads: { type: 'string', default: '1' }, json: { type: 'boolean', default: false },
-} });
+const { values: args } = parseArgs({
+  options: {
+    prompts: { type: 'string', default: '32' },
+    responses: { type: 'string', default: '6' },
+    batches: { type: 'string', default: '2' },
+    repeats: { type: 'string', default: '3' },
+    threads: { type: 'string', default: '1' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const PROMPTS = Number(args.prompts);
 const RESPONSES = Number(args.responses);
 const BATCHES = Number(args.batches);
@@ -49,7 +55,13 @@ function generations(run: string): Generation[] {
       const category = categories[(t * PROMPTS + p) % categories.length]!;
       const pairs: Generation['pairs'] = [];
       for (let a = 0; a < RESPONSES; a++) {
-        for (let b = a + 1; b < RESPONSES; b++) pairs.push({ pairId: `${promptId}-r${a}r${b}`, responseA: simResponseText(category, promptId, a, 1), responseB: simResponseText(category, promptId, b, 1), embedding: [] });
+        for (let b = a + 1; b < RESPONSES; b++)
+          pairs.push({
+            pairId: `${promptId}-r${a}r${b}`,
+            responseA: simResponseText(category, promptId, a, 1),
+            responseB: simResponseText(category, promptId, b, 1),
+            embedding: [],
+          });
       }
       out.push({ run, batch: t, promptId, category, prompt: simPromptText(category, promptId, 1), messages: [], pairs, sentAtMs: 0 });
     }
@@ -57,7 +69,8 @@ function generations(run: string): Generation[] {
   return out;
 }
 
-const pairTexts = (g: Generation): PairText[] => g.pairs.map((p) => ({ prompt: g.prompt!, responseA: p.responseA, responseB: p.responseB }));
+const pairTexts = (g: Generation): PairText[] =>
+  g.pairs.map((p) => ({ prompt: g.prompt!, responseA: p.responseA, responseB: p.responseB }));
 
 function prior(encoder: PairEncoder): PriorFile {
   const rng = new CounterRng(5, 'bench/prior');
@@ -65,10 +78,21 @@ function prior(encoder: PairEncoder): PriorFile {
   const unit = (v: Float64Array) => v.map((x) => x / Math.hypot(...v));
   const width = encoder.info.dim;
   return {
-    format: PRIOR_FORMAT, d: D, arms: [...defaultPool], encoder: encoder.info,
+    format: PRIOR_FORMAT,
+    d: D,
+    arms: [...defaultPool],
+    encoder: encoder.info,
     embeddings: defaultPool.map((a) => unit(Float64Array.from({ length: D }, () => rng.sequence(a).normal()))),
-    projection: { inputDim: width, weight: Array.from({ length: D }, () => Float64Array.from({ length: width }, () => 0.1 * w.normal())), bias: new Float64Array(D), gamma: new Float64Array(D).fill(1), beta: new Float64Array(D), eps: 1e-5 },
-    metrics: { router_accuracy: null, fixed: {} }, training: { seed: 5, epochs: 0, lossWeights: { bt: 1, cls: 0, reg: 0 } },
+    projection: {
+      inputDim: width,
+      weight: Array.from({ length: D }, () => Float64Array.from({ length: width }, () => 0.1 * w.normal())),
+      bias: new Float64Array(D),
+      gamma: new Float64Array(D).fill(1),
+      beta: new Float64Array(D),
+      eps: 1e-5,
+    },
+    metrics: { router_accuracy: null, fixed: {} },
+    training: { seed: 5, epochs: 0, lossWeights: { bt: 1, cls: 0, reg: 0 } },
   };
 }
 
@@ -81,12 +105,29 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 /** Router app alone on the in-process bus: seconds from sending every generation to the last decision. */
 async function routeSeconds(p: PriorFile, encoder: PairEncoder, gens: Generation[], tag: string): Promise<number> {
   const codec = new SingleObjectCodec();
-  const s = buildSettings({ seed: 1, run: 'bench', prefix: `${tag}.`, partitions: 1, posteriorWaitMs: 0, lag: 1_000_000, maxInFlight: 2000, encoder: '(injected)', sim: { config: { d: D } } }, p);
+  const s = buildSettings(
+    {
+      seed: 1,
+      run: 'bench',
+      prefix: `${tag}.`,
+      partitions: 1,
+      posteriorWaitMs: 0,
+      lag: 1_000_000,
+      maxInFlight: 2000,
+      encoder: '(injected)',
+      sim: { config: { d: D } },
+    },
+    p,
+  );
   const bus = createMemoryBus({ clock: wall });
   await createLoopTopics(bus, s);
   const router = await startRouterApp({ bus, codec, clock: wall, log: quietLog, settings: s }, { encoder });
   const total = gens.reduce((n, g) => n + g.pairs.length, 0);
-  const records = gens.map((g) => ({ topic: topicName(s.prefix, 'generations'), key: Buffer.from(recordKey('generations', g) as string), value: codec.encodeSync('generations', g) }));
+  const records = gens.map((g) => ({
+    topic: topicName(s.prefix, 'generations'),
+    key: Buffer.from(recordKey('generations', g) as string),
+    value: codec.encodeSync('generations', g),
+  }));
   try {
     const producer = await bus.producer();
     const t0 = performance.now();
@@ -113,17 +154,29 @@ async function main(): Promise<void> {
   await encoder.embedPairs(all.slice(0, 4)); // warm-up
   const enc = { single: [] as number[], perPrompt: [] as number[], batch: [] as number[] };
   for (let r = 0; r < REPEATS; r++) {
-    enc.single.push(pairs / (await timed(async () => { for (const p of all) await encoder.embedPairs([p]); })));
-    enc.perPrompt.push(pairs / (await timed(async () => { for (const g of first) await encoder.embedPairs(pairTexts(g)); })));
+    enc.single.push(
+      pairs /
+        (await timed(async () => {
+          for (const p of all) await encoder.embedPairs([p]);
+        })),
+    );
+    enc.perPrompt.push(
+      pairs /
+        (await timed(async () => {
+          for (const g of first) await encoder.embedPairs(pairTexts(g));
+        })),
+    );
     enc.batch.push(pairs / (await timed(() => encoder.embedPairs(all))));
     process.stderr.write(`encoder repeat ${r + 1}/${REPEATS}\n`);
   }
   // The trainer-supplied side gets the encoder's own vectors (one call per prompt, as the router makes them).
   const p = prior(encoder);
-  const withVectors = await Promise.all(gens.map(async (g) => {
-    const v = await encoder.embedPairs(pairTexts(g));
-    return { ...g, pairs: g.pairs.map((x, i) => ({ ...x, embedding: Array.from(v[i]!) })) };
-  }));
+  const withVectors = await Promise.all(
+    gens.map(async (g) => {
+      const v = await encoder.embedPairs(pairTexts(g));
+      return { ...g, pairs: g.pairs.map((x, i) => ({ ...x, embedding: Array.from(v[i]!) })) };
+    }),
+  );
   const total = gens.reduce((n, g) => n + g.pairs.length, 0);
   await routeSeconds(p, encoder, withVectors.slice(0, 4), 'warm');
   const route = { text: [] as number[], vectors: [] as number[] };
@@ -134,10 +187,23 @@ async function main(): Promise<void> {
   }
   await encoder.close();
   const out = {
-    setup: { prompts: PROMPTS, responses: RESPONSES, pairsPerBatch: pairs, distinctTextsPerBatch: PROMPTS * RESPONSES, routerBatches: BATCHES, repeats: REPEATS, threads: THREADS, model: encoder.info.name },
+    setup: {
+      prompts: PROMPTS,
+      responses: RESPONSES,
+      pairsPerBatch: pairs,
+      distinctTextsPerBatch: PROMPTS * RESPONSES,
+      routerBatches: BATCHES,
+      repeats: REPEATS,
+      threads: THREADS,
+      model: encoder.info.name,
+    },
     encoderPairsPerSec: { onePairPerCall: median(enc.single), onePromptPerCall: median(enc.perPrompt), wholeBatch: median(enc.batch) },
     // Texts actually embedded per pair: 2 one pair at a time; distinct texts / pairs when a call dedupes.
-    encoderTextsPerSec: { onePairPerCall: 2 * median(enc.single), onePromptPerCall: (PROMPTS * RESPONSES / pairs) * median(enc.perPrompt), wholeBatch: (PROMPTS * RESPONSES / pairs) * median(enc.batch) },
+    encoderTextsPerSec: {
+      onePairPerCall: 2 * median(enc.single),
+      onePromptPerCall: ((PROMPTS * RESPONSES) / pairs) * median(enc.perPrompt),
+      wholeBatch: ((PROMPTS * RESPONSES) / pairs) * median(enc.batch),
+    },
     routerPairsPerSec: { vectorsSupplied: median(route.vectors), encoderInPath: median(route.text) },
   };
   if (args.json) {
@@ -145,16 +211,18 @@ async function main(): Promise<void> {
     return;
   }
   const f = (x: number) => x.toFixed(0).padStart(8);
-  process.stdout.write([
-    `${out.setup.model}, ${THREADS} onnxruntime thread(s); a batch = ${PROMPTS} prompts × ${RESPONSES} responses = ${pairs} pairs (${PROMPTS * RESPONSES} distinct texts); medians of ${REPEATS}`,
-    'encoder:                   pairs/s   texts/s',
-    `  one pair per call        ${f(out.encoderPairsPerSec.onePairPerCall)}  ${f(out.encoderTextsPerSec.onePairPerCall)}`,
-    `  one prompt per call      ${f(out.encoderPairsPerSec.onePromptPerCall)}  ${f(out.encoderTextsPerSec.onePromptPerCall)}   (the router's way; pairs/s ×${(out.encoderPairsPerSec.onePromptPerCall / out.encoderPairsPerSec.onePairPerCall).toFixed(1)})`,
-    `  whole batch per call     ${f(out.encoderPairsPerSec.wholeBatch)}  ${f(out.encoderTextsPerSec.wholeBatch)}   (pairs/s ×${(out.encoderPairsPerSec.wholeBatch / out.encoderPairsPerSec.onePairPerCall).toFixed(1)})`,
-    `router app (in-process bus, ${BATCHES} batches, ${total} pairs), pairs/s:`,
-    `  vectors supplied         ${f(out.routerPairsPerSec.vectorsSupplied)}`,
-    `  encoder in the path      ${f(out.routerPairsPerSec.encoderInPath)}   (${(out.routerPairsPerSec.vectorsSupplied / out.routerPairsPerSec.encoderInPath).toFixed(0)}× slower)`,
-  ].join('\n') + '\n');
+  process.stdout.write(
+    [
+      `${out.setup.model}, ${THREADS} onnxruntime thread(s); a batch = ${PROMPTS} prompts × ${RESPONSES} responses = ${pairs} pairs (${PROMPTS * RESPONSES} distinct texts); medians of ${REPEATS}`,
+      'encoder:                   pairs/s   texts/s',
+      `  one pair per call        ${f(out.encoderPairsPerSec.onePairPerCall)}  ${f(out.encoderTextsPerSec.onePairPerCall)}`,
+      `  one prompt per call      ${f(out.encoderPairsPerSec.onePromptPerCall)}  ${f(out.encoderTextsPerSec.onePromptPerCall)}   (the router's way; pairs/s ×${(out.encoderPairsPerSec.onePromptPerCall / out.encoderPairsPerSec.onePairPerCall).toFixed(1)})`,
+      `  whole batch per call     ${f(out.encoderPairsPerSec.wholeBatch)}  ${f(out.encoderTextsPerSec.wholeBatch)}   (pairs/s ×${(out.encoderPairsPerSec.wholeBatch / out.encoderPairsPerSec.onePairPerCall).toFixed(1)})`,
+      `router app (in-process bus, ${BATCHES} batches, ${total} pairs), pairs/s:`,
+      `  vectors supplied         ${f(out.routerPairsPerSec.vectorsSupplied)}`,
+      `  encoder in the path      ${f(out.routerPairsPerSec.encoderInPath)}   (${(out.routerPairsPerSec.vectorsSupplied / out.routerPairsPerSec.encoderInPath).toFixed(0)}× slower)`,
+    ].join('\n') + '\n',
+  );
 }
 
 await main();

@@ -4,4 +4,6 @@ import { startOtlpReceiver } from '../test/helpers/otlpReceiver.ts';
 
 const receiver = await startOtlpReceiver({ keep: false });
 process.stdout.write(`${receiver.url}\n`);
-process.on('SIGTERM', () => { void receiver.close().then(() => process.exit(0)); });
+process.on('SIGTERM', () => {
+  void receiver.close().then(() => process.exit(0));
+});

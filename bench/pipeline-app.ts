@@ -14,10 +14,20 @@ import { benchBus, settingsFor } from './pipeline-setup.ts';
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const [app, prefix, brokers, batches, rm] = process.argv.slice(2);
 const bus = benchBus(brokers!.split(','), `${prefix}${app}${rm ?? ''}`);
-const ctx: AppContext = { bus, codec: new SingleObjectCodec(), clock: { now: () => Date.now() }, log: quietLog, settings: settingsFor(prefix!, Number(batches)) };
-const handle: AppHandle = app === 'router' ? await startRouterApp(ctx) : app === 'labeler' ? await startLabelerApp(ctx) : await startScorerApp(ctx, { rm });
+const ctx: AppContext = {
+  bus,
+  codec: new SingleObjectCodec(),
+  clock: { now: () => Date.now() },
+  log: quietLog,
+  settings: settingsFor(prefix!, Number(batches)),
+};
+const handle: AppHandle =
+  app === 'router' ? await startRouterApp(ctx) : app === 'labeler' ? await startLabelerApp(ctx) : await startScorerApp(ctx, { rm });
 process.stdout.write('ready\n');
 process.stdin.resume();
 process.stdin.on('end', () => {
-  void handle.close().then(() => bus.close()).then(() => process.exit(0));
+  void handle
+    .close()
+    .then(() => bus.close())
+    .then(() => process.exit(0));
 });

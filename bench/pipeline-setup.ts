@@ -18,11 +18,26 @@ export const FETCH_WAIT_MS = loopDefaults.reliability.maxWaitMs;
 
 export function settingsFor(prefix: string, batches: number) {
   // lag beyond the run: every batch is routed with the prior at once (no aggregator or store runs here).
-  return buildSettings({ seed: 1, run: 'bench', prefix, partitions: 3, posteriorWaitMs: 0, lag: 1_000_000, maxInFlight: 2000,
-    sim: { scenario: 'stationary', config: { d: 64, batches } } }, syntheticPrior(undefined, 64));
+  return buildSettings(
+    {
+      seed: 1,
+      run: 'bench',
+      prefix,
+      partitions: 3,
+      posteriorWaitMs: 0,
+      lag: 1_000_000,
+      maxInFlight: 2000,
+      sim: { scenario: 'stationary', config: { d: 64, batches } },
+    },
+    syntheticPrior(undefined, 64),
+  );
 }
 
 export function benchBus(brokers: string[], clientId: string): Bus {
-  return createKafkaBus({ brokers, clientId, logLevel: logLevel.NOTHING,
-    consumerTiming: { maxWaitTimeInMs: FETCH_WAIT_MS, heartbeatInterval: 500, sessionTimeout: 6000, rebalanceTimeout: 10000 } });
+  return createKafkaBus({
+    brokers,
+    clientId,
+    logLevel: logLevel.NOTHING,
+    consumerTiming: { maxWaitTimeInMs: FETCH_WAIT_MS, heartbeatInterval: 500, sessionTimeout: 6000, rebalanceTimeout: 10000 },
+  });
 }

@@ -40,7 +40,14 @@ import { benchBus, FETCH_WAIT_MS, settingsFor } from './pipeline-setup.ts';
 import { startBroker } from '../deploy/kafka/kafka.mjs';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-const { values: args } = parseArgs({ options: { batches: { type: 'string', default: '10' }, repeats: { type: 'string', default: '3' }, latency: { type: 'string', default: '200' }, processes: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: {
+    batches: { type: 'string', default: '10' },
+    repeats: { type: 'string', default: '3' },
+    latency: { type: 'string', default: '200' },
+    processes: { type: 'boolean', default: false },
+  },
+});
 const BATCHES = Number(args.batches);
 const REPEATS = Number(args.repeats);
 const LATENCY_RECORDS = Number(args.latency);
@@ -49,7 +56,10 @@ const PROCESSES = args.processes;
 const wall: Clock = { now: () => Date.now() }; // a benchmark measures wall time on purpose
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const range = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
-const load = () => loadavg().map((x) => x.toFixed(2)).join(', ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 let seq = 0;
 const uniq = (p: string) => `${p}-${process.pid}-${++seq}`;
@@ -105,12 +115,20 @@ async function countUntil(kafka: Kafka, topic: string, n: number): Promise<{ con
   await subscribe(consumer, topic);
   let seen = 0;
   let resolve!: (t: number) => void;
-  const done = new Promise<number>((r) => { resolve = r; });
-  await consumer.run({ eachMessage: async () => { if (++seen === n) resolve(Date.now()); } });
+  const done = new Promise<number>((r) => {
+    resolve = r;
+  });
+  await consumer.run({
+    eachMessage: async () => {
+      if (++seen === n) resolve(Date.now());
+    },
+  });
   return { consumer, done };
 }
 
-async function buildRecords(ctx: Pick<AppContext, 'codec' | 'clock' | 'settings'>): Promise<{ records: OutRecord[]; pairsPerRecord: number[] }> {
+async function buildRecords(
+  ctx: Pick<AppContext, 'codec' | 'clock' | 'settings'>,
+): Promise<{ records: OutRecord[]; pairsPerRecord: number[] }> {
   const stream = simStream(ctx.settings);
   const records: OutRecord[] = [];
   const pairsPerRecord: number[] = [];
@@ -134,9 +152,11 @@ async function passThrough(kafka: Kafka, from: string, to: string, producer: Pro
   const consumer = kafka.consumer({ groupId: uniq('pass'), maxWaitTimeInMs: FETCH_WAIT_MS });
   await consumer.connect();
   await subscribe(consumer, from);
-  await consumer.run({ eachBatch: async ({ batch }) => {
-    await producer.send({ topic: to, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) });
-  } });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      await producer.send({ topic: to, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) });
+    },
+  });
   return consumer;
 }
 
@@ -145,8 +165,16 @@ async function passThrough(kafka: Kafka, from: string, to: string, producer: Pro
  * (as each stage of the pipeline has). Times the records after a warm-up record from the send to the
  * last record out; returns the milliseconds and the CPU seconds spent meanwhile.
  */
-async function timeChain(kafka: Kafka, bus: { createTopics(t: { name: string; partitions: number }[]): Promise<void> }, prefix: string, partitions: number,
-  hops: number, feed: Producer, records: readonly OutRecord[], brokerPid: number | undefined): Promise<{ ms: number; cpu: { self: number; broker: number | null } }> {
+async function timeChain(
+  kafka: Kafka,
+  bus: { createTopics(t: { name: string; partitions: number }[]): Promise<void> },
+  prefix: string,
+  partitions: number,
+  hops: number,
+  feed: Producer,
+  records: readonly OutRecord[],
+  brokerPid: number | undefined,
+): Promise<{ ms: number; cpu: { self: number; broker: number | null } }> {
   const topics = Array.from({ length: hops + 1 }, (_, i) => `${prefix}chain${hops}-${i}`);
   await bus.createTopics(topics.map((name) => ({ name, partitions })));
   const out = await countUntil(kafka, topics[hops]!, records.length);
@@ -166,20 +194,30 @@ async function timeChain(kafka: Kafka, bus: { createTopics(t: { name: string; pa
   await sendAll(feed, topics[0]!, rest);
   const t1 = await out.done;
   const c1 = cpuNow(brokerPid);
-  for (const l of links) { await l.consumer.disconnect(); await l.producer.disconnect(); }
+  for (const l of links) {
+    await l.consumer.disconnect();
+    await l.producer.disconnect();
+  }
   await out.consumer.disconnect();
   return { ms: t1 - t0, cpu: cpuDelta(c0, c1) };
 }
 
-const cpuDelta = (a: ReturnType<typeof cpuNow>, b: ReturnType<typeof cpuNow>) =>
-  ({ self: b.self - a.self, broker: a.broker === null || b.broker === null ? null : b.broker - a.broker });
+const cpuDelta = (a: ReturnType<typeof cpuNow>, b: ReturnType<typeof cpuNow>) => ({
+  self: b.self - a.self,
+  broker: a.broker === null || b.broker === null ? null : b.broker - a.broker,
+});
 
 /** Starts one app in a child process (bench/pipeline-app.ts); resolves once it has joined its group. */
 async function startChild(args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./pipeline-app.ts', import.meta.url)), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./pipeline-app.ts', import.meta.url)), ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('ready\n')) resolve(); });
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('ready\n')) resolve();
+    });
     child.on('exit', (code) => reject(new Error(`pipeline-app ${args.join(' ')} exited (${code}) before it was ready`)));
   });
   return child;
@@ -189,13 +227,21 @@ async function startChild(args: string[]): Promise<ChildProcess> {
  * The pipeline with one process per app (router, each scorer, labeler) in a namespace of its own:
  * the same records, warm-up and clock as the in-process run; CPU is the children's and this process's.
  */
-async function timeProcesses(kafka: Kafka, brokers: string[], codec: SingleObjectCodec, feed: Producer, records: readonly OutRecord[],
-  brokerPid: number | undefined): Promise<{ ms: number; cpu: { self: number; broker: number | null } }> {
+async function timeProcesses(
+  kafka: Kafka,
+  brokers: string[],
+  codec: SingleObjectCodec,
+  feed: Producer,
+  records: readonly OutRecord[],
+  brokerPid: number | undefined,
+): Promise<{ ms: number; cpu: { self: number; broker: number | null } }> {
   const { prefix, settings, bus } = await namespace(brokers, codec, 'procs');
   const labels = await countUntil(kafka, topicName(prefix, 'labels'), records.length);
   const labelsWarm = await countUntil(kafka, topicName(prefix, 'labels'), 1);
   const apps = [...settings.arms.map((rm) => ['scorer', rm]), ['labeler'], ['router']];
-  const children = await Promise.all(apps.map(([app, rm]) => startChild([app!, prefix, brokers.join(','), String(BATCHES), ...(rm ? [rm] : [])])));
+  const children = await Promise.all(
+    apps.map(([app, rm]) => startChild([app!, prefix, brokers.join(','), String(BATCHES), ...(rm ? [rm] : [])])),
+  );
   try {
     const [warm, ...rest] = records;
     await sendAll(feed, topicName(prefix, 'generations'), [warm!]);
@@ -209,7 +255,15 @@ async function timeProcesses(kafka: Kafka, brokers: string[], codec: SingleObjec
     const c1 = cpuNow(brokerPid, pids);
     return { ms: t1 - t0, cpu: cpuDelta(c0, c1) };
   } finally {
-    await Promise.all(children.map((c) => new Promise((r) => { c.on('exit', r); c.stdin!.end(); })));
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise((r) => {
+            c.on('exit', r);
+            c.stdin!.end();
+          }),
+      ),
+    );
     await labels.consumer.disconnect();
     await bus.close();
   }
@@ -217,7 +271,9 @@ async function timeProcesses(kafka: Kafka, brokers: string[], codec: SingleObjec
 
 interface Row {
   /** pairs/s */
-  pass1: number; pass3: number; pipe: number;
+  pass1: number;
+  pass3: number;
+  pipe: number;
   /** pairs/s with one process per app (`--processes`), else null. */
   procs: number | null;
   /** CPU seconds per 1,000 pairs: this process, and the broker (null when not measured). */
@@ -235,7 +291,11 @@ async function main(): Promise<void> {
   const codec = new SingleObjectCodec();
   const profileDir = process.env.BENCH_PROFILE;
   const inspector = profileDir ? new Session() : null;
-  if (inspector) { mkdirSync(profileDir!, { recursive: true }); inspector.connect(); await inspector.post('Profiler.enable'); }
+  if (inspector) {
+    mkdirSync(profileDir!, { recursive: true });
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+  }
   const rows: Row[] = [];
   try {
     for (let r = 0; r < REPEATS; r++) {
@@ -246,7 +306,10 @@ async function main(): Promise<void> {
       // gets the remaining records at once; the clock runs from that send to the last output.
       const [warm, ...rest] = records;
       const pairs = pairsPerRecord.slice(1).reduce((a, b) => a + b, 0);
-      const per1k = (c: { self: number; broker: number | null }) => ({ self: c.self / pairs * 1000, broker: c.broker === null ? null : c.broker / pairs * 1000 });
+      const per1k = (c: { self: number; broker: number | null }) => ({
+        self: (c.self / pairs) * 1000,
+        broker: c.broker === null ? null : (c.broker / pairs) * 1000,
+      });
 
       // (a) raw pass-throughs of the same records: one hop, then a chain of three
       const one = await timeChain(kafka, bus, prefix, settings.partitions, 1, producer, records, brokerPid);
@@ -254,7 +317,9 @@ async function main(): Promise<void> {
 
       // (b) router → scorers → labeler, until every prompt has its Label
       const labels = await countUntil(kafka, topicName(prefix, 'labels'), records.length);
-      const decisionsSeen = process.env.BENCH_STAGES ? await countUntil(kafka, topicName(prefix, 'decisions'), records.length) /* one Decision per prompt (v2) */ : null;
+      const decisionsSeen = process.env.BENCH_STAGES
+        ? await countUntil(kafka, topicName(prefix, 'decisions'), records.length) /* one Decision per prompt (v2) */
+        : null;
       const labelsWarm = await countUntil(kafka, topicName(prefix, 'labels'), 1);
       const apps: AppHandle[] = [];
       for (const rm of settings.arms) apps.push(await startScorerApp(ctx, { rm }));
@@ -273,19 +338,33 @@ async function main(): Promise<void> {
         const { profile } = await inspector.post('Profiler.stop');
         writeFileSync(join(profileDir!, `pipeline-${r + 1}.cpuprofile`), JSON.stringify(profile));
       }
-      if (decisionsSeen) { process.stderr.write(`  router done after ${(await decisionsSeen.done) - s0} ms, labeler after ${s1 - s0} ms\n`); await decisionsSeen.consumer.disconnect(); }
+      if (decisionsSeen) {
+        process.stderr.write(`  router done after ${(await decisionsSeen.done) - s0} ms, labeler after ${s1 - s0} ms\n`);
+        await decisionsSeen.consumer.disconnect();
+      }
       for (const a of apps) await a.close();
       await labels.consumer.disconnect();
       await bus.close();
       const procs = PROCESSES ? await timeProcesses(kafka, brokers, codec, producer, records, brokerPid) : null;
       const row: Row = {
-        pass1: pairs / (one.ms / 1000), pass3: pairs / (three.ms / 1000), pipe: pairs / ((s1 - s0) / 1000), procs: procs ? pairs / (procs.ms / 1000) : null,
-        cpu: { pass1: per1k(one.cpu), pass3: per1k(three.cpu), pipe: per1k(cpuDelta(c0, c1)), ...(procs ? { procs: per1k(procs.cpu) } : {}) },
+        pass1: pairs / (one.ms / 1000),
+        pass3: pairs / (three.ms / 1000),
+        pipe: pairs / ((s1 - s0) / 1000),
+        procs: procs ? pairs / (procs.ms / 1000) : null,
+        cpu: {
+          pass1: per1k(one.cpu),
+          pass3: per1k(three.cpu),
+          pipe: per1k(cpuDelta(c0, c1)),
+          ...(procs ? { procs: per1k(procs.cpu) } : {}),
+        },
       };
       rows.push(row);
-      process.stderr.write(`repeat ${r + 1}: pass-through ${row.pass1.toFixed(0)}, 3-hop pass-through ${row.pass3.toFixed(0)}, pipeline ${row.pipe.toFixed(0)} pairs/s` +
-        ` (ratios ${(row.pipe / row.pass1).toFixed(2)}×, ${(row.pipe / row.pass3).toFixed(2)}×` +
-        (row.procs === null ? '' : `; one process per app ${row.procs.toFixed(0)} pairs/s, ${(row.procs / row.pass1).toFixed(2)}×`) + `; load ${load()})\n`);
+      process.stderr.write(
+        `repeat ${r + 1}: pass-through ${row.pass1.toFixed(0)}, 3-hop pass-through ${row.pass3.toFixed(0)}, pipeline ${row.pipe.toFixed(0)} pairs/s` +
+          ` (ratios ${(row.pipe / row.pass1).toFixed(2)}×, ${(row.pipe / row.pass3).toFixed(2)}×` +
+          (row.procs === null ? '' : `; one process per app ${row.procs.toFixed(0)} pairs/s, ${(row.procs / row.pass1).toFixed(2)}×`) +
+          `; load ${load()})\n`,
+      );
     }
     const passRate = median(rows.map((x) => x.pass1));
     const pass3Rate = median(rows.map((x) => x.pass3));
@@ -304,22 +383,33 @@ async function main(): Promise<void> {
     const decisions = kafka.consumer({ groupId: uniq('dec'), maxWaitTimeInMs: 20 });
     await decisions.connect();
     await subscribe(decisions, topicName(prefix, 'decisions'));
-    await decisions.run({ eachMessage: async ({ message }) => {
-      const d = codec.decodeSync('decisions', message.value!);
-      if (firstDecision.has(d.promptId)) return;
-      firstDecision.add(d.promptId);
-      routerLat.push(Number(message.timestamp) - sentAt.get(d.promptId)!);
-    } });
+    await decisions.run({
+      eachMessage: async ({ message }) => {
+        const d = codec.decodeSync('decisions', message.value!);
+        if (firstDecision.has(d.promptId)) return;
+        firstDecision.add(d.promptId);
+        routerLat.push(Number(message.timestamp) - sentAt.get(d.promptId)!);
+      },
+    });
     const passOut = kafka.consumer({ groupId: uniq('passout'), maxWaitTimeInMs: 20 });
     await passOut.connect();
     await subscribe(passOut, passTopic);
-    await passOut.run({ eachMessage: async ({ message }) => { passLat.push(Number(message.timestamp) - sentAt.get(message.key!.toString())!); } });
+    await passOut.run({
+      eachMessage: async ({ message }) => {
+        passLat.push(Number(message.timestamp) - sentAt.get(message.key!.toString())!);
+      },
+    });
     await bus.createTopics([{ name: `${prefix}lat-in`, partitions: 1 }]);
     const router = await startRouterApp(ctx);
     const pass = await passThrough(kafka, `${prefix}lat-in`, passTopic, producer);
     const sendOne = async (promptId: string) => {
       const g = codec.decodeSync('generations', gens[0]!.value!);
-      const value = codec.encodeSync('generations', { ...g, promptId, batch: 0, pairs: g.pairs.map((p) => ({ ...p, pairId: `${promptId}/${p.pairId}` })) });
+      const value = codec.encodeSync('generations', {
+        ...g,
+        promptId,
+        batch: 0,
+        pairs: g.pairs.map((p) => ({ ...p, pairId: `${promptId}/${p.pairId}` })),
+      });
       const now = Date.now();
       sentAt.set(promptId, now);
       await producer.send({ topic: topicName(prefix, 'generations'), messages: [{ key: promptId, value, timestamp: String(now) }] });
@@ -336,33 +426,56 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 10));
     }
     const until = Date.now() + 30_000;
-    while ((routerLat.length < LATENCY_RECORDS || passLat.length < LATENCY_RECORDS) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    await router.close(); await pass.disconnect(); await decisions.disconnect(); await passOut.disconnect(); await bus.close();
+    while ((routerLat.length < LATENCY_RECORDS || passLat.length < LATENCY_RECORDS) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 50));
+    await router.close();
+    await pass.disconnect();
+    await decisions.disconnect();
+    await passOut.disconnect();
+    await bus.close();
 
     const cpuMed = (k: keyof Row['cpu'], w: 'self' | 'broker') => {
       const xs = rows.map((x) => x.cpu[k]?.[w]).filter((x): x is number => x !== null && x !== undefined);
       return xs.length === 0 ? null : median(xs);
     };
-    const cpuLine = (k: keyof Row['cpu']) => `${cpuMed(k, 'self')!.toFixed(3)} s here` + (cpuMed(k, 'broker') === null ? '' : ` + ${cpuMed(k, 'broker')!.toFixed(3)} s broker`);
+    const cpuLine = (k: keyof Row['cpu']) =>
+      `${cpuMed(k, 'self')!.toFixed(3)} s here` + (cpuMed(k, 'broker') === null ? '' : ` + ${cpuMed(k, 'broker')!.toFixed(3)} s broker`);
     const out = {
-      batches: BATCHES, repeats: REPEATS, pairsPerBatch: 480, loadAverage: { before: loadBefore, after: load() },
-      passThroughPairsPerSec: passRate, passThrough3HopPairsPerSec: pass3Rate, pipelinePairsPerSec: pipeRate,
-      ratio: median(ratios1), ratio3Hop: median(ratios3), rows,
-      latencyMs: { router: { p50: pct(routerLat, 0.5), p99: pct(routerLat, 0.99), n: routerLat.length }, passThrough: { p50: pct(passLat, 0.5), p99: pct(passLat, 0.99), n: passLat.length } },
+      batches: BATCHES,
+      repeats: REPEATS,
+      pairsPerBatch: 480,
+      loadAverage: { before: loadBefore, after: load() },
+      passThroughPairsPerSec: passRate,
+      passThrough3HopPairsPerSec: pass3Rate,
+      pipelinePairsPerSec: pipeRate,
+      ratio: median(ratios1),
+      ratio3Hop: median(ratios3),
+      rows,
+      latencyMs: {
+        router: { p50: pct(routerLat, 0.5), p99: pct(routerLat, 0.99), n: routerLat.length },
+        passThrough: { p50: pct(passLat, 0.5), p99: pct(passLat, 0.99), n: passLat.length },
+      },
     };
     const goal = out.ratio >= 0.5 ? 'PASS' : 'MISS';
-    process.stdout.write(`pairs/s, median [range] of ${REPEATS} repeats, ${BATCHES} batches × 480 pairs, real broker (load average ${loadBefore} before, ${out.loadAverage.after} after):\n` +
-      `  raw kafkajs pass-through, 1 hop:  ${passRate.toFixed(0)} [${range(rows.map((x) => x.pass1))}]   CPU per 1,000 pairs: ${cpuLine('pass1')}\n` +
-      `  raw kafkajs pass-through, 3 hops: ${pass3Rate.toFixed(0)} [${range(rows.map((x) => x.pass3))}]   CPU per 1,000 pairs: ${cpuLine('pass3')}\n` +
-      `  router → scorer ×${settings.arms.length} → labeler: ${pipeRate.toFixed(0)} [${range(rows.map((x) => x.pipe))}]   CPU per 1,000 pairs: ${cpuLine('pipe')}\n` +
-      (PROCESSES ? `  the same, one process per app:  ${median(rows.map((x) => x.procs!)).toFixed(0)} [${range(rows.map((x) => x.procs!))}]   CPU per 1,000 pairs: ${cpuLine('procs')} (all app processes)\n` +
-        `  one process per app ÷ 1-hop pass-through: ${median(rows.map((x) => x.procs! / x.pass1)).toFixed(2)}× [${range(rows.map((x) => x.procs! / x.pass1), 2)}]\n` : '') +
-      `  ratio to the 1-hop pass-through (the issue's figure): ${out.ratio.toFixed(2)}× [${range(ratios1, 2)}] (goal ≥ 0.5×: ${goal})\n` +
-      `  ratio to the 3-hop pass-through (same depth):        ${out.ratio3Hop.toFixed(2)}× [${range(ratios3, 2)}]\n` +
-      `added latency per record, one at a time (n = ${routerLat.length}):\n` +
-      `  router stage: p50 ${out.latencyMs.router.p50} ms, p99 ${out.latencyMs.router.p99} ms\n` +
-      `  pass-through: p50 ${out.latencyMs.passThrough.p50} ms, p99 ${out.latencyMs.passThrough.p99} ms\n` +
-      `${JSON.stringify(out)}\n`);
+    process.stdout.write(
+      `pairs/s, median [range] of ${REPEATS} repeats, ${BATCHES} batches × 480 pairs, real broker (load average ${loadBefore} before, ${out.loadAverage.after} after):\n` +
+        `  raw kafkajs pass-through, 1 hop:  ${passRate.toFixed(0)} [${range(rows.map((x) => x.pass1))}]   CPU per 1,000 pairs: ${cpuLine('pass1')}\n` +
+        `  raw kafkajs pass-through, 3 hops: ${pass3Rate.toFixed(0)} [${range(rows.map((x) => x.pass3))}]   CPU per 1,000 pairs: ${cpuLine('pass3')}\n` +
+        `  router → scorer ×${settings.arms.length} → labeler: ${pipeRate.toFixed(0)} [${range(rows.map((x) => x.pipe))}]   CPU per 1,000 pairs: ${cpuLine('pipe')}\n` +
+        (PROCESSES
+          ? `  the same, one process per app:  ${median(rows.map((x) => x.procs!)).toFixed(0)} [${range(rows.map((x) => x.procs!))}]   CPU per 1,000 pairs: ${cpuLine('procs')} (all app processes)\n` +
+            `  one process per app ÷ 1-hop pass-through: ${median(rows.map((x) => x.procs! / x.pass1)).toFixed(2)}× [${range(
+              rows.map((x) => x.procs! / x.pass1),
+              2,
+            )}]\n`
+          : '') +
+        `  ratio to the 1-hop pass-through (the issue's figure): ${out.ratio.toFixed(2)}× [${range(ratios1, 2)}] (goal ≥ 0.5×: ${goal})\n` +
+        `  ratio to the 3-hop pass-through (same depth):        ${out.ratio3Hop.toFixed(2)}× [${range(ratios3, 2)}]\n` +
+        `added latency per record, one at a time (n = ${routerLat.length}):\n` +
+        `  router stage: p50 ${out.latencyMs.router.p50} ms, p99 ${out.latencyMs.router.p99} ms\n` +
+        `  pass-through: p50 ${out.latencyMs.passThrough.p50} ms, p99 ${out.latencyMs.passThrough.p99} ms\n` +
+        `${JSON.stringify(out)}\n`,
+    );
   } finally {
     await producer.disconnect();
     if (broker) await broker.stop();

@@ -28,12 +28,19 @@ import { tfjsBackend } from '../src/scorers/tfjs.ts';
 import type { PairInput, RmBackend } from '../src/scorers/types.ts';
 import { simPromptText, simResponseText } from '../src/sim/texts.ts';
 
-const { values: args } = parseArgs({ options: {
-  batches: { type: 'string', default: '40' }, repeats: { type: 'string', default: '5' }, latency: { type: 'string', default: '50' },
-  'max-pairs': { type: 'string', default: '256' }, child: { type: 'string' }, json: { type: 'boolean', default: false },
-  /** tfjs backends to run, each in a child: auto (the ladder's pick: tfjs-node-gpu / tfjs-node when built), wasm, cpu. */
-  backends: { type: 'string', default: 'wasm,auto' }, 'skip-http': { type: 'boolean', default: false },
-} });
+const { values: args } = parseArgs({
+  options: {
+    batches: { type: 'string', default: '40' },
+    repeats: { type: 'string', default: '5' },
+    latency: { type: 'string', default: '50' },
+    'max-pairs': { type: 'string', default: '256' },
+    child: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    /** tfjs backends to run, each in a child: auto (the ladder's pick: tfjs-node-gpu / tfjs-node when built), wasm, cpu. */
+    backends: { type: 'string', default: 'wasm,auto' },
+    'skip-http': { type: 'boolean', default: false },
+  },
+});
 const BATCHES = Number(args.batches);
 const REPEATS = Number(args.repeats);
 const LATENCY = Number(args.latency);
@@ -51,11 +58,32 @@ function requests(): Work<ScoringRequest>[] {
       const cat = categories[(t * 32 + p) % categories.length]!;
       const pairs: ScoringRequest['pairs'] = [];
       let index = 0;
-      for (let a = 0; a < 6; a++) for (let b = a + 1; b < 6; b++, index++) {
-        if (index % 4 === 0) pairs.push({ pairId: `${promptId}-r${a}r${b}`, index, responseA: simResponseText(cat, promptId, a, 1), responseB: simResponseText(cat, promptId, b, 1) });
-      }
-      const value: ScoringRequest = { run: 'bench', batch: t, promptId, rm: 'rm', prompt: simPromptText(cat, promptId, 1), messages: [], pairs, promptPairs: 15, routedAtMs: 0 };
-      out.push({ record: { topic: 'req', partition: 0, offset: String(out.length), key: null, value: null } as unknown as BusRecord, value, rejected: [] });
+      for (let a = 0; a < 6; a++)
+        for (let b = a + 1; b < 6; b++, index++) {
+          if (index % 4 === 0)
+            pairs.push({
+              pairId: `${promptId}-r${a}r${b}`,
+              index,
+              responseA: simResponseText(cat, promptId, a, 1),
+              responseB: simResponseText(cat, promptId, b, 1),
+            });
+        }
+      const value: ScoringRequest = {
+        run: 'bench',
+        batch: t,
+        promptId,
+        rm: 'rm',
+        prompt: simPromptText(cat, promptId, 1),
+        messages: [],
+        pairs,
+        promptPairs: 15,
+        routedAtMs: 0,
+      };
+      out.push({
+        record: { topic: 'req', partition: 0, offset: String(out.length), key: null, value: null } as unknown as BusRecord,
+        value,
+        rejected: [],
+      });
     }
   }
   return out;
@@ -65,14 +93,25 @@ function requests(): Work<ScoringRequest>[] {
 async function operatorPairsPerSec(backend: RmBackend, reqs: Work<ScoringRequest>[], maxPairs: number): Promise<number> {
   const pairs = reqs.reduce((n, w) => n + w.value!.pairs.length, 0);
   const t0 = wall.now();
-  const out = await lastValueFrom(from(reqs).pipe(scoreMicroBatch({ backend, arms: ['rm'], clock: wall, maxPairs, maxWaitMs: 0 }), toArray()));
+  const out = await lastValueFrom(
+    from(reqs).pipe(scoreMicroBatch({ backend, arms: ['rm'], clock: wall, maxPairs, maxWaitMs: 0 }), toArray()),
+  );
   const ms = wall.now() - t0;
-  if (out.length !== reqs.length || out.some((w) => w.value!.pairs.some((p) => p.unscored != null))) throw new Error('bench: unscored pairs');
+  if (out.length !== reqs.length || out.some((w) => w.value!.pairs.some((p) => p.unscored != null)))
+    throw new Error('bench: unscored pairs');
   return pairs / (ms / 1000);
 }
 
 async function perPairPairsPerSec(backend: RmBackend, reqs: Work<ScoringRequest>[]): Promise<number> {
-  const inputs: PairInput[] = reqs.flatMap((w) => w.value!.pairs.map((p) => ({ pairId: p.pairId, prompt: w.value!.prompt!, messages: [], responseA: p.responseA, responseB: p.responseB })));
+  const inputs: PairInput[] = reqs.flatMap((w) =>
+    w.value!.pairs.map((p) => ({
+      pairId: p.pairId,
+      prompt: w.value!.prompt!,
+      messages: [],
+      responseA: p.responseA,
+      responseB: p.responseB,
+    })),
+  );
   const t0 = wall.now();
   for (const p of inputs) await backend.scorePairs([p]);
   return inputs.length / ((wall.now() - t0) / 1000);
@@ -85,7 +124,14 @@ async function child(pref: 'wasm' | 'auto' | 'cpu'): Promise<void> {
   // tfjs-node-gpu: whether TensorFlow placed ops on a GPU (the binding says so; absent elsewhere).
   const tf = await import('@tensorflow/tfjs');
   const binding = (tf.backend() as unknown as { binding?: { isUsingGpuDevice?: () => boolean } }).binding;
-  const r = { rung: backend.rung, gpu: binding?.isUsingGpuDevice?.() ?? false, warmupMs: backend.warmupMs, microBatched: [] as number[], perRequest: [] as number[], perPair: [] as number[] };
+  const r = {
+    rung: backend.rung,
+    gpu: binding?.isUsingGpuDevice?.() ?? false,
+    warmupMs: backend.warmupMs,
+    microBatched: [] as number[],
+    perRequest: [] as number[],
+    perPair: [] as number[],
+  };
   await operatorPairsPerSec(backend, reqs.slice(0, 64), MAX_PAIRS); // warm the code paths
   for (let i = 0; i < REPEATS; i++) {
     r.microBatched.push(await operatorPairsPerSec(backend, reqs, MAX_PAIRS));
@@ -95,9 +141,32 @@ async function child(pref: 'wasm' | 'auto' | 'cpu'): Promise<void> {
   process.stdout.write(JSON.stringify(r) + '\n');
 }
 
-function runChild(pref: string): { rung: string; gpu: boolean; warmupMs: number; microBatched: number[]; perRequest: number[]; perPair: number[] } {
+function runChild(pref: string): {
+  rung: string;
+  gpu: boolean;
+  warmupMs: number;
+  microBatched: number[];
+  perRequest: number[];
+  perPair: number[];
+} {
   const self = fileURLToPath(import.meta.url);
-  const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', pref, '--batches', String(BATCHES), '--repeats', String(REPEATS), '--max-pairs', String(MAX_PAIRS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      self,
+      '--child',
+      pref,
+      '--batches',
+      String(BATCHES),
+      '--repeats',
+      String(REPEATS),
+      '--max-pairs',
+      String(MAX_PAIRS),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -127,18 +196,33 @@ async function httpCallsPerSec(concurrency: number, calls: number): Promise<{ ca
   const child = spawn(process.execPath, ['-e', SERVER_JS, String(LATENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let buf = '';
-  const gotLine = (): Promise<string> => new Promise((resolve) => {
-    const check = (): void => { if (lines.length > 0) resolve(lines.shift()!); else setTimeout(check, 5); };
-    check();
+  const gotLine = (): Promise<string> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        if (lines.length > 0) resolve(lines.shift()!);
+        else setTimeout(check, 5);
+      };
+      check();
+    });
+  child.stdout!.on('data', (c: Buffer) => {
+    buf += c.toString('utf8');
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    lines.push(...parts);
   });
-  child.stdout!.on('data', (c: Buffer) => { buf += c.toString('utf8'); const parts = buf.split('\n'); buf = parts.pop()!; lines.push(...parts); });
   const port = Number(await gotLine());
   try {
     const url = `http://127.0.0.1:${port}/`;
     const res = new Resilient({ ...defaultResilience, concurrency, timeoutMs: 10_000, retries: 0 }, wall, 1, 'bench');
     const b = httpBackend({ url, protocol: 'openrlhf', modelVersion: 'bench', maxBatch: 16, separator: '\n' }, res);
     // Every text distinct: 8 pairs = 16 texts = one call of maxBatch 16.
-    const pairs: PairInput[] = Array.from({ length: calls * 8 }, (_, i) => ({ pairId: `p${i}`, prompt: `prompt ${i}`, messages: [], responseA: `a${i}`, responseB: `b${i}` }));
+    const pairs: PairInput[] = Array.from({ length: calls * 8 }, (_, i) => ({
+      pairId: `p${i}`,
+      prompt: `prompt ${i}`,
+      messages: [],
+      responseA: `a${i}`,
+      responseB: `b${i}`,
+    }));
     await b.scorePairs(pairs.slice(0, 8 * concurrency)); // connections up
     const t0 = wall.now();
     const out = await b.scorePairs(pairs);
@@ -163,25 +247,51 @@ async function main(): Promise<void> {
     const runs = [];
     for (let i = 0; i < REPEATS; i++) runs.push(await httpCallsPerSec(c, c * 40));
     const cps = median(runs.map((r) => r.callsPerSec));
-    http.push({ concurrency: c, latencyMs: LATENCY, callsPerSec: cps, ideal: runs[0]!.ideal, ratio: cps / runs[0]!.ideal, maxInFlight: Math.max(...runs.map((r) => r.maxInFlight)) });
+    http.push({
+      concurrency: c,
+      latencyMs: LATENCY,
+      callsPerSec: cps,
+      ideal: runs[0]!.ideal,
+      ratio: cps / runs[0]!.ideal,
+      maxInFlight: Math.max(...runs.map((r) => r.maxInFlight)),
+    });
   }
-  const row = (r: ReturnType<typeof runChild>) => ({ rung: r.rung, gpu: r.gpu, warmupMs: r.warmupMs, microBatched: median(r.microBatched), perRequest: median(r.perRequest), perPair: median(r.perPair) });
+  const row = (r: ReturnType<typeof runChild>) => ({
+    rung: r.rung,
+    gpu: r.gpu,
+    warmupMs: r.warmupMs,
+    microBatched: median(r.microBatched),
+    perRequest: median(r.perRequest),
+    perPair: median(r.perPair),
+  });
   const result = { batches: BATCHES, repeats: REPEATS, maxPairs: MAX_PAIRS, tfjs: tfjsRuns.map(row), http };
-  if (args.json) { process.stdout.write(JSON.stringify(result, null, 2) + '\n'); return; }
+  if (args.json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    return;
+  }
   const f = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
   console.log(`tfjs demo RM, ${BATCHES * 32} requests × 4 pairs, medians of ${REPEATS} (pairs/s):`);
-  console.log('| backend | micro-batched (≤ ' + MAX_PAIRS + ' pairs/call) | one call per request | unbatched (one call per pair) | micro-batched ÷ unbatched | micro-batched ÷ per request | warm-up ms |');
+  console.log(
+    '| backend | micro-batched (≤ ' +
+      MAX_PAIRS +
+      ' pairs/call) | one call per request | unbatched (one call per pair) | micro-batched ÷ unbatched | micro-batched ÷ per request | warm-up ms |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|');
-  for (const r of result.tfjs) console.log(`| ${r.rung}${r.gpu ? ' (GPU)' : ''} | ${f(r.microBatched)} | ${f(r.perRequest)} | ${f(r.perPair)} | ${(r.microBatched / r.perPair).toFixed(1)}× | ${(r.microBatched / r.perRequest).toFixed(1)}× | ${r.warmupMs.toFixed(0)} |`);
+  for (const r of result.tfjs)
+    console.log(
+      `| ${r.rung}${r.gpu ? ' (GPU)' : ''} | ${f(r.microBatched)} | ${f(r.perRequest)} | ${f(r.perPair)} | ${(r.microBatched / r.perPair).toFixed(1)}× | ${(r.microBatched / r.perRequest).toFixed(1)}× | ${r.warmupMs.toFixed(0)} |`,
+    );
   const wasmRow = result.tfjs.find((r) => r.rung === 'wasm');
   const nativeRows = result.tfjs.filter((r) => r.rung.startsWith('tfjs-node'));
   if (nativeRows.length === 0) console.log('(no native tfjs built: `npm run setup:tfjs-node` adds its row)');
-  for (const n of nativeRows) if (wasmRow) console.log(`${n.rung} ÷ wasm, micro-batched: ${(n.microBatched / wasmRow.microBatched).toFixed(2)}×`);
+  for (const n of nativeRows)
+    if (wasmRow) console.log(`${n.rung} ÷ wasm, micro-batched: ${(n.microBatched / wasmRow.microBatched).toFixed(2)}×`);
   if (http.length === 0) return;
   console.log(`\nhttp backend (OpenRLHF), a local server process answering after ${LATENCY} ms, 16 texts per call, medians of ${REPEATS}:`);
   console.log('| concurrency | calls/s | ideal (concurrency ÷ latency) | ratio | most in flight at the server |');
   console.log('|---:|---:|---:|---:|---:|');
-  for (const h of http) console.log(`| ${h.concurrency} | ${f(h.callsPerSec)} | ${f(h.ideal)} | ${h.ratio.toFixed(2)}× | ${h.maxInFlight} |`);
+  for (const h of http)
+    console.log(`| ${h.concurrency} | ${f(h.callsPerSec)} | ${f(h.ideal)} | ${h.ratio.toFixed(2)}× | ${h.maxInFlight} |`);
 }
 
 await main();

@@ -48,7 +48,9 @@ if (JS_KERNEL) setQuadFormsKernel('js');
 const DS = QUICK ? [64, 576] : [64, 256, 576, 768];
 const KS = QUICK ? [8] : [4, 8];
 
-const log = (msg: string): void => { process.stderr.write(`${msg}\n`); };
+const log = (msg: string): void => {
+  process.stderr.write(`${msg}\n`);
+};
 
 // ---------------------------------------------------------------- timing
 
@@ -77,7 +79,9 @@ class FastNormal {
   #s: number;
   #spare = 0;
   #has = false;
-  constructor(seed: number) { this.#s = seed >>> 0; }
+  constructor(seed: number) {
+    this.#s = seed >>> 0;
+  }
   #u(): number {
     let t = (this.#s = (this.#s + 0x6d2b79f5) >>> 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
@@ -85,14 +89,19 @@ class FastNormal {
     return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
   }
   next(): number {
-    if (this.#has) { this.#has = false; return this.#spare; }
+    if (this.#has) {
+      this.#has = false;
+      return this.#spare;
+    }
     const r = Math.sqrt(-2 * Math.log(this.#u()));
     const a = 2 * Math.PI * this.#u();
     this.#spare = r * Math.sin(a);
     this.#has = true;
     return r * Math.cos(a);
   }
-  fill(z: Float64Array): void { for (let i = 0; i < z.length; i++) z[i] = this.next(); }
+  fill(z: Float64Array): void {
+    for (let i = 0; i < z.length; i++) z[i] = this.next();
+  }
 }
 
 function unitVector(g: FastNormal, d: number): Float64Array {
@@ -130,8 +139,15 @@ function makeBatch(d: number, seed: number): ContextBatch {
  * The authors' full-vector draw for every pair and arm: w̃ = μ + U⁻¹z with z ~ N(0, I), score
  * <w̃, x>, argmax. `factorOf(arm, k)` gives the factor: cached (a) or refactorized (c).
  */
-function fullVectorDraws(arms: readonly ArmPosterior[], X: Float64Array, d: number, pairs: number, g: FastNormal, out: Int32Array,
-  factorOf: (arm: ArmPosterior) => Float64Array): void {
+function fullVectorDraws(
+  arms: readonly ArmPosterior[],
+  X: Float64Array,
+  d: number,
+  pairs: number,
+  g: FastNormal,
+  out: Int32Array,
+  factorOf: (arm: ArmPosterior) => Float64Array,
+): void {
   const K = arms.length;
   const z = new Float64Array(d);
   const w = new Float64Array(d);
@@ -158,21 +174,46 @@ function referenceTs(arms: readonly ArmPosterior[], X: Float64Array, d: number, 
 }
 
 /** (c) A fresh Cholesky of Λ_k per pair per arm, then the same draw. */
-function freshFactorization(arms: readonly ArmPosterior[], X: Float64Array, d: number, pairs: number, g: FastNormal, out: Int32Array): void {
+function freshFactorization(
+  arms: readonly ArmPosterior[],
+  X: Float64Array,
+  d: number,
+  pairs: number,
+  g: FastNormal,
+  out: Int32Array,
+): void {
   const U = new Float64Array(d * d);
   fullVectorDraws(arms, X, d, pairs, g, out, (arm) => choleskyUpper(arm.precision, d, U));
 }
 
 // ---------------------------------------------------------------- NumPy
 
-interface NumpyTiming { median_s: number; min_s: number; decisions_per_s: number }
-interface NumpyRow {
-  d: number; K: number; n: number; repeats: number; default_threads: NumpyTiming; one_thread?: NumpyTiming;
-  /** NumPy's fastest form: one triangular solve of the whole batch per arm, one normal per pair. */
-  fast_default_threads?: NumpyTiming; fast_one_thread?: NumpyTiming;
+interface NumpyTiming {
+  median_s: number;
+  min_s: number;
+  decisions_per_s: number;
 }
-interface NumpyReport { ok: true; python: string; info: Record<string, unknown>; results: NumpyRow[] }
-interface NumpySkipped { ok: false; reason: string }
+interface NumpyRow {
+  d: number;
+  K: number;
+  n: number;
+  repeats: number;
+  default_threads: NumpyTiming;
+  one_thread?: NumpyTiming;
+  /** NumPy's fastest form: one triangular solve of the whole batch per arm, one normal per pair. */
+  fast_default_threads?: NumpyTiming;
+  fast_one_thread?: NumpyTiming;
+}
+interface NumpyReport {
+  ok: true;
+  python: string;
+  info: Record<string, unknown>;
+  results: NumpyRow[];
+}
+interface NumpySkipped {
+  ok: false;
+  reason: string;
+}
 
 /** numpy-friendly environment: OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset together (see the env README). */
 function pyEnv(): NodeJS.ProcessEnv {
@@ -196,12 +237,22 @@ function findPython(): { python: string } | { reason: string } {
   log(`numpy/scipy not importable: creating ${venvDir} and installing numpy scipy threadpoolctl (pip) ...`);
   if (!existsSync(venvPy)) {
     const mk = spawnSync('python3', ['-m', 'venv', venvDir], { encoding: 'utf8', timeout: 120_000 });
-    if (mk.error || mk.status !== 0) return { reason: `python3 -m venv failed: ${mk.error?.message ?? mk.stderr.trim().split('\n').slice(-2).join(' ')}` };
+    if (mk.error || mk.status !== 0)
+      return { reason: `python3 -m venv failed: ${mk.error?.message ?? mk.stderr.trim().split('\n').slice(-2).join(' ')}` };
   }
-  const pip = spawnSync(venvPy, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'numpy', 'scipy'], { env: pyEnv(), encoding: 'utf8', timeout: 600_000 });
-  if (pip.error || pip.status !== 0) return { reason: `pip install numpy scipy failed: ${pip.error?.message ?? pip.stderr.trim().split('\n').slice(-3).join(' ')}` };
+  const pip = spawnSync(venvPy, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'numpy', 'scipy'], {
+    env: pyEnv(),
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  if (pip.error || pip.status !== 0)
+    return { reason: `pip install numpy scipy failed: ${pip.error?.message ?? pip.stderr.trim().split('\n').slice(-3).join(' ')}` };
   // threadpoolctl is only for the BLAS report and the one-thread column: optional
-  spawnSync(venvPy, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'threadpoolctl'], { env: pyEnv(), encoding: 'utf8', timeout: 300_000 });
+  spawnSync(venvPy, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'threadpoolctl'], {
+    env: pyEnv(),
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   if (!canImport(venvPy)) return { reason: 'numpy/scipy still not importable after pip install' };
   return { python: venvPy };
 }
@@ -218,9 +269,11 @@ function runNumpy(d: number, K: number): NumpyReport | NumpySkipped {
     const found = pythonFound;
     if ('reason' in found) return { ok: false, reason: found.reason };
     log(`d=${d} K=${K}: numpy reference with ${found.python} (OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset) ...`);
-    const r = spawnSync(found.python, [
-      join(HERE, 'reference_numpy.py'), '--configs', `${d}x${K}`, '--n', String(N), '--updates', String(UPDATES),
-    ], { env: pyEnv(), encoding: 'utf8', timeout: 300_000, maxBuffer: 16 << 20 });
+    const r = spawnSync(
+      found.python,
+      [join(HERE, 'reference_numpy.py'), '--configs', `${d}x${K}`, '--n', String(N), '--updates', String(UPDATES)],
+      { env: pyEnv(), encoding: 'utf8', timeout: 300_000, maxBuffer: 16 << 20 },
+    );
     if (r.error || r.status !== 0) {
       const reason = `reference_numpy.py failed: ${r.error?.message ?? r.stderr.trim().split('\n').slice(-3).join(' ')}`;
       pythonFound = { reason };
@@ -236,16 +289,32 @@ function runNumpy(d: number, K: number): NumpyReport | NumpySkipped {
 
 // ---------------------------------------------------------------- the run
 
-interface Figure { median_ms: number; decisions_per_s: number; repeats: number; pairs: number }
+interface Figure {
+  median_ms: number;
+  decisions_per_s: number;
+  repeats: number;
+  pairs: number;
+}
 interface Row {
-  d: number; K: number;
-  ours: Figure; refTs: Figure; fresh: Figure & { extrapolated: boolean };
+  d: number;
+  K: number;
+  ours: Figure;
+  refTs: Figure;
+  fresh: Figure & { extrapolated: boolean };
   /** Same process: ours and K quadFormsBatch calls with the JS kernel forced, and the kernel in use. */
   kernelAb: { kernel: string; oursJs: Figure; qfMs: number; qfJsMs: number };
   numpy: { default_threads: number; one_thread: number | null; best: number; fastBest: number | null } | null;
   ratios: { oursOverRefTs: number; oursOverNumpy: number | null; oursOverNumpyFast: number | null; oursOverFresh: number };
 }
-interface UpdateRow { d: number; update_ms: number; refresh_ms: number; speedup: number; updates_per_rep: number; refreshes_per_rep: number; repeats: number }
+interface UpdateRow {
+  d: number;
+  update_ms: number;
+  refresh_ms: number;
+  speedup: number;
+  updates_per_rep: number;
+  refreshes_per_rep: number;
+  repeats: number;
+}
 
 function figure(ts: number[], pairs: number): Figure {
   const m = median(ts);
@@ -262,30 +331,57 @@ function benchRouting(d: number, K: number, allArms: readonly ArmPosterior[], ba
 
   // ours: the production path
   const first = thompsonBatch(arms, batch, rng);
-  const ours = figure(time(() => { thompsonBatch(arms, batch, rng); }, 2, big ? 5 : 9), N);
+  const ours = figure(
+    time(
+      () => {
+        thompsonBatch(arms, batch, rng);
+      },
+      2,
+      big ? 5 : 9,
+    ),
+    N,
+  );
   const again = thompsonBatch(arms, batch, rng);
   for (let n = 0; n < N; n++) if (first[n]!.arm !== again[n]!.arm) throw new Error('thompsonBatch is not deterministic');
 
   // same process, JS kernel forced: ours again, and the K quadFormsBatch calls alone
   const kernel = quadFormsKernel();
   const q = new Float64Array(N);
-  const qfAll = (): void => { for (const a of arms) quadFormsBatch(a.factor, batch.X, N, d, q); };
+  const qfAll = (): void => {
+    for (const a of arms) quadFormsBatch(a.factor, batch.X, N, d, q);
+  };
   const qfMs = median(time(qfAll, 2, big ? 5 : 9));
   setQuadFormsKernel('js');
   const jsFirst = thompsonBatch(arms, batch, rng);
-  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) if (!Object.is(jsFirst[n]!.stds[k], first[n]!.stds[k])) throw new Error('JS and wasm kernels disagree');
-  const oursJs = figure(time(() => { thompsonBatch(arms, batch, rng); }, 1, big ? 5 : 9), N);
+  for (let n = 0; n < N; n++)
+    for (let k = 0; k < K; k++) if (!Object.is(jsFirst[n]!.stds[k], first[n]!.stds[k])) throw new Error('JS and wasm kernels disagree');
+  const oursJs = figure(
+    time(
+      () => {
+        thompsonBatch(arms, batch, rng);
+      },
+      1,
+      big ? 5 : 9,
+    ),
+    N,
+  );
   const qfJsMs = median(time(qfAll, 1, big ? 5 : 9));
   setQuadFormsKernel(JS_KERNEL ? 'js' : 'auto');
 
   // (a) reference TS
   const g = new FastNormal(11);
   const picks = new Int32Array(N);
-  const refTs = figure(time(() => referenceTs(arms, batch.X, d, N, g, picks), 1, 5), N);
+  const refTs = figure(
+    time(() => referenceTs(arms, batch.X, d, N, g, picks), 1, 5),
+    N,
+  );
 
   // (c) fresh factorization, on a few pairs
   const fp = Math.min(N, freshPairs(d));
-  const fresh = figure(time(() => freshFactorization(arms, batch.X, d, fp, g, picks), 1, big ? 3 : 5), fp);
+  const fresh = figure(
+    time(() => freshFactorization(arms, batch.X, d, fp, g, picks), 1, big ? 3 : 5),
+    fp,
+  );
   return { d, K, ours, refTs, fresh: { ...fresh, extrapolated: fp < N }, kernelAb: { kernel, oursJs, qfMs, qfJsMs } };
 }
 
@@ -296,9 +392,21 @@ function benchUpdates(d: number, base: ArmPosterior): UpdateRow {
   const nu = d <= 64 ? 400 : d <= 256 ? 60 : 12;
   const xs = Array.from({ length: nu }, () => unitVector(g, d));
   const rs = xs.map(() => u.uniform());
-  const upd = time(() => { for (let i = 0; i < nu; i++) p.update(xs[i]!, rs[i]!); }, 1, 7);
+  const upd = time(
+    () => {
+      for (let i = 0; i < nu; i++) p.update(xs[i]!, rs[i]!);
+    },
+    1,
+    7,
+  );
   const nr = d <= 64 ? 40 : d <= 256 ? 3 : 1;
-  const ref = time(() => { for (let i = 0; i < nr; i++) p.refresh(); }, 1, d >= 576 ? 5 : 7);
+  const ref = time(
+    () => {
+      for (let i = 0; i < nr; i++) p.refresh();
+    },
+    1,
+    d >= 576 ? 5 : 7,
+  );
   const um = median(upd) / nu;
   const rm = median(ref) / nr;
   return { d, update_ms: um, refresh_ms: rm, speedup: rm / um, updates_per_rep: nu, refreshes_per_rep: nr, repeats: upd.length };
@@ -321,9 +429,13 @@ function sanity(arm: ArmPosterior, batch: ContextBatch): void {
 
 function readCpuModel(): string {
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
     return line ? line.split(':')[1]!.trim() : 'unknown';
-  } catch { return 'unknown'; }
+  } catch {
+    return 'unknown';
+  }
 }
 
 function main(): void {
@@ -343,25 +455,32 @@ function main(): void {
       log(`d=${d} K=${K}: routing ...`);
       rows.push(benchRouting(d, K, arms, batch));
       const np = runNumpy(d, K);
-      if (np.ok) { numpyInfo = np; numpyRows.push(...np.results); } else numpySkip = np.reason;
+      if (np.ok) {
+        numpyInfo = np;
+        numpyRows.push(...np.results);
+      } else numpySkip = np.reason;
     }
     log(`d=${d}: updates ...`);
     updates.push(benchUpdates(d, arms[0]!));
   }
 
-  const numpy: NumpyReport | NumpySkipped = numpyInfo && numpySkip === undefined
-    ? { ...numpyInfo, results: numpyRows }
-    : { ok: false, reason: numpySkip ?? 'not run' };
+  const numpy: NumpyReport | NumpySkipped =
+    numpyInfo && numpySkip === undefined ? { ...numpyInfo, results: numpyRows } : { ok: false, reason: numpySkip ?? 'not run' };
   const full: Row[] = rows.map((r) => {
     const nr = numpy.ok ? numpy.results.find((x) => x.d === r.d && x.K === r.K) : undefined;
-    const np = nr ? {
-      default_threads: nr.default_threads.decisions_per_s,
-      one_thread: nr.one_thread?.decisions_per_s ?? null,
-      best: Math.max(nr.default_threads.decisions_per_s, nr.one_thread?.decisions_per_s ?? 0),
-      fastBest: nr.fast_default_threads ? Math.max(nr.fast_default_threads.decisions_per_s, nr.fast_one_thread?.decisions_per_s ?? 0) : null,
-    } : null;
+    const np = nr
+      ? {
+          default_threads: nr.default_threads.decisions_per_s,
+          one_thread: nr.one_thread?.decisions_per_s ?? null,
+          best: Math.max(nr.default_threads.decisions_per_s, nr.one_thread?.decisions_per_s ?? 0),
+          fastBest: nr.fast_default_threads
+            ? Math.max(nr.fast_default_threads.decisions_per_s, nr.fast_one_thread?.decisions_per_s ?? 0)
+            : null,
+        }
+      : null;
     return {
-      ...r, numpy: np,
+      ...r,
+      numpy: np,
       ratios: {
         oursOverRefTs: r.ours.decisions_per_s / r.refTs.decisions_per_s,
         oursOverNumpy: np ? r.ours.decisions_per_s / np.best : null,
@@ -400,29 +519,40 @@ function main(): void {
   const totalS = (performance.now() - t0) / 1000;
 
   if (JSON_OUT) {
-    process.stdout.write(`${JSON.stringify({ quick: QUICK, n: N, updatesPerArm: UPDATES, machine, numpy, rows: full, updates, goals, total_s: totalS })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ quick: QUICK, n: N, updatesPerArm: UPDATES, machine, numpy, rows: full, updates, goals, total_s: totalS })}\n`,
+    );
     return;
   }
 
-  const f0 = (x: number): string => x >= 100 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x.toPrecision(3);
+  const f0 = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x.toPrecision(3));
   const rx = (x: number | null): string => (x == null ? '—' : `${x >= 10 ? x.toFixed(0) : x.toFixed(2)}×`);
   const out: string[] = [];
   out.push(`Thompson sampling, batch of ${N} pairs, posteriors after ${UPDATES} rank-one updates; decisions/s (medians)`);
   out.push(`machine: ${machine.nproc} cores, ${machine.cpu}, Node ${machine.node}`);
   if (numpy.ok) {
-    const tp = (numpy.info.threadpool as { internal_api?: string; version?: string; architecture?: string; num_threads?: number }[] | undefined)
-      ?.map((l) => `${l.internal_api} ${l.version} ${l.architecture} ${l.num_threads} threads`).join('; ');
-    out.push(`numpy ${String(numpy.info.numpy)}, scipy ${String(numpy.info.scipy)} (${numpy.python}); BLAS: ${tp ?? JSON.stringify(numpy.info.show_config)}`);
+    const tp = (
+      numpy.info.threadpool as { internal_api?: string; version?: string; architecture?: string; num_threads?: number }[] | undefined
+    )
+      ?.map((l) => `${l.internal_api} ${l.version} ${l.architecture} ${l.num_threads} threads`)
+      .join('; ');
+    out.push(
+      `numpy ${String(numpy.info.numpy)}, scipy ${String(numpy.info.scipy)} (${numpy.python}); BLAS: ${tp ?? JSON.stringify(numpy.info.show_config)}`,
+    );
   } else {
     out.push(`NumPy column SKIPPED: ${numpy.reason}`);
   }
   out.push('');
-  out.push('| d | K | ours | ref-TS | ours/ref-TS | NumPy (2 thr / 1 thr) | ours/NumPy | NumPy fastest form | ours/NumPy fastest | fresh chol | ours/fresh |');
+  out.push(
+    '| d | K | ours | ref-TS | ours/ref-TS | NumPy (2 thr / 1 thr) | ours/NumPy | NumPy fastest form | ours/NumPy fastest | fresh chol | ours/fresh |',
+  );
   out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of full) {
     const np = r.numpy ? `${f0(r.numpy.default_threads)} / ${r.numpy.one_thread == null ? '—' : f0(r.numpy.one_thread)}` : 'skipped';
     const fast = r.numpy?.fastBest != null ? f0(r.numpy.fastBest) : 'skipped';
-    out.push(`| ${r.d} | ${r.K} | ${f0(r.ours.decisions_per_s)} | ${f0(r.refTs.decisions_per_s)} | ${rx(r.ratios.oursOverRefTs)} | ${np} | ${rx(r.ratios.oursOverNumpy)} | ${fast} | ${rx(r.ratios.oursOverNumpyFast)} | ${f0(r.fresh.decisions_per_s)}${r.fresh.extrapolated ? ` (${r.fresh.pairs} pr)` : ''} | ${rx(r.ratios.oursOverFresh)} |`);
+    out.push(
+      `| ${r.d} | ${r.K} | ${f0(r.ours.decisions_per_s)} | ${f0(r.refTs.decisions_per_s)} | ${rx(r.ratios.oursOverRefTs)} | ${np} | ${rx(r.ratios.oursOverNumpy)} | ${fast} | ${rx(r.ratios.oursOverNumpyFast)} | ${f0(r.fresh.decisions_per_s)}${r.fresh.extrapolated ? ` (${r.fresh.pairs} pr)` : ''} | ${rx(r.ratios.oursOverFresh)} |`,
+    );
   }
   out.push('');
   out.push('NumPy fastest form: per arm one triangular solve of the whole batch and one normal per pair (the faster thread setting).');
@@ -436,14 +566,18 @@ function main(): void {
   out.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of full) {
     const ab = r.kernelAb;
-    out.push(`| ${r.d} | ${r.K} | ${f0(r.ours.decisions_per_s)} | ${f0(ab.oursJs.decisions_per_s)} | ${rx(r.ours.decisions_per_s / ab.oursJs.decisions_per_s)} | ${ab.qfMs.toFixed(2)} | ${ab.qfJsMs.toFixed(2)} | ${rx(ab.qfJsMs / ab.qfMs)} |`);
+    out.push(
+      `| ${r.d} | ${r.K} | ${f0(r.ours.decisions_per_s)} | ${f0(ab.oursJs.decisions_per_s)} | ${rx(r.ours.decisions_per_s / ab.oursJs.decisions_per_s)} | ${ab.qfMs.toFixed(2)} | ${ab.qfJsMs.toFixed(2)} | ${rx(ab.qfJsMs / ab.qfMs)} |`,
+    );
   }
   out.push('');
   out.push('| d | rank-one update (ms) | refactorization (ms) | speedup |');
   out.push('|---:|---:|---:|---:|');
   for (const u of updates) out.push(`| ${u.d} | ${u.update_ms.toFixed(3)} | ${u.refresh_ms.toFixed(3)} | ${rx(u.speedup)} |`);
   out.push('');
-  out.push('update = ArmPosterior.update (Λ, b += ..., rank-one Cholesky update, mean solve); refactorization = refresh() (Cholesky of Λ alone).');
+  out.push(
+    'update = ArmPosterior.update (Λ, b += ..., rank-one Cholesky update, mean solve); refactorization = refresh() (Cholesky of Λ alone).',
+  );
   out.push('');
   for (const goal of [goals.numpy, goals.numpyFast, goals.update]) {
     out.push(`${goal.status}: ${goal.goal} (measured ${goal.value == null ? 'n/a' : `${goal.value.toFixed(2)}×`})`);

@@ -28,9 +28,16 @@ import { quietLog, syntheticPrior } from '../test/unit/streams-fixtures.ts';
 import { startBroker } from '../deploy/kafka/kafka.mjs';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-const { values: args } = parseArgs({ options: { batches: { type: 'string', default: '20' }, repeats: { type: 'string', default: '5' },
-  prompts: { type: 'string', default: '64' }, kafka: { type: 'boolean', default: false }, protocol: { type: 'string', default: 'http/protobuf' },
-  sample: { type: 'string', default: '0.1' } } });
+const { values: args } = parseArgs({
+  options: {
+    batches: { type: 'string', default: '20' },
+    repeats: { type: 'string', default: '5' },
+    prompts: { type: 'string', default: '64' },
+    kafka: { type: 'boolean', default: false },
+    protocol: { type: 'string', default: 'http/protobuf' },
+    sample: { type: 'string', default: '0.1' },
+  },
+});
 const BATCHES = Number(args.batches);
 const REPEATS = Number(args.repeats);
 const wall: Clock = { now: () => Date.now() }; // a benchmark measures wall time on purpose
@@ -41,21 +48,36 @@ async function startReceiver(): Promise<{ url: string; stats(): Promise<{ reques
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/otlp-receiver.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   const url = line.trim();
-  return { url, stats: async () => (await (await fetch(`${url}/stats`)).json()) as { requests: Record<string, number> }, stop: () => child.kill('SIGTERM') };
+  return {
+    url,
+    stats: async () => (await (await fetch(`${url}/stats`)).json()) as { requests: Record<string, number> },
+    stop: () => child.kill('SIGTERM'),
+  };
 }
 
 /** Parent-based sampling whose root ratio the bench switches between arms (every trace, or a share of them). */
 class SwitchableSampler implements tracing.Sampler {
   inner: tracing.Sampler = new tracing.ParentBasedSampler({ root: new tracing.AlwaysOnSampler() });
-  set ratio(r: number) { this.inner = new tracing.ParentBasedSampler({ root: r >= 1 ? new tracing.AlwaysOnSampler() : new tracing.TraceIdRatioBasedSampler(r) }); }
-  shouldSample(...a: Parameters<tracing.Sampler['shouldSample']>): ReturnType<tracing.Sampler['shouldSample']> { return this.inner.shouldSample(...a); }
-  toString(): string { return `Switchable(${this.inner.toString()})`; }
+  set ratio(r: number) {
+    this.inner = new tracing.ParentBasedSampler({ root: r >= 1 ? new tracing.AlwaysOnSampler() : new tracing.TraceIdRatioBasedSampler(r) });
+  }
+  shouldSample(...a: Parameters<tracing.Sampler['shouldSample']>): ReturnType<tracing.Sampler['shouldSample']> {
+    return this.inner.shouldSample(...a);
+  }
+  toString(): string {
+    return `Switchable(${this.inner.toString()})`;
+  }
 }
 
 async function main(): Promise<void> {
   const receiver = await startReceiver();
   const sampler = new SwitchableSampler();
-  const otel = startTelemetry({ serviceName: 'reward-router-bench', endpoint: receiver.url, protocol: args.protocol as 'http/protobuf' | 'http/json', sampler })!;
+  const otel = startTelemetry({
+    serviceName: 'reward-router-bench',
+    endpoint: receiver.url,
+    protocol: args.protocol as 'http/protobuf' | 'http/json',
+    sampler,
+  })!;
   const broker = args.kafka && !process.env.KAFKA_BROKERS ? await startBroker() : null;
   const brokers = process.env.KAFKA_BROKERS?.split(',') ?? (broker ? [broker.brokers] : []);
   const codec = new SingleObjectCodec();
@@ -68,10 +90,25 @@ async function main(): Promise<void> {
     const traced = arm !== 'off';
     sampler.ratio = arm === 'sampled' ? SAMPLE : 1;
     const prefix = `bench-${process.pid}-${++seq}.`;
-    const settings = buildSettings({ seed: 1, run: 'bench/tracing', prefix, partitions: 3, posteriorWaitMs: 600_000,
-      sim: { scenario: 'stationary', config: { d: 64, promptsPerBatch: Number(args.prompts), batches: BATCHES } } }, prior);
-    const raw: Bus = args.kafka ? createKafkaBus({ brokers, clientId: prefix, logLevel: logLevel.NOTHING,
-      consumerTiming: { maxWaitTimeInMs: 50, heartbeatInterval: 500, sessionTimeout: 6000, rebalanceTimeout: 10000 } }) : createMemoryBus({ clock: wall });
+    const settings = buildSettings(
+      {
+        seed: 1,
+        run: 'bench/tracing',
+        prefix,
+        partitions: 3,
+        posteriorWaitMs: 600_000,
+        sim: { scenario: 'stationary', config: { d: 64, promptsPerBatch: Number(args.prompts), batches: BATCHES } },
+      },
+      prior,
+    );
+    const raw: Bus = args.kafka
+      ? createKafkaBus({
+          brokers,
+          clientId: prefix,
+          logLevel: logLevel.NOTHING,
+          consumerTiming: { maxWaitTimeInMs: 50, heartbeatInterval: 500, sessionTimeout: 6000, rebalanceTimeout: 10000 },
+        })
+      : createMemoryBus({ clock: wall });
     const bus = traced ? meterBus(raw, otel.telemetry, { app: 'bench', codec, dlqTopic: topicName(prefix, 'dlq') }) : raw;
     const before = otel.telemetry.started;
     // The apps publish on channels (src/telemetry/channels.ts): traced arms listen, the off arm does not.
@@ -92,25 +129,41 @@ async function main(): Promise<void> {
     for (let r = 0; r < REPEATS; r++) {
       // Rotate which arm goes first, so a trend in the machine's load favours none.
       const row = { off: 0, on: 0, sampled: 0 };
-      for (let i = 0; i < arms.length; i++) { const arm = arms[(i + r) % arms.length]!; row[arm] = await once1(arm); }
+      for (let i = 0; i < arms.length; i++) {
+        const arm = arms[(i + r) % arms.length]!;
+        row[arm] = await once1(arm);
+      }
       rows.push(row);
-      process.stderr.write(`repeat ${r + 1}: ${arms.map((a) => `${a} ${row[a].toFixed(0)}`).join(', ')} pairs/s; on/off ${(row.on / row.off).toFixed(2)}\n`);
+      process.stderr.write(
+        `repeat ${r + 1}: ${arms.map((a) => `${a} ${row[a].toFixed(0)}`).join(', ')} pairs/s; on/off ${(row.on / row.off).toFixed(2)}\n`,
+      );
     }
     await otel.shutdown();
     const requests = Object.values((await receiver.stats()).requests).reduce((a, b) => a + b, 0);
     const med = (arm: Arm) => median(rows.map((x) => x[arm]));
     const ratio = (arm: Arm) => rows.map((x) => x[arm] / x.off);
-    const load = (await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ');
+    const load = (await import('node:os'))
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ');
     const fmt = (xs: number[]) => `${xs.map((x) => x.toFixed(2)).join(' ')} (median ${median(xs).toFixed(2)}x)`;
-    process.stdout.write([
-      `tracing bench (${args.kafka ? 'real broker' : 'in-process bus'}, ${BATCHES} batches × ${args.prompts} prompts, ${REPEATS} repeats, OTLP ${otel.protocol}; load ${load})`,
-      `  tracing off            : ${med('off').toFixed(0)} pairs/s (median)`,
-      `  tracing on, every trace: ${med('on').toFixed(0)} pairs/s (median), ${(spans.on / (REPEATS + 1)).toFixed(0)} spans per run`,
-      ...(arms.includes('sampled') ? [`  tracing on, ${(100 * SAMPLE).toFixed(0)} % of traces: ${med('sampled').toFixed(0)} pairs/s (median)`] : []),
-      `  spans started ${otel.telemetry.started} (sampled or not), exported ${otel.exported.spans}, failed ${otel.exported.failed}; ${requests} OTLP requests received`,
-      `  on/off, every trace: ${(med('on') / med('off')).toFixed(2)}x of medians; per repeat ${fmt(ratio('on'))}; goal >= 0.8x`,
-      ...(arms.includes('sampled') ? [`  on/off, ${(100 * SAMPLE).toFixed(0)} % sampled: ${(med('sampled') / med('off')).toFixed(2)}x of medians; per repeat ${fmt(ratio('sampled'))}`] : []),
-    ].join('\n') + '\n');
+    process.stdout.write(
+      [
+        `tracing bench (${args.kafka ? 'real broker' : 'in-process bus'}, ${BATCHES} batches × ${args.prompts} prompts, ${REPEATS} repeats, OTLP ${otel.protocol}; load ${load})`,
+        `  tracing off            : ${med('off').toFixed(0)} pairs/s (median)`,
+        `  tracing on, every trace: ${med('on').toFixed(0)} pairs/s (median), ${(spans.on / (REPEATS + 1)).toFixed(0)} spans per run`,
+        ...(arms.includes('sampled')
+          ? [`  tracing on, ${(100 * SAMPLE).toFixed(0)} % of traces: ${med('sampled').toFixed(0)} pairs/s (median)`]
+          : []),
+        `  spans started ${otel.telemetry.started} (sampled or not), exported ${otel.exported.spans}, failed ${otel.exported.failed}; ${requests} OTLP requests received`,
+        `  on/off, every trace: ${(med('on') / med('off')).toFixed(2)}x of medians; per repeat ${fmt(ratio('on'))}; goal >= 0.8x`,
+        ...(arms.includes('sampled')
+          ? [
+              `  on/off, ${(100 * SAMPLE).toFixed(0)} % sampled: ${(med('sampled') / med('off')).toFixed(2)}x of medians; per repeat ${fmt(ratio('sampled'))}`,
+            ]
+          : []),
+      ].join('\n') + '\n',
+    );
   } finally {
     receiver.stop();
     await broker?.stop();

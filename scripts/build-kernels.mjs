@@ -49,9 +49,20 @@ async function main() {
     const file = path.join(DIR, `${k.name}.wasm.ts`);
     const text = await generate(k);
     let old = '';
-    try { old = readFileSync(file, 'utf8'); } catch { /* first build */ }
-    if (old === text) { console.log(`${path.relative(ROOT, file)}: up to date`); continue; }
-    if (check) { console.error(`${path.relative(ROOT, file)}: STALE (run node scripts/build-kernels.mjs)`); stale++; continue; }
+    try {
+      old = readFileSync(file, 'utf8');
+    } catch {
+      /* first build */
+    }
+    if (old === text) {
+      console.log(`${path.relative(ROOT, file)}: up to date`);
+      continue;
+    }
+    if (check) {
+      console.error(`${path.relative(ROOT, file)}: STALE (run node scripts/build-kernels.mjs)`);
+      stale++;
+      continue;
+    }
     writeFileSync(file, text);
     console.log(`${path.relative(ROOT, file)}: written`);
   }

@@ -14,14 +14,57 @@ import { onlineStreamFromWorld } from '../src/sim/stream.ts';
 import { SimTrainer } from '../src/sim/trainer.ts';
 import { buildWorld } from '../src/sim/world.ts';
 import type { AffineCalibratedPolicy } from '../src/core/calibrated.ts';
-const seed = 1; const order = armOrder(defaultPool, seed);
+const seed = 1;
+const order = armOrder(defaultPool, seed);
 const pool = selectModels(loadProfilesFile('data/rewardbench2-profiles.json'), order);
 const cfg = { ...scenarioConfig(process.argv[2] ?? 'stationary'), seed, batches: 60 };
 const world = buildWorld(pool, cfg, seed);
 const ex = generateOfflineFromWorld(world);
-const { prior } = await trainOfflineRouter({ data: { ids: ex.map((e) => e.id), categories: ex.map((e) => e.category), embeddings: ex.map((e) => e.embedding), labels: ex.map((e) => Uint8Array.from(order, (a) => e.labels[a]!)), arms: order, width: 64 }, d: 64, seed });
-const methods = buildMethods({ arms: order, embeddings: embeddingsFor(prior, order), seed, run: 'x', posterior: { lambda0: 50, sigma2: 1, refreshEvery: 2048 }, lag: 1, only: ['bayesian-router-calibrated', 'offline-only'] });
+const { prior } = await trainOfflineRouter({
+  data: {
+    ids: ex.map((e) => e.id),
+    categories: ex.map((e) => e.category),
+    embeddings: ex.map((e) => e.embedding),
+    labels: ex.map((e) => Uint8Array.from(order, (a) => e.labels[a]!)),
+    arms: order,
+    width: 64,
+  },
+  d: 64,
+  seed,
+});
+const methods = buildMethods({
+  arms: order,
+  embeddings: embeddingsFor(prior, order),
+  seed,
+  run: 'x',
+  posterior: { lambda0: 50, sigma2: 1, refreshEvery: 2048 },
+  lag: 1,
+  only: ['bayesian-router-calibrated', 'offline-only'],
+});
 const pol = (methods[0] as unknown as { policy: AffineCalibratedPolicy }).policy;
-const traces = runLoop({ stream: onlineStreamFromWorld(world), trainer: new SimTrainer(cfg.trainer, seed), methods, prior, batches: 60, tieEps: 0.1, keepPerPrompt: 4, seed, run: 'x',
-  onBatch: (t) => { if (t % 10 === 9) console.log(t, 'alpha', pol.alpha.toFixed(3), 'beta', pol.beta.toFixed(3), 'sigma2', pol.sigma2.toFixed(3), 'lambda0', pol.lambda0.toFixed(1)); } });
+const traces = runLoop({
+  stream: onlineStreamFromWorld(world),
+  trainer: new SimTrainer(cfg.trainer, seed),
+  methods,
+  prior,
+  batches: 60,
+  tieEps: 0.1,
+  keepPerPrompt: 4,
+  seed,
+  run: 'x',
+  onBatch: (t) => {
+    if (t % 10 === 9)
+      console.log(
+        t,
+        'alpha',
+        pol.alpha.toFixed(3),
+        'beta',
+        pol.beta.toFixed(3),
+        'sigma2',
+        pol.sigma2.toFixed(3),
+        'lambda0',
+        pol.lambda0.toFixed(1),
+      );
+  },
+});
 for (const tr of traces) console.log(tr.name, (tr.correct.reduce((a, b) => a + b) / tr.pairs.reduce((a, b) => a + b)).toFixed(4));

@@ -23,12 +23,21 @@ for (const seed of [1, 2, 3, 4, 5]) {
   const pool = selectModels(full, order);
   const world = buildWorld(pool, stationaryScenario({ seed }), seed);
   const ex = generateOfflineFromWorld(world);
-  const data = { ids: ex.map((e) => e.id), categories: ex.map((e) => e.category), embeddings: ex.map((e) => e.embedding), labels: ex.map((e) => Uint8Array.from(order, (a) => e.labels[a]!)), arms: order, width: 64 };
+  const data = {
+    ids: ex.map((e) => e.id),
+    categories: ex.map((e) => e.category),
+    embeddings: ex.map((e) => e.embedding),
+    labels: ex.map((e) => Uint8Array.from(order, (a) => e.labels[a]!)),
+    arms: order,
+    width: 64,
+  };
   const row: string[] = [];
   for (const c of configs) {
     const { prior } = await trainOfflineRouter({ data, d: 64, seed, ...c });
     row.push(`${c.name} ${(100 * prior.metrics.router_accuracy!).toFixed(2)} (pairs ${prior.training.balancedPairs})`);
   }
-  const best = Math.max(...Object.values((await trainOfflineRouter({ data, d: 64, seed, epochs: 0 })).prior.metrics.fixed).map((v) => v ?? 0));
+  const best = Math.max(
+    ...Object.values((await trainOfflineRouter({ data, d: 64, seed, epochs: 0 })).prior.metrics.fixed).map((v) => v ?? 0),
+  );
   console.log(`seed ${seed}: ${row.join(' | ')} | best fixed ${(100 * best).toFixed(2)}`);
 }

@@ -129,11 +129,17 @@ async function main() {
         const t0 = performance.now();
         brokerStarting = startBroker({ signal: abortStart.signal });
         broker = await brokerStarting;
-        console.log(`\n▶ kafka broker ${broker.brokers} ready in ${((performance.now() - t0) / 1000).toFixed(1)} s `
-          + `(format ${broker.timings.formatMs} ms, start-to-ready ${broker.timings.readyMs} ms), log ${broker.logFile}`);
+        console.log(
+          `\n▶ kafka broker ${broker.brokers} ready in ${((performance.now() - t0) / 1000).toFixed(1)} s ` +
+            `(format ${broker.timings.formatMs} ms, start-to-ready ${broker.timings.readyMs} ms), log ${broker.logFile}`,
+        );
         if (!exiting) {
-          results.push(await runGroup('integration', integrationFiles, ['--test-concurrency=1'],
-            { KAFKA_BROKERS: broker.brokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' }));
+          results.push(
+            await runGroup('integration', integrationFiles, ['--test-concurrency=1'], {
+              KAFKA_BROKERS: broker.brokers,
+              KAFKAJS_NO_PARTITIONER_WARNING: '1',
+            }),
+          );
         }
       } catch (err) {
         console.log(`✖ integration: ${err instanceof Error ? err.message : err}`);
@@ -151,8 +157,13 @@ async function main() {
   return results.every((r) => r.code === 0) && failed === 0 ? 0 : 1;
 }
 
-main().then((code) => { if (!exiting) process.exit(code); }, async (err) => {
-  console.error(err);
-  await broker?.stop().catch(() => {});
-  process.exit(1);
-});
+main().then(
+  (code) => {
+    if (!exiting) process.exit(code);
+  },
+  async (err) => {
+    console.error(err);
+    await broker?.stop().catch(() => {});
+    process.exit(1);
+  },
+);

@@ -8,10 +8,14 @@ import { loadBackend } from '../src/offline/backend.ts';
 import { rmTrainDefaults, trainRewardModel } from '../src/scorers/train.ts';
 import { saveRewardModel } from '../src/scorers/tfjsModel.ts';
 
-const { values } = parseArgs({ options: { out: { type: 'string', default: 'data/tfjs-rm' }, backend: { type: 'string', default: 'wasm' } } });
+const { values } = parseArgs({
+  options: { out: { type: 'string', default: 'data/tfjs-rm' }, backend: { type: 'string', default: 'wasm' } },
+});
 const { tf, name } = await loadBackend(values.backend as 'wasm' | 'cpu' | 'auto');
 const t0 = performance.now();
 const { model, featurizer, heldOutAccuracy, finalLoss } = trainRewardModel(tf, rmTrainDefaults);
 await saveRewardModel(tf, model, values.out!, featurizer);
-process.stdout.write(`trained on ${name} in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${rmTrainDefaults.examples} pairs, ` +
-  `final loss ${finalLoss.toFixed(4)}, held-out pairwise accuracy ${(heldOutAccuracy * 100).toFixed(1)} % (${rmTrainDefaults.heldOut} pairs); saved to ${values.out}\n`);
+process.stdout.write(
+  `trained on ${name} in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${rmTrainDefaults.examples} pairs, ` +
+    `final loss ${finalLoss.toFixed(4)}, held-out pairwise accuracy ${(heldOutAccuracy * 100).toFixed(1)} % (${rmTrainDefaults.heldOut} pairs); saved to ${values.out}\n`,
+);

@@ -15,7 +15,15 @@ export { runLoop, readFinalPosteriors, type LoopOptions, type LoopSummary } from
 export { appNames, appFactory, startApp, type AppOptions } from './loop/apps.ts';
 export type { AppContext, AppFactory, AppHandle, Logger, LoopSettings, ReliabilitySettings } from './runtime/context.ts';
 export { jsonLogger } from './runtime/context.ts';
-export { buildSettings, loadSettings, settingsFromJson, validateSettings, loopDefaults, type LoopConfigFile, type SettingsInput } from './runtime/settings.ts';
+export {
+  buildSettings,
+  loadSettings,
+  settingsFromJson,
+  validateSettings,
+  loopDefaults,
+  type LoopConfigFile,
+  type SettingsInput,
+} from './runtime/settings.ts';
 export { createLoopTopics, loopTopicPlan } from './runtime/topics.ts';
 export { Supervisor, type SupervisorOptions, type SupervisorExit } from './runtime/supervisor.ts';
 export { replayRun, reproduced, type ReplayOptions, type ReplayResult } from './replay/run.ts';

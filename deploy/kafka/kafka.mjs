@@ -30,8 +30,13 @@ const STAMP_FILE = path.join(LIBS_DIR, '.kafka-version');
 const POM = path.join(HERE, 'pom.xml');
 
 /** Jars without which the broker cannot start (or starts without logging, hence without readiness lines). */
-const REQUIRED_JARS = [`kafka_2.13-${KAFKA_VERSION}.jar`, `kafka-clients-${KAFKA_VERSION}.jar`, `kafka-tools-${KAFKA_VERSION}.jar`,
-  'slf4j-reload4j-1.7.36.jar', 'reload4j-1.2.25.jar'];
+const REQUIRED_JARS = [
+  `kafka_2.13-${KAFKA_VERSION}.jar`,
+  `kafka-clients-${KAFKA_VERSION}.jar`,
+  `kafka-tools-${KAFKA_VERSION}.jar`,
+  'slf4j-reload4j-1.7.36.jar',
+  'reload4j-1.2.25.jar',
+];
 
 const READY_TIMEOUT_MS = 60_000;
 const READY_POLL_MS = 250;
@@ -39,8 +44,15 @@ const STOP_GRACE_MS = 10_000;
 /** Broker heap: modest, tests run beside it on 2 cores. Override with KAFKA_HEAP_OPTS="-Xms.. -Xmx..". */
 const DEFAULT_HEAP = ['-Xms256m', '-Xmx512m'];
 // Upstream bin/kafka-run-class.sh performance options.
-const JVM_OPTS = ['-server', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35',
-  '-XX:+ExplicitGCInvokesConcurrent', '-XX:MaxInlineLevel=15', '-Djava.awt.headless=true'];
+const JVM_OPTS = [
+  '-server',
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  '-XX:InitiatingHeapOccupancyPercent=35',
+  '-XX:+ExplicitGCInvokesConcurrent',
+  '-XX:MaxInlineLevel=15',
+  '-Djava.awt.headless=true',
+];
 
 const javaBin = () => (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
 const log = (msg) => process.stderr.write(`[kafka] ${msg}\n`);
@@ -48,8 +60,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function jarsPresent() {
   try {
-    return fs.readFileSync(STAMP_FILE, 'utf8').trim() === KAFKA_VERSION
-      && REQUIRED_JARS.every((jar) => fs.existsSync(path.join(LIBS_DIR, jar)));
+    return (
+      fs.readFileSync(STAMP_FILE, 'utf8').trim() === KAFKA_VERSION && REQUIRED_JARS.every((jar) => fs.existsSync(path.join(LIBS_DIR, jar)))
+    );
   } catch {
     return false;
   }
@@ -66,8 +79,11 @@ export function ensureJars() {
   fs.rmSync(LIBS_DIR, { recursive: true, force: true });
   fs.mkdirSync(LIBS_DIR, { recursive: true });
   log(`collecting Kafka ${KAFKA_VERSION} jars into ${path.relative(ROOT, LIBS_DIR)} (mvn)`);
-  const res = spawnSync('mvn', ['-B', '-q', '-Dstyle.color=never', '-f', POM, `-Dkafka.libs.dir=${LIBS_DIR}`,
-    'dependency:copy-dependencies'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  const res = spawnSync(
+    'mvn',
+    ['-B', '-q', '-Dstyle.color=never', '-f', POM, `-Dkafka.libs.dir=${LIBS_DIR}`, 'dependency:copy-dependencies'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 },
+  );
   if (res.error) throw new Error(`cannot run mvn (is Maven installed?): ${res.error.message}`);
   // Maven 3.8 prints bare ANSI resets even with -q -B; show its output only when it failed.
   if (res.status !== 0) throw new Error(`mvn failed with exit code ${res.status}:\n${res.stdout}${res.stderr}`);
@@ -151,10 +167,18 @@ async function waitExit(pid, timeoutMs) {
  */
 export async function stopPid({ pid, dir, ownsDir = true }, { graceMs = STOP_GRACE_MS } = {}) {
   if (pid && isOurBroker(pid, dir)) {
-    try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
     if (!(await waitExit(pid, graceMs))) {
       log(`broker pid ${pid} still running after ${graceMs} ms: SIGKILL`);
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
       await waitExit(pid, 5_000);
     }
   }
@@ -162,8 +186,14 @@ export async function stopPid({ pid, dir, ownsDir = true }, { graceMs = STOP_GRA
 }
 
 async function probe(Kafka, logLevel, brokers) {
-  const kafka = new Kafka({ clientId: 'kafka-mjs-probe', brokers: [brokers], logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000, requestTimeout: 2_000, retry: { retries: 0 } });
+  const kafka = new Kafka({
+    clientId: 'kafka-mjs-probe',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1_000,
+    requestTimeout: 2_000,
+    retry: { retries: 0 },
+  });
   const admin = kafka.admin({ retry: { retries: 0 } });
   try {
     await admin.connect();
@@ -191,7 +221,16 @@ async function probe(Kafka, logLevel, brokers) {
  *   saslSsl: true (or { users }) adds a SASL_SSL listener (security.mjs); the result's `saslSsl` has its
  *     brokers, caFile, passwordFile and users.
  */
-export async function startBroker({ dir, detached = false, heapOpts, signal, port: fixedPort, controllerPort: fixedControllerPort, properties = {}, saslSsl } = {}) {
+export async function startBroker({
+  dir,
+  detached = false,
+  heapOpts,
+  signal,
+  port: fixedPort,
+  controllerPort: fixedControllerPort,
+  properties = {},
+  saslSsl,
+} = {}) {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   const { Kafka, logLevel } = await import('kafkajs');
   ensureJars();
@@ -200,7 +239,9 @@ export async function startBroker({ dir, detached = false, heapOpts, signal, por
   const runDir = ownsDir ? fs.mkdtempSync(path.join(os.tmpdir(), 'rr-kafka-')) : path.resolve(dir);
   fs.mkdirSync(runDir, { recursive: true });
   const logFile = path.join(runDir, 'broker.log');
-  const cleanupDir = () => { if (ownsDir) fs.rmSync(runDir, { recursive: true, force: true }); };
+  const cleanupDir = () => {
+    if (ownsDir) fs.rmSync(runDir, { recursive: true, force: true });
+  };
 
   let child;
   const checkAbort = () => {
@@ -211,14 +252,16 @@ export async function startBroker({ dir, detached = false, heapOpts, signal, por
     // A kept data dir remembers its ports: a restart on it comes back where its clients look for it.
     const portsFile = path.join(runDir, 'ports.json');
     const saved = !ownsDir && fs.existsSync(portsFile) ? JSON.parse(fs.readFileSync(portsFile, 'utf8')) : {};
-    const port = fixedPort ?? saved.port ?? await freePort();
-    let controllerPort = fixedControllerPort ?? saved.controllerPort ?? await freePort();
+    const port = fixedPort ?? saved.port ?? (await freePort());
+    let controllerPort = fixedControllerPort ?? saved.controllerPort ?? (await freePort());
     while (controllerPort === port) controllerPort = await freePort();
     if (!ownsDir) fs.writeFileSync(portsFile, `${JSON.stringify({ port, controllerPort })}\n`);
     const vars = { RUN: runDir, PORT: port, CONTROLLER_PORT: controllerPort };
     const serverProps = renderFile('server.properties.tmpl', runDir, vars);
     // Overrides for one broker (a test that needs another group or log setting); later lines win.
-    const extra = Object.entries(properties).map(([k, v]) => `${k}=${v}`).join('\n');
+    const extra = Object.entries(properties)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n');
     if (extra) fs.appendFileSync(serverProps, `\n# overrides\n${extra}\n`);
     let security = null;
     if (saslSsl) {
@@ -236,12 +279,30 @@ export async function startBroker({ dir, detached = false, heapOpts, signal, por
     const formatted = fs.existsSync(path.join(runDir, 'data', 'meta.properties'));
     const clusterId = formatted ? readClusterId(runDir) : newClusterId();
     const t0 = performance.now();
-    const fmt = formatted ? { status: 0, stdout: '', stderr: '' } : spawnSync(javaBin(), ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j.configuration=file:${toolsLog4j}`,
-      '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProps,
-      ...(security?.formatArgs ?? [])],
-    { encoding: 'utf8', timeout: 60_000 });
+    const fmt = formatted
+      ? { status: 0, stdout: '', stderr: '' }
+      : spawnSync(
+          javaBin(),
+          [
+            '-Xmx256m',
+            '-XX:TieredStopAtLevel=1',
+            `-Dlog4j.configuration=file:${toolsLog4j}`,
+            '-cp',
+            classpath,
+            'kafka.tools.StorageTool',
+            'format',
+            '-t',
+            clusterId,
+            '-c',
+            serverProps,
+            ...(security?.formatArgs ?? []),
+          ],
+          { encoding: 'utf8', timeout: 60_000 },
+        );
     if (fmt.error || fmt.status !== 0) {
-      const out = security ? security.users.reduce((t, u) => t.split(u.password).join('[redacted]'), `${fmt.stdout}${fmt.stderr}`) : `${fmt.stdout}${fmt.stderr}`;
+      const out = security
+        ? security.users.reduce((t, u) => t.split(u.password).join('[redacted]'), `${fmt.stdout}${fmt.stderr}`)
+        : `${fmt.stdout}${fmt.stderr}`;
       throw new Error(`kafka StorageTool format failed (exit ${fmt.status ?? fmt.error?.message}):\n${out}`);
     }
     const formatMs = performance.now() - t0;
@@ -250,11 +311,16 @@ export async function startBroker({ dir, detached = false, heapOpts, signal, por
     const heap = heapOpts ?? (process.env.KAFKA_HEAP_OPTS ? process.env.KAFKA_HEAP_OPTS.split(/\s+/).filter(Boolean) : DEFAULT_HEAP);
     const out = fs.openSync(logFile, 'a');
     const t1 = performance.now();
-    child = spawn(javaBin(), [...heap, ...JVM_OPTS, `-Dlog4j.configuration=file:${brokerLog4j}`,
-      '-cp', classpath, 'kafka.Kafka', serverProps], { stdio: ['ignore', out, out], detached });
+    child = spawn(
+      javaBin(),
+      [...heap, ...JVM_OPTS, `-Dlog4j.configuration=file:${brokerLog4j}`, '-cp', classpath, 'kafka.Kafka', serverProps],
+      { stdio: ['ignore', out, out], detached },
+    );
     fs.closeSync(out);
     let exited = null;
-    child.once('exit', (code, signal) => { exited = { code, signal }; });
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+    });
     const spawnError = new Promise((_, reject) => child.once('error', reject));
     spawnError.catch(() => {});
 
@@ -263,14 +329,17 @@ export async function startBroker({ dir, detached = false, heapOpts, signal, por
     for (;;) {
       checkAbort();
       if (exited) {
-        throw new Error(`kafka broker exited before it was ready (code ${exited.code}, signal ${exited.signal}); `
-          + `last lines of ${logFile}:\n${tail(logFile)}`);
+        throw new Error(
+          `kafka broker exited before it was ready (code ${exited.code}, signal ${exited.signal}); ` +
+            `last lines of ${logFile}:\n${tail(logFile)}`,
+        );
       }
       const ok = await Promise.race([probe(Kafka, logLevel, brokers), spawnError]);
       if (ok) break;
       if (performance.now() > deadline) {
-        throw new Error(`kafka broker not ready after ${READY_TIMEOUT_MS / 1000} s on ${brokers}; `
-          + `last lines of ${logFile}:\n${tail(logFile)}`);
+        throw new Error(
+          `kafka broker not ready after ${READY_TIMEOUT_MS / 1000} s on ${brokers}; ` + `last lines of ${logFile}:\n${tail(logFile)}`,
+        );
       }
       await sleep(READY_POLL_MS);
     }
@@ -280,8 +349,25 @@ export async function startBroker({ dir, detached = false, heapOpts, signal, por
     const pid = child.pid;
     let stopping;
     return {
-      brokers, port, controllerPort, dir: runDir, pid, logFile, ownsDir, clusterId,
-      ...(security ? { saslSsl: { brokers: security.brokers, port: security.port, caFile: security.caFile, passwordFile: security.passwordFile, users: security.users } } : {}),
+      brokers,
+      port,
+      controllerPort,
+      dir: runDir,
+      pid,
+      logFile,
+      ownsDir,
+      clusterId,
+      ...(security
+        ? {
+            saslSsl: {
+              brokers: security.brokers,
+              port: security.port,
+              caFile: security.caFile,
+              passwordFile: security.passwordFile,
+              users: security.users,
+            },
+          }
+        : {}),
       timings: { formatMs: Math.round(formatMs), readyMs: Math.round(readyMs) },
       stop: () => (stopping ??= stopPid({ pid, dir: runDir, ownsDir })),
     };
@@ -348,16 +434,43 @@ async function main(argv) {
       if (at >= 0 && !dir) throw new Error('--data needs a directory');
       const b = await startBroker({ detached: true, dir, saslSsl: argv.includes('--sasl-ssl') });
       fs.mkdirSync(KAFKA_HOME, { recursive: true });
-      fs.writeFileSync(STATE_FILE, `${JSON.stringify({ pid: b.pid, brokers: b.brokers, port: b.port,
-        controllerPort: b.controllerPort, dir: b.dir, ownsDir: b.ownsDir, logFile: b.logFile,
-        kafkaVersion: KAFKA_VERSION, ...(b.saslSsl ? { saslSsl: { brokers: b.saslSsl.brokers, caFile: b.saslSsl.caFile,
-          passwordFile: b.saslSsl.passwordFile, username: b.saslSsl.users[0].username } } : {}) }, null, 2)}\n`);
+      fs.writeFileSync(
+        STATE_FILE,
+        `${JSON.stringify(
+          {
+            pid: b.pid,
+            brokers: b.brokers,
+            port: b.port,
+            controllerPort: b.controllerPort,
+            dir: b.dir,
+            ownsDir: b.ownsDir,
+            logFile: b.logFile,
+            kafkaVersion: KAFKA_VERSION,
+            ...(b.saslSsl
+              ? {
+                  saslSsl: {
+                    brokers: b.saslSsl.brokers,
+                    caFile: b.saslSsl.caFile,
+                    passwordFile: b.saslSsl.passwordFile,
+                    username: b.saslSsl.users[0].username,
+                  },
+                }
+              : {}),
+          },
+          null,
+          2,
+        )}\n`,
+      );
       if (b.saslSsl) {
-        log(`SASL_SSL listener ${b.saslSsl.brokers}: export KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_SASL_USERNAME=${b.saslSsl.users[0].username} `
-          + `KAFKA_SASL_PASSWORD_FILE=${b.saslSsl.passwordFile} KAFKA_SSL_CA_FILE=${b.saslSsl.caFile}`);
+        log(
+          `SASL_SSL listener ${b.saslSsl.brokers}: export KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_SASL_USERNAME=${b.saslSsl.users[0].username} ` +
+            `KAFKA_SASL_PASSWORD_FILE=${b.saslSsl.passwordFile} KAFKA_SSL_CA_FILE=${b.saslSsl.caFile}`,
+        );
       }
-      log(`broker pid ${b.pid} ready (format ${b.timings.formatMs} ms, start-to-ready ${b.timings.readyMs} ms); `
-        + `log ${b.logFile}; stop with: npm run kafka:down`);
+      log(
+        `broker pid ${b.pid} ready (format ${b.timings.formatMs} ms, start-to-ready ${b.timings.readyMs} ms); ` +
+          `log ${b.logFile}; stop with: npm run kafka:down`,
+      );
       console.log(b.brokers);
       return 0;
     }
@@ -369,12 +482,17 @@ async function main(argv) {
       }
       await stopPid(state);
       fs.rmSync(STATE_FILE, { force: true });
-      log(`stopped broker pid ${state.pid}, ${state.ownsDir === false ? `kept ${state.dir} (start again with: npm run kafka:up -- --data ${state.dir})` : `removed ${state.dir}`}`);
+      log(
+        `stopped broker pid ${state.pid}, ${state.ownsDir === false ? `kept ${state.dir} (start again with: npm run kafka:up -- --data ${state.dir})` : `removed ${state.dir}`}`,
+      );
       return 0;
     }
     case 'status': {
       const state = readState();
-      if (!state) { console.log('down'); return 1; }
+      if (!state) {
+        console.log('down');
+        return 1;
+      }
       const up = isOurBroker(state.pid, state.dir);
       console.log(up ? `up ${state.brokers} (pid ${state.pid})` : `stale state (pid ${state.pid} not running)`);
       return up ? 0 : 1;
@@ -392,8 +510,11 @@ async function main(argv) {
       const state = readState();
       const args = rest.includes('--bootstrap-server') || !state ? rest : ['--bootstrap-server', state.brokers, ...rest];
       const toolsLog4j = path.join(HERE, 'tools-log4j.properties');
-      const res = spawnSync(javaBin(), ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j.configuration=file:${toolsLog4j}`,
-        '-cp', path.join(LIBS_DIR, '*'), main, ...args], { stdio: 'inherit' });
+      const res = spawnSync(
+        javaBin(),
+        ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j.configuration=file:${toolsLog4j}`, '-cp', path.join(LIBS_DIR, '*'), main, ...args],
+        { stdio: 'inherit' },
+      );
       return res.status ?? 1;
     }
     default:
@@ -403,8 +524,13 @@ async function main(argv) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => {
-    console.error(`[kafka] ${err instanceof Error ? err.message : err}`);
-    process.exitCode = 1;
-  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(`[kafka] ${err instanceof Error ? err.message : err}`);
+      process.exitCode = 1;
+    },
+  );
 }

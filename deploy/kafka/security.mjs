@@ -27,8 +27,29 @@ export function prepareSaslSsl({ runDir, port, users }) {
   const storePass = randomBytes(12).toString('hex');
   const keystore = path.join(runDir, 'server.p12');
   const caFile = path.join(runDir, 'server.crt');
-  keytool(['-genkeypair', '-alias', 'kafka', '-keyalg', 'RSA', '-keysize', '2048', '-validity', '3650', '-dname', 'CN=localhost',
-    '-ext', 'SAN=IP:127.0.0.1,DNS:localhost', '-storetype', 'PKCS12', '-keystore', keystore, '-storepass', storePass, '-keypass', storePass]);
+  keytool([
+    '-genkeypair',
+    '-alias',
+    'kafka',
+    '-keyalg',
+    'RSA',
+    '-keysize',
+    '2048',
+    '-validity',
+    '3650',
+    '-dname',
+    'CN=localhost',
+    '-ext',
+    'SAN=IP:127.0.0.1,DNS:localhost',
+    '-storetype',
+    'PKCS12',
+    '-keystore',
+    keystore,
+    '-storepass',
+    storePass,
+    '-keypass',
+    storePass,
+  ]);
   keytool(['-exportcert', '-rfc', '-alias', 'kafka', '-keystore', keystore, '-storepass', storePass, '-file', caFile]);
   const seeded = users ?? [{ username: 'rr-client', password: randomBytes(18).toString('base64url') }];
   for (const u of seeded) {
@@ -51,18 +72,24 @@ export function prepareSaslSsl({ runDir, port, users }) {
     'ssl.client.auth=none',
     '',
   ].join('\n');
-  const formatArgs = seeded.flatMap((u) => ['SCRAM-SHA-256', 'SCRAM-SHA-512']
-    .flatMap((m) => ['--add-scram', `${m}=[name=${u.username},password=${u.password}]`]));
+  const formatArgs = seeded.flatMap((u) =>
+    ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.username},password=${u.password}]`]),
+  );
   return { port, brokers: `127.0.0.1:${port}`, caFile, passwordFile, users: seeded, props, formatArgs };
 }
 
 /** server.properties with the SASL_SSL listener added beside PLAINTEXT and CONTROLLER. */
 export function addSaslSslListener(properties, sec) {
   const add = (line, extra) => line.replace(/\s*$/, `,${extra}`);
-  return properties.split('\n').map((line) => {
-    if (line.startsWith('listeners=')) return add(line, `SASL_SSL://127.0.0.1:${sec.port}`);
-    if (line.startsWith('advertised.listeners=')) return add(line, `SASL_SSL://127.0.0.1:${sec.port}`);
-    if (line.startsWith('listener.security.protocol.map=')) return add(line, 'SASL_SSL:SASL_SSL');
-    return line;
-  }).join('\n') + sec.props;
+  return (
+    properties
+      .split('\n')
+      .map((line) => {
+        if (line.startsWith('listeners=')) return add(line, `SASL_SSL://127.0.0.1:${sec.port}`);
+        if (line.startsWith('advertised.listeners=')) return add(line, `SASL_SSL://127.0.0.1:${sec.port}`);
+        if (line.startsWith('listener.security.protocol.map=')) return add(line, 'SASL_SSL:SASL_SSL');
+        return line;
+      })
+      .join('\n') + sec.props
+  );
 }

@@ -80,7 +80,8 @@ export class ConfluentCodec implements RecordCodec {
     const id = await this.schemaId(base);
     const entry = this.opts.catalog.schema(topicSpecs[base].record);
     const paths = invalidPaths(entry.type, value);
-    if (paths.length > 0) throw new RouterError('RR_ENCODE', `value does not match ${entry.name}: ${paths.join('; ')}`, { field: paths[0] });
+    if (paths.length > 0)
+      throw new RouterError('RR_ENCODE', `value does not match ${entry.name}: ${paths.join('; ')}`, { field: paths[0] });
     try {
       return await this.registry.encode(id, value);
     } catch (err) {
@@ -91,19 +92,33 @@ export class ConfluentCodec implements RecordCodec {
   async decode<B extends TopicBase>(base: B, buf: Buffer): Promise<TopicRecords[B]> {
     const reader = this.opts.catalog.schema(topicSpecs[base].record);
     if (buf.length < CONFLUENT_HEADER || buf[0] !== CONFLUENT_MAGIC) {
-      throw codecError('RR_DECODE', 'UNDECODABLE', `not Confluent wire format (${buf.length} bytes, magic ${buf[0] ?? 'none'}; expected 0x00 + 4-byte schema id)`);
+      throw codecError(
+        'RR_DECODE',
+        'UNDECODABLE',
+        `not Confluent wire format (${buf.length} bytes, magic ${buf[0] ?? 'none'}; expected 0x00 + 4-byte schema id)`,
+      );
     }
     const id = buf.readUInt32BE(1);
     let writer: unknown;
     try {
       writer = await this.registry.getSchema(id);
     } catch (err) {
-      if (statusOf(err) === 404) throw codecError('RR_UNKNOWN_SCHEMA', 'UNKNOWN_SCHEMA', `schema id ${id} is not in the registry (reading ${reader.name})`, { cause: err, schemaId: id });
+      if (statusOf(err) === 404)
+        throw codecError('RR_UNKNOWN_SCHEMA', 'UNKNOWN_SCHEMA', `schema id ${id} is not in the registry (reading ${reader.name})`, {
+          cause: err,
+          schemaId: id,
+        });
       throw registryError(err, `get schema ${id}`);
     }
-    if (!avro.Type.isType(writer)) throw codecError('RR_UNKNOWN_SCHEMA', 'UNKNOWN_SCHEMA', `schema id ${id} is not an Avro schema`, { schemaId: id });
+    if (!avro.Type.isType(writer))
+      throw codecError('RR_UNKNOWN_SCHEMA', 'UNKNOWN_SCHEMA', `schema id ${id} is not an Avro schema`, { schemaId: id });
     // Registry ids live in the negative half of the resolver cache's key space; fingerprints are unsigned.
     const key = -BigInt(id) - 1n;
-    return decodeBody(this.opts.catalog, reader, { type: writer as Type, key, label: `registry id ${id}` }, buf.subarray(CONFLUENT_HEADER)) as TopicRecords[B];
+    return decodeBody(
+      this.opts.catalog,
+      reader,
+      { type: writer as Type, key, label: `registry id ${id}` },
+      buf.subarray(CONFLUENT_HEADER),
+    ) as TopicRecords[B];
   }
 }

@@ -21,11 +21,17 @@ export function f64ToBytes(values: Float64Array | readonly number[]): Buffer {
 /** Decodes `bytes` as float64 LE; `expected` (element count) guards against wrong-d payloads. */
 export function bytesToF64(bytes: Uint8Array, expected?: number, field = 'bytes'): Float64Array {
   if (bytes.length % 8 !== 0) {
-    throw codecError('RR_INVALID_RECORD', 'WRONG_VECTOR_LENGTH', `${field}: ${bytes.length} bytes is not a whole number of float64`, { field });
+    throw codecError('RR_INVALID_RECORD', 'WRONG_VECTOR_LENGTH', `${field}: ${bytes.length} bytes is not a whole number of float64`, {
+      field,
+    });
   }
   const n = bytes.length / 8;
   if (expected !== undefined && n !== expected) {
-    throw codecError('RR_INVALID_RECORD', 'WRONG_VECTOR_LENGTH', `${field}: ${n} float64, expected ${expected}`, { field, expected, actual: n });
+    throw codecError('RR_INVALID_RECORD', 'WRONG_VECTOR_LENGTH', `${field}: ${n} float64, expected ${expected}`, {
+      field,
+      expected,
+      actual: n,
+    });
   }
   const out = new Float64Array(n);
   if (hostIsLE) {

@@ -65,11 +65,16 @@ function minBytes(t: Type): number {
 function fixedWidth(t: Type): number | null {
   const i = t as unknown as Inner;
   switch (i.typeName) {
-    case 'double': return 8;
-    case 'float': return 4;
-    case 'boolean': return 1;
-    case 'fixed': return (i.size ?? 0) > 0 ? i.size! : null;
-    default: return null;
+    case 'double':
+      return 8;
+    case 'float':
+      return 4;
+    case 'boolean':
+      return 1;
+    case 'fixed':
+      return (i.size ?? 0) > 0 ? i.size! : null;
+    default:
+      return null;
   }
 }
 
@@ -120,10 +125,27 @@ function walk(t: Type, tap: Tap, budget: { empty: number }): void {
       // as one span instead of item by item; the same bounds hold, in O(blocks) instead of O(items).
       const width = fixedWidth(i.itemsType!);
       if (width !== null) return blocks(tap, i.itemsType!, (n) => advance(tap, n * width), budget);
-      return blocks(tap, i.itemsType!, (n) => { for (let k = 0; k < n; k++) walk(i.itemsType!, tap, budget); }, budget);
+      return blocks(
+        tap,
+        i.itemsType!,
+        (n) => {
+          for (let k = 0; k < n; k++) walk(i.itemsType!, tap, budget);
+        },
+        budget,
+      );
     }
     case 'map':
-      return blocks(tap, i.valuesType!, (n) => { for (let k = 0; k < n; k++) { advance(tap, readLong(tap)); walk(i.valuesType!, tap, budget); } }, budget);
+      return blocks(
+        tap,
+        i.valuesType!,
+        (n) => {
+          for (let k = 0; k < n; k++) {
+            advance(tap, readLong(tap));
+            walk(i.valuesType!, tap, budget);
+          }
+        },
+        budget,
+      );
     case 'union:unwrapped':
     case 'union:wrapped': {
       const k = readLong(tap);

@@ -45,7 +45,8 @@ function entryOf(src: SchemaSource): SchemaEntry {
     throw new RouterError('RR_SCHEMA', `${src.name} ${src.version}: ${(err as Error).message}`, { cause: err, field: src.name });
   }
   const short = type.name?.split('.').pop();
-  if (short !== src.name) throw new RouterError('RR_SCHEMA', `${src.name} ${src.version}: the schema is named ${type.name}`, { field: src.name });
+  if (short !== src.name)
+    throw new RouterError('RR_SCHEMA', `${src.name} ${src.version}: the schema is named ${type.name}`, { field: src.name });
   const canonical = canonicalForm(src.json);
   const fingerprint = rabinOfText(canonical);
   return { ...src, type, canonical, fingerprint, fingerprintLE: fingerprintToLE(fingerprint) };
@@ -61,7 +62,8 @@ export class SchemaCatalog {
       const e = entryOf(src);
       const same = this.byFp.get(e.fingerprint);
       // A doc-only change keeps the fingerprint: the same writer, so one entry (the current one wins).
-      if (same && same.name !== e.name) throw new RouterError('RR_SCHEMA', `${e.name} and ${same.name} share fingerprint ${fingerprintHex(e.fingerprint)}`);
+      if (same && same.name !== e.name)
+        throw new RouterError('RR_SCHEMA', `${e.name} and ${same.name} share fingerprint ${fingerprintHex(e.fingerprint)}`);
       if (!same || e.version === 'current') this.byFp.set(e.fingerprint, e);
       if (e.version === 'current') {
         if (this.current.has(e.name)) throw new RouterError('RR_SCHEMA', `two current schemas for ${e.name}`, { field: e.name });
@@ -78,7 +80,8 @@ export class SchemaCatalog {
     const sources: SchemaSource[] = [];
     const read = (file: string, version: string): void => {
       const name = path.basename(file).split('.')[0] as RecordName;
-      if (!recordNames.includes(name)) throw new RouterError('RR_SCHEMA', `${file}: not a known record (${recordNames.join(', ')})`, { source: file });
+      if (!recordNames.includes(name))
+        throw new RouterError('RR_SCHEMA', `${file}: not a known record (${recordNames.join(', ')})`, { source: file });
       let json: unknown;
       try {
         json = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -87,10 +90,18 @@ export class SchemaCatalog {
       }
       sources.push({ name, version, json });
     };
-    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.avsc')).sort()) read(path.join(dir, f), 'current');
+    for (const f of fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.avsc'))
+      .sort())
+      read(path.join(dir, f), 'current');
     const evo = path.join(dir, 'evolution');
     if (fs.existsSync(evo)) {
-      for (const f of fs.readdirSync(evo).filter((f) => f.endsWith('.avsc')).sort()) read(path.join(evo, f), f.split('.').slice(1, -1).join('.'));
+      for (const f of fs
+        .readdirSync(evo)
+        .filter((f) => f.endsWith('.avsc'))
+        .sort())
+        read(path.join(evo, f), f.split('.').slice(1, -1).join('.'));
     }
     return new SchemaCatalog(sources);
   }

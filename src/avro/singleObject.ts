@@ -44,7 +44,10 @@ export function encodeSingleObject(writer: SchemaEntry, value: unknown): Buffer 
     }
   } catch (err) {
     const paths = invalidPaths(writer.type, value);
-    throw new RouterError('RR_ENCODE', `value does not match ${writer.name}: ${paths.join('; ') || (err as Error).message}`, { cause: err, field: paths[0] });
+    throw new RouterError('RR_ENCODE', `value does not match ${writer.name}: ${paths.join('; ') || (err as Error).message}`, {
+      cause: err,
+      field: paths[0],
+    });
   }
   const out = Buffer.allocUnsafe(end);
   MARKER.copy(out, 0);
@@ -57,19 +60,33 @@ export function encodeSingleObject(writer: SchemaEntry, value: unknown): Buffer 
 export function readFingerprint(buf: Uint8Array): bigint {
   if (buf.length < SINGLE_OBJECT_HEADER || buf[0] !== MARKER[0] || buf[1] !== MARKER[1]) {
     const head = Buffer.from(buf.subarray(0, 2)).toString('hex');
-    throw codecError('RR_DECODE', 'UNDECODABLE', `not an Avro single-object record (${buf.length} bytes, starts ${head || 'empty'}; expected c301 + 8-byte fingerprint)`);
+    throw codecError(
+      'RR_DECODE',
+      'UNDECODABLE',
+      `not an Avro single-object record (${buf.length} bytes, starts ${head || 'empty'}; expected c301 + 8-byte fingerprint)`,
+    );
   }
   return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).readBigUInt64LE(2);
 }
 
 /** Decode an Avro body written with `writer` into `reader`'s shape (shared by both wire formats). */
-export function decodeBody(catalog: SchemaCatalog, reader: SchemaEntry, writer: { type: Type; key: bigint; label: string }, body: Buffer): unknown {
+export function decodeBody(
+  catalog: SchemaCatalog,
+  reader: SchemaEntry,
+  writer: { type: Type; key: bigint; label: string },
+  body: Buffer,
+): unknown {
   let resolver;
   if (writer.type !== reader.type) {
     try {
       resolver = catalog.resolver(reader.type, writer.type, writer.key);
     } catch (err) {
-      throw codecError('RR_UNKNOWN_SCHEMA', 'UNKNOWN_SCHEMA', `writer schema ${writer.label} cannot be read as ${reader.name}: ${(err as Error).message}`, { cause: err });
+      throw codecError(
+        'RR_UNKNOWN_SCHEMA',
+        'UNKNOWN_SCHEMA',
+        `writer schema ${writer.label} cannot be read as ${reader.name}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
   try {
@@ -77,7 +94,9 @@ export function decodeBody(catalog: SchemaCatalog, reader: SchemaEntry, writer: 
     return reader.type.fromBuffer(body, resolver);
   } catch (err) {
     const why = err instanceof BoundsError ? err.message : (err as Error).message;
-    throw codecError('RR_DECODE', 'UNDECODABLE', `undecodable ${reader.name} body (writer ${writer.label}, ${body.length} bytes): ${why}`, { cause: err });
+    throw codecError('RR_DECODE', 'UNDECODABLE', `undecodable ${reader.name} body (writer ${writer.label}, ${body.length} bytes): ${why}`, {
+      cause: err,
+    });
   }
 }
 
@@ -85,7 +104,12 @@ export function decodeSingleObject(catalog: SchemaCatalog, reader: SchemaEntry, 
   const fp = readFingerprint(buf);
   const writer = catalog.byFingerprint(fp);
   if (!writer) {
-    throw codecError('RR_UNKNOWN_SCHEMA', 'UNKNOWN_SCHEMA', `unknown writer schema fingerprint ${fingerprintHex(fp)} (reading ${reader.name})`, { fingerprint: fingerprintHex(fp) });
+    throw codecError(
+      'RR_UNKNOWN_SCHEMA',
+      'UNKNOWN_SCHEMA',
+      `unknown writer schema fingerprint ${fingerprintHex(fp)} (reading ${reader.name})`,
+      { fingerprint: fingerprintHex(fp) },
+    );
   }
   const label = `${writer.name} ${writer.version} (${fingerprintHex(fp)})`;
   return decodeBody(catalog, reader, { type: writer.type, key: fp, label }, buf.subarray(SINGLE_OBJECT_HEADER));

@@ -26,7 +26,10 @@ export class OpenClients {
     this.assertOpen();
     this.#open.add(client);
     const close = client.close.bind(client);
-    client.close = async () => { this.#open.delete(client); await close(); };
+    client.close = async () => {
+      this.#open.delete(client);
+      await close();
+    };
     return client;
   }
 

@@ -16,7 +16,10 @@ export class InFlightGate {
   private count = 0;
   private pausedByGate = false;
 
-  constructor(private readonly consumer: Pausable, readonly maxInFlight: number) {
+  constructor(
+    private readonly consumer: Pausable,
+    readonly maxInFlight: number,
+  ) {
     if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new RangeError('maxInFlight must be a positive integer');
   }
 
@@ -53,7 +56,10 @@ export interface AckableBatch extends BusBatch {
  * closing it stays the caller's job. `onRun` gets run()'s promise: it resolves once the consumer has
  * joined its group.
  */
-export function consumeBatches(consumer: BusConsumer, opts: { maxInFlight: number; onRun?: (running: Promise<void>) => void }): Observable<AckableBatch> {
+export function consumeBatches(
+  consumer: BusConsumer,
+  opts: { maxInFlight: number; onRun?: (running: Promise<void>) => void },
+): Observable<AckableBatch> {
   return new Observable<AckableBatch>((subscriber) => {
     const gate = new InFlightGate(consumer, opts.maxInFlight);
     const running = consumer.run(async (batch) => {
@@ -61,7 +67,15 @@ export function consumeBatches(consumer: BusConsumer, opts: { maxInFlight: numbe
       const size = batch.records.length;
       let acked = false;
       gate.acquire(size);
-      subscriber.next({ ...batch, ack: () => { if (!acked) { acked = true; gate.release(size); } } });
+      subscriber.next({
+        ...batch,
+        ack: () => {
+          if (!acked) {
+            acked = true;
+            gate.release(size);
+          }
+        },
+      });
     });
     running.catch((err: unknown) => subscriber.error(err));
     opts.onRun?.(running); // resolves once the consumer has joined its group (BusConsumer.run)

@@ -26,15 +26,28 @@ export interface BusObserver {
 
 export function observeBus(bus: Bus, o: BusObserver): Bus {
   const wrapProducer = (p: BusProducer): BusProducer => ({
-    async send(records) { await p.send(records); o.sent?.(records); },
+    async send(records) {
+      await p.send(records);
+      o.sent?.(records);
+    },
     async transaction(): Promise<BusTransaction> {
       const tx = await p.transaction();
       const sent: OutRecord[] = [];
       const offsets: TopicPartitionOffset[] = [];
       return {
-        async send(records) { await tx.send(records); sent.push(...records); },
-        async sendOffsets(groupId, offs) { await tx.sendOffsets(groupId, offs); offsets.push(...offs); },
-        async commit() { await tx.commit(); o.sent?.(sent); o.committed?.(offsets); },
+        async send(records) {
+          await tx.send(records);
+          sent.push(...records);
+        },
+        async sendOffsets(groupId, offs) {
+          await tx.sendOffsets(groupId, offs);
+          offsets.push(...offs);
+        },
+        async commit() {
+          await tx.commit();
+          o.sent?.(sent);
+          o.committed?.(offsets);
+        },
         abort: () => tx.abort(),
       };
     },
@@ -44,18 +57,31 @@ export function observeBus(bus: Bus, o: BusObserver): Bus {
   const wrapConsumer = (c: BusConsumer): BusConsumer => {
     let joined = false;
     return {
-      get groupId() { return c.groupId; },
-      get paused() { return c.paused; },
+      get groupId() {
+        return c.groupId;
+      },
+      get paused() {
+        return c.paused;
+      },
       async run(handler) {
-        await c.run(async (batch) => { o.consumed?.(batch); await handler(batch); });
+        await c.run(async (batch) => {
+          o.consumed?.(batch);
+          await handler(batch);
+        });
         joined = true;
         o.consumerJoined?.();
       },
       pause: () => c.pause(),
       resume: () => c.resume(),
-      async commit(offsets) { await c.commit(offsets); o.committed?.(offsets); },
+      async commit(offsets) {
+        await c.commit(offsets);
+        o.committed?.(offsets);
+      },
       async close() {
-        if (joined) { joined = false; o.consumerLeft?.(); }
+        if (joined) {
+          joined = false;
+          o.consumerLeft?.();
+        }
         await c.close();
       },
     };
@@ -64,13 +90,21 @@ export function observeBus(bus: Bus, o: BusObserver): Bus {
   return {
     createTopics: (specs) => bus.createTopics(specs),
     describeTopicConfig: (name) => bus.describeTopicConfig(name),
-    async producer(opts) { return wrapProducer(await bus.producer(opts)); },
-    async consumer(opts) { o.consumerCreated?.(); return wrapConsumer(await bus.consumer(opts)); },
+    async producer(opts) {
+      return wrapProducer(await bus.producer(opts));
+    },
+    async consumer(opts) {
+      o.consumerCreated?.();
+      return wrapConsumer(await bus.consumer(opts));
+    },
     readToEnd: (topic, opts) => bus.readToEnd(topic, opts),
     endOffsets: (topic) => bus.endOffsets(topic),
     ...(bus.deleteGroups ? { deleteGroups: (ids: string[]) => bus.deleteGroups!(ids) } : {}),
     ...(bus.lease ? { lease: (lo: Parameters<NonNullable<Bus['lease']>>[0]) => bus.lease!(lo) } : {}),
     ...(bus.emptyGroups ? { emptyGroups: (prefix: string) => bus.emptyGroups!(prefix) } : {}),
-    close: () => { o.closed?.(); return bus.close(); },
+    close: () => {
+      o.closed?.();
+      return bus.close();
+    },
   };
 }

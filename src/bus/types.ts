@@ -145,7 +145,12 @@ export interface Bus {
    * Joins group `groupId` for a lease on `topic`'s partitions: exactly one member holds it at a time
    * (Kafka; src/bus/kafka/lease.ts). Absent in-process, where there is only one instance.
    */
-  lease?(opts: { groupId: string; topic: string; onChange(active: boolean): void; onError(err: unknown): void }): Promise<{ readonly active: boolean; close(): Promise<void> }>;
+  lease?(opts: {
+    groupId: string;
+    topic: string;
+    onChange(active: boolean): void;
+    onError(err: unknown): void;
+  }): Promise<{ readonly active: boolean; close(): Promise<void> }>;
   /** Consumer groups whose id starts with `prefix` and that have no members (Kafka). */
   emptyGroups?(prefix: string): Promise<string[]>;
   /** Closes every producer and consumer this bus handed out that is still open. */

@@ -31,13 +31,16 @@ registerLoopCommands(program);
 // `replay` and `trace` (issue 8).
 registerReplayCommands(program);
 
-program.addHelpText('after', `
+program.addHelpText(
+  'after',
+  `
 Kafka: start (with --brokers), run, topics create, replay and trace talk to Kafka. They take
 the SASL/TLS flags (or the env KAFKA_SSL_* / KAFKA_SASL_*; there is no password flag):
   ${kafkaSecurityFlags.slice(0, 3).join(', ')},
   ${kafkaSecurityFlags.slice(3, 6).join(', ')},
   ${kafkaSecurityFlags.slice(6).join(', ')}
-See \`reward-router <command> --help\`.`);
+See \`reward-router <command> --help\`.`,
+);
 
 try {
   await program.parseAsync(process.argv);

@@ -9,14 +9,19 @@ import { scenarioNames } from '../sim/scenarios.ts';
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new RouterError('RR_INVALID_CONFIG', `expected a positive integer, got ${JSON.stringify(value)}`, { field: 'option' });
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new RouterError('RR_INVALID_CONFIG', `expected a positive integer, got ${JSON.stringify(value)}`, { field: 'option' });
   return n;
 }
 
 /** 0 or a positive integer. */
 export const nonNegative = (v: string): number => (v === '0' ? 0 : parsePositiveInt(v));
 
-export const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+export const list = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 export const intList = (value: string): number[] => list(value).map(parsePositiveInt);
 
 /** The RewardBench 2 table shipped with the package. */
@@ -35,7 +40,8 @@ export function parseShadowFraction(value: string): number {
 /** A parser that accepts one of `allowed` (RR_INVALID_CONFIG otherwise). */
 export function choice<T extends string>(allowed: readonly T[]): (v: string) => T {
   return (v) => {
-    if (!(allowed as readonly string[]).includes(v)) throw new RouterError('RR_INVALID_CONFIG', `expected one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`, { field: 'option' });
+    if (!(allowed as readonly string[]).includes(v))
+      throw new RouterError('RR_INVALID_CONFIG', `expected one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`, { field: 'option' });
     return v as T;
   };
 }

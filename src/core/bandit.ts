@@ -82,20 +82,44 @@ export interface RouterSetup {
 
 /** BayesianRouter: offline priors, Thompson sampling, batch-baseline + quantile rewards. */
 export function bayesianRouter(s: RouterSetup, normalizer: RewardNormalizer = new QuantileNormalizer()): BanditPolicy {
-  return new BanditPolicy({ name: 'bayesian-router', arms: s.arms, priors: s.embeddings, posterior: s.posterior, normalizer, selection: { kind: 'thompson', scale: 1, rng: s.rng }, lag: s.lag, run: s.run, tieRng: s.tieRng });
+  return new BanditPolicy({
+    name: 'bayesian-router',
+    arms: s.arms,
+    priors: s.embeddings,
+    posterior: s.posterior,
+    normalizer,
+    selection: { kind: 'thompson', scale: 1, rng: s.rng },
+    lag: s.lag,
+    run: s.run,
+    tieRng: s.tieRng,
+  });
 }
 
 /** Online-only: the same Thompson sampler with e_k = 0. */
 export function onlineOnlyRouter(s: RouterSetup): BanditPolicy {
   const zeros = s.embeddings.map((e) => new Float64Array(e.length));
-  return new BanditPolicy({ name: 'online-only', arms: s.arms, priors: zeros, posterior: s.posterior, selection: { kind: 'thompson', scale: 1, rng: s.rng }, lag: s.lag, run: s.run, tieRng: s.tieRng });
+  return new BanditPolicy({
+    name: 'online-only',
+    arms: s.arms,
+    priors: zeros,
+    posterior: s.posterior,
+    selection: { kind: 'thompson', scale: 1, rng: s.rng },
+    lag: s.lag,
+    run: s.run,
+    tieRng: s.tieRng,
+  });
 }
 
 /** LASeR: disjoint LinUCB, A_k = I, b_k = 0, α = 0.1, its own reward normalization. */
 export function laserRouter(s: RouterSetup, alpha = 0.1): BanditPolicy {
   const zeros = s.embeddings.map((e) => new Float64Array(e.length));
   return new BanditPolicy({
-    name: 'laser', arms: s.arms, priors: zeros, lag: s.lag, run: s.run, tieRng: s.tieRng,
+    name: 'laser',
+    arms: s.arms,
+    priors: zeros,
+    lag: s.lag,
+    run: s.run,
+    tieRng: s.tieRng,
     posterior: { lambda0: 1, sigma2: 1, refreshEvery: s.posterior?.refreshEvery ?? defaultPosteriorConfig.refreshEvery },
     normalizer: new QuantileNormalizer(laserQuantileConfig),
     selection: { kind: 'ucb', alpha },

@@ -18,12 +18,15 @@ export function fixedPolicy(arms: readonly string[], rm: string): RoutingPolicy 
   const k = arms.indexOf(rm);
   if (k < 0) throw new RouterError('RR_UNKNOWN_ARM', `unknown RM ${JSON.stringify(rm)}`, { field: 'arm', arm: rm });
   return {
-    name: `fixed:${rm}`, arms, rmCallsPerPair: 1,
-    route: (_t, batch) => batch.pairIds.map((id) => {
-      const s = new Float64Array(arms.length);
-      s[k] = 1;
-      return decision(id, k, s);
-    }),
+    name: `fixed:${rm}`,
+    arms,
+    rmCallsPerPair: 1,
+    route: (_t, batch) =>
+      batch.pairIds.map((id) => {
+        const s = new Float64Array(arms.length);
+        s[k] = 1;
+        return decision(id, k, s);
+      }),
     learn: () => {},
   };
 }
@@ -32,13 +35,16 @@ export function fixedPolicy(arms: readonly string[], rm: string): RoutingPolicy 
 export function randomPolicy(arms: readonly string[], rng: CounterRng): RoutingPolicy {
   const K = arms.length;
   return {
-    name: 'random', arms, rmCallsPerPair: 1,
-    route: (_t, batch) => batch.pairIds.map((id) => {
-      const k = Math.min(K - 1, Math.floor(rng.pairUniform(id, 0, Stream.random) * K));
-      const s = new Float64Array(K);
-      s[k] = 1;
-      return decision(id, k, s);
-    }),
+    name: 'random',
+    arms,
+    rmCallsPerPair: 1,
+    route: (_t, batch) =>
+      batch.pairIds.map((id) => {
+        const k = Math.min(K - 1, Math.floor(rng.pairUniform(id, 0, Stream.random) * K));
+        const s = new Float64Array(K);
+        s[k] = 1;
+        return decision(id, k, s);
+      }),
     learn: () => {},
   };
 }
@@ -47,12 +53,17 @@ export function randomPolicy(arms: readonly string[], rng: CounterRng): RoutingP
 export function offlineOnlyPolicy(arms: readonly string[], embeddings: readonly ArrayLike<number>[], tieRng?: CounterRng): RoutingPolicy {
   const tie = tieRng ? tieKeys(tieRng, armSlots(arms)) : undefined;
   return {
-    name: 'offline-only', arms, rmCallsPerPair: 1,
-    route: (_t, batch: ContextBatch) => batch.pairIds.map((id, n) => {
-      const s = new Float64Array(arms.length);
-      embeddings.forEach((e, k) => { s[k] = dot(batch.X, e, batch.d, n * batch.d, 0); });
-      return decision(id, argmax(s, tie?.(id)), s);
-    }),
+    name: 'offline-only',
+    arms,
+    rmCallsPerPair: 1,
+    route: (_t, batch: ContextBatch) =>
+      batch.pairIds.map((id, n) => {
+        const s = new Float64Array(arms.length);
+        embeddings.forEach((e, k) => {
+          s[k] = dot(batch.X, e, batch.d, n * batch.d, 0);
+        });
+        return decision(id, argmax(s, tie?.(id)), s);
+      }),
     learn: () => {},
   };
 }

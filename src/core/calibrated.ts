@@ -37,9 +37,16 @@ export class BatchCentred implements RewardNormalizer {
   rewards(batch: readonly PairLoss[]): (number | null)[] {
     const r = this.#inner.rewards(batch);
     // Summed in pair-id order, so the mean does not depend on arrival order.
-    const order = batch.map((_, i) => i).sort((a, b) => (batch[a]!.pairId < batch[b]!.pairId ? -1 : batch[a]!.pairId > batch[b]!.pairId ? 1 : 0));
-    let sum = 0, n = 0;
-    for (const i of order) if (r[i] !== null) { sum += r[i]!; n++; }
+    const order = batch
+      .map((_, i) => i)
+      .sort((a, b) => (batch[a]!.pairId < batch[b]!.pairId ? -1 : batch[a]!.pairId > batch[b]!.pairId ? 1 : 0));
+    let sum = 0,
+      n = 0;
+    for (const i of order)
+      if (r[i] !== null) {
+        sum += r[i]!;
+        n++;
+      }
     const mean = n > 0 ? sum / n : 0;
     return r.map((v) => (v === null ? null : v - mean));
   }
@@ -58,8 +65,15 @@ export function calibratedRouter(s: RouterSetup, calibration: Calibration = 'cen
   const normalizer = new BatchCentred(new QuantileNormalizer());
   const embeddings = calibration === 'centred' ? centreAcrossArms(s.embeddings) : s.embeddings;
   return new BanditPolicy({
-    name, arms: s.arms, priors: embeddings, posterior: s.posterior, normalizer,
-    selection: { kind: 'thompson', scale: 1, rng: s.rng }, lag: s.lag, run: s.run, tieRng: s.tieRng,
+    name,
+    arms: s.arms,
+    priors: embeddings,
+    posterior: s.posterior,
+    normalizer,
+    selection: { kind: 'thompson', scale: 1, rng: s.rng },
+    lag: s.lag,
+    run: s.run,
+    tieRng: s.tieRng,
   });
 }
 
@@ -150,7 +164,9 @@ export class AffineCalibratedPolicy implements RoutingPolicy {
   learn(_t: number, feedback: readonly LearnInput[]): void {
     const r = this.#normalizer.rewards(feedback);
     const d = this.#d;
-    const order = feedback.map((_, i) => i).sort((a, b) => (feedback[a]!.pairId < feedback[b]!.pairId ? -1 : feedback[a]!.pairId > feedback[b]!.pairId ? 1 : 0));
+    const order = feedback
+      .map((_, i) => i)
+      .sort((a, b) => (feedback[a]!.pairId < feedback[b]!.pairId ? -1 : feedback[a]!.pairId > feedback[b]!.pairId ? 1 : 0));
     for (const i of order) {
       const f = feedback[i]!;
       const x = f.x;
@@ -158,8 +174,15 @@ export class AffineCalibratedPolicy implements RoutingPolicy {
       let s = 0;
       for (let j = 0; j < d; j++) s += x[j]! * e[j]!;
       const fit = this.#fit;
-      fit.n++; fit.s += s; fit.ss += s * s; fit.r += r[i]!; fit.rr += r[i]! * r[i]!; fit.rs += r[i]! * s;
-      const sxx = this.#sxx[f.arm]!, srx = this.#srx[f.arm]!, sx = this.#sx[f.arm]!;
+      fit.n++;
+      fit.s += s;
+      fit.ss += s * s;
+      fit.r += r[i]!;
+      fit.rr += r[i]! * r[i]!;
+      fit.rs += r[i]! * s;
+      const sxx = this.#sxx[f.arm]!,
+        srx = this.#srx[f.arm]!,
+        sx = this.#sx[f.arm]!;
       for (let a = 0; a < d; a++) {
         srx[a]! += r[i]! * x[a]!;
         sx[a]! += x[a]!;
@@ -195,11 +218,15 @@ export class AffineCalibratedPolicy implements RoutingPolicy {
       // Method of moments over the arms that have observations: spread of their mean residuals
       // beyond the noise each mean carries.
       // The prior predicts a mean residual of 0 for every arm, so τ² is their mean square minus noise.
-      let m2 = 0, noise = 0, k = 0;
+      let m2 = 0,
+        noise = 0,
+        k = 0;
       this.#n.forEach((nk, a) => {
         if (nk === 0) return;
         const e = (this.#armR[a]! - this.alpha * nk - this.beta * this.#armS[a]!) / nk;
-        m2 += e * e; noise += this.sigma2 / nk; k++;
+        m2 += e * e;
+        noise += this.sigma2 / nk;
+        k++;
       });
       const [lo, hi] = this.#o.lambda0Range;
       const tau2 = k > 0 ? Math.max(0, (m2 - noise) / k) : 0;
@@ -216,14 +243,26 @@ export class AffineCalibratedPolicy implements RoutingPolicy {
       const e = this.#s.embeddings[k]!;
       const precision = new Float64Array(d * d);
       const b = new Float64Array(d);
-      const sxx = this.#sxx[k]!, srx = this.#srx[k]!, sx = this.#sx[k]!;
+      const sxx = this.#sxx[k]!,
+        srx = this.#srx[k]!,
+        sx = this.#sx[k]!;
       for (let a = 0; a < d; a++) {
         for (let c = 0; c < d; c++) precision[a * d + c] = w * sxx[a * d + c]!;
         precision[a * d + a]! += this.lambda0;
         b[a] = this.lambda0 * e[a]! + v * (srx[a]! - this.alpha * sx[a]!);
       }
       const factor = choleskyUpper(precision, d);
-      return ArmPosterior.restore({ d, lambda0: this.lambda0, sigma2: cfg.sigma2, refreshEvery: cfg.refreshEvery, n: this.#n[k]!, sinceRefresh: 0, precision, b, factor });
+      return ArmPosterior.restore({
+        d,
+        lambda0: this.lambda0,
+        sigma2: cfg.sigma2,
+        refreshEvery: cfg.refreshEvery,
+        n: this.#n[k]!,
+        sinceRefresh: 0,
+        precision,
+        b,
+        factor,
+      });
     });
   }
 }

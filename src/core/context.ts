@@ -29,7 +29,12 @@ export function makeBatch(pairIds: readonly string[], contexts: readonly ArrayLi
 /** Throws `RR_INVALID_CONTEXT` naming the field for a wrong length or a NaN/Inf entry. */
 export function checkContext(x: ArrayLike<number>, d: number, field = 'context', pairId?: string): void {
   if (x.length !== d) {
-    throw new RouterError('RR_INVALID_CONTEXT', `${field}: expected length ${d}, got ${x.length}`, { field, pairId, expected: d, actual: x.length });
+    throw new RouterError('RR_INVALID_CONTEXT', `${field}: expected length ${d}, got ${x.length}`, {
+      field,
+      pairId,
+      expected: d,
+      actual: x.length,
+    });
   }
   for (let i = 0; i < d; i++) {
     if (!Number.isFinite(x[i])) {

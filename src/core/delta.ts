@@ -38,10 +38,12 @@ export function deltaKey(d: { run: string; batch: number; rm: string }): string 
 const byPairId = (a: DeltaRow, b: DeltaRow): number => (a.pairId < b.pairId ? -1 : a.pairId > b.pairId ? 1 : 0);
 
 function checkRow(row: DeltaRow, d: number, where: string): void {
-  if (row.x.length !== d) throw new RouterError('RR_INVALID_DELTA', `${where}.x has length ${row.x.length}, expected ${d}`, { field: `${where}.x` });
+  if (row.x.length !== d)
+    throw new RouterError('RR_INVALID_DELTA', `${where}.x has length ${row.x.length}, expected ${d}`, { field: `${where}.x` });
   if (!Number.isFinite(row.r)) throw new RouterError('RR_INVALID_DELTA', `${where}.r is ${row.r}`, { field: `${where}.r` });
   for (let i = 0; i < d; i++) {
-    if (!Number.isFinite(row.x[i])) throw new RouterError('RR_INVALID_DELTA', `${where}.x[${i}] is ${row.x[i]}`, { field: `${where}.x[${i}]` });
+    if (!Number.isFinite(row.x[i]))
+      throw new RouterError('RR_INVALID_DELTA', `${where}.x[${i}] is ${row.x[i]}`, { field: `${where}.x[${i}]` });
   }
 }
 
@@ -50,7 +52,8 @@ export function buildDeltas(run: string, batch: number, arms: readonly string[],
   const rows: DeltaRow[][] = arms.map(() => []);
   updates.forEach((u, i) => {
     const list = rows[u.arm];
-    if (list === undefined) throw new RouterError('RR_UNKNOWN_ARM', `update[${i}] names arm ${u.arm}; there are ${arms.length}`, { field: `updates[${i}].arm` });
+    if (list === undefined)
+      throw new RouterError('RR_UNKNOWN_ARM', `update[${i}] names arm ${u.arm}; there are ${arms.length}`, { field: `updates[${i}].arm` });
     const row = { pairId: u.pairId, x: u.x, r: u.r };
     checkRow(row, d, `updates[${i}]`);
     list.push(row);
@@ -66,7 +69,10 @@ export function normalizeDelta(delta: DeltaBatch): DeltaBatch {
     const prev = out[out.length - 1];
     if (prev && prev.pairId === row.pairId) {
       if (prev.r !== row.r || prev.x.some((v, i) => v !== row.x[i])) {
-        throw new RouterError('RR_INVALID_DELTA', `pair ${row.pairId} appears twice with different values in ${deltaKey(delta)}`, { field: 'rows', pairId: row.pairId });
+        throw new RouterError('RR_INVALID_DELTA', `pair ${row.pairId} appears twice with different values in ${deltaKey(delta)}`, {
+          field: 'rows',
+          pairId: row.pairId,
+        });
       }
       continue; // the same observation delivered twice: keep one
     }

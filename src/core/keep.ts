@@ -21,6 +21,9 @@ export function keepKeys(seed: number, run: string): (pairId: string) => number 
  */
 export function pickKept<T>(decisive: readonly T[], n: number, key?: (item: T) => number): T[] {
   if (!key || decisive.length <= n) return decisive.slice(0, n);
-  const ranked = decisive.map((item, i) => ({ i, k: key(item) })).sort((a, b) => a.k - b.k || a.i - b.i).slice(0, n);
+  const ranked = decisive
+    .map((item, i) => ({ i, k: key(item) }))
+    .sort((a, b) => a.k - b.k || a.i - b.i)
+    .slice(0, n);
   return ranked.sort((a, b) => a.i - b.i).map((r) => decisive[r.i]!);
 }

@@ -45,8 +45,13 @@ export function laserNormalize(sorted: readonly number[], reward: number): numbe
 }
 
 function insertSorted(arr: number[], v: number): void {
-  let lo = 0, hi = arr.length;
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (arr[mid]! <= v) lo = mid + 1; else hi = mid; }
+  let lo = 0,
+    hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (arr[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
   arr.splice(lo, 0, v);
 }
 
@@ -88,9 +93,21 @@ export class LaserAuthorsPolicy implements RoutingPolicy {
       s.n++;
     });
     const groups = [...sums.keys()].sort();
-    const ctx = groups.map((g) => { const s = sums.get(g)!; return s.x.map((v) => v / s.n); });
+    const ctx = groups.map((g) => {
+      const s = sums.get(g)!;
+      return s.x.map((v) => v / s.n);
+    });
     // The tie key is per query (its id), so tied arms are drawn once per query, not per pair.
-    const picks = decideBatch(this.posteriors, makeBatch(groups.map((g) => `${t}/${g}`), ctx, d), (_id, _k, mean, std) => mean + this.#alpha * std, this.#tie);
+    const picks = decideBatch(
+      this.posteriors,
+      makeBatch(
+        groups.map((g) => `${t}/${g}`),
+        ctx,
+        d,
+      ),
+      (_id, _k, mean, std) => mean + this.#alpha * std,
+      this.#tie,
+    );
     const routed = new Map<string, { x: Float64Array; arm: number }>();
     groups.forEach((g, i) => routed.set(g, { x: ctx[i]!, arm: picks[i]!.arm }));
     this.#routed.set(t, routed);

@@ -16,7 +16,10 @@ export function choleskyUpper(A: Float64Array, d: number, U: Float64Array = new 
   for (let k = 0; k < d; k++) {
     const rk = k * d;
     let s = A[rk + k]!;
-    for (let p = 0; p < k; p++) { const u = U[p * d + k]!; s -= u * u; }
+    for (let p = 0; p < k; p++) {
+      const u = U[p * d + k]!;
+      s -= u * u;
+    }
     if (!(s > 0)) throw new RangeError(`matrix not positive definite at pivot ${k} (${s})`);
     const ukk = Math.sqrt(s);
     U[rk + k] = ukk;
@@ -115,7 +118,14 @@ function qfPackLower(U: Float64Array, d: number): void {
  * independent of the real ones. (Skipped leading zeros change at most the sign
  * of a zero, which squaring removes.)
  */
-export function quadFormsBatch(U: Float64Array, X: Float64Array, N: number, d: number, out: Float64Array, scratch?: Float64Array): Float64Array {
+export function quadFormsBatch(
+  U: Float64Array,
+  X: Float64Array,
+  N: number,
+  d: number,
+  out: Float64Array,
+  scratch?: Float64Array,
+): Float64Array {
   if (N <= 0) return out;
   // The WebAssembly SIMD kernel (kernels/quadforms.wat) gives the same bits per context, ≈ 3–4×
   // faster; it declines (false) where wasm SIMD is missing or the inputs do not fit its memory.
@@ -127,7 +137,14 @@ export function quadFormsBatch(U: Float64Array, X: Float64Array, N: number, d: n
  * The JS kernel of `quadFormsBatch`: the fallback, and the reference the wasm kernel must
  * match bit for bit (test/unit/kernels.test.ts).
  */
-export function quadFormsBatchJs(U: Float64Array, X: Float64Array, N: number, d: number, out: Float64Array, scratch?: Float64Array): Float64Array {
+export function quadFormsBatchJs(
+  U: Float64Array,
+  X: Float64Array,
+  N: number,
+  d: number,
+  out: Float64Array,
+  scratch?: Float64Array,
+): Float64Array {
   if (N <= 0) return out;
   qfPackLower(U, d);
   const Lp = qfPacked;
@@ -153,42 +170,85 @@ export function quadFormsBatchJs(U: Float64Array, X: Float64Array, N: number, d:
       const r1 = r0 + i + 1;
       const y0 = i * QF_COLS;
       const y1 = y0 + QF_COLS;
-      let a0 = Y[y0]!, a1 = Y[y0 + 1]!, a2 = Y[y0 + 2]!, a3 = Y[y0 + 3]!;
-      let b0 = Y[y1]!, b1 = Y[y1 + 1]!, b2 = Y[y1 + 2]!, b3 = Y[y1 + 3]!;
-      const s0 = start[i]!, s1 = start[i + 1]!;
+      let a0 = Y[y0]!,
+        a1 = Y[y0 + 1]!,
+        a2 = Y[y0 + 2]!,
+        a3 = Y[y0 + 3]!;
+      let b0 = Y[y1]!,
+        b1 = Y[y1 + 1]!,
+        b2 = Y[y1 + 2]!,
+        b3 = Y[y1 + 3]!;
+      const s0 = start[i]!,
+        s1 = start[i + 1]!;
       for (let j = s0 < s1 ? s0 : s1; j < i; j++) {
         const l = Lp[r0 + j]!;
         const m = Lp[r1 + j]!;
         const yj = j * QF_COLS;
-        const v0 = Y[yj]!, v1 = Y[yj + 1]!, v2 = Y[yj + 2]!, v3 = Y[yj + 3]!;
-        a0 -= l * v0; a1 -= l * v1; a2 -= l * v2; a3 -= l * v3;
-        b0 -= m * v0; b1 -= m * v1; b2 -= m * v2; b3 -= m * v3;
+        const v0 = Y[yj]!,
+          v1 = Y[yj + 1]!,
+          v2 = Y[yj + 2]!,
+          v3 = Y[yj + 3]!;
+        a0 -= l * v0;
+        a1 -= l * v1;
+        a2 -= l * v2;
+        a3 -= l * v3;
+        b0 -= m * v0;
+        b1 -= m * v1;
+        b2 -= m * v2;
+        b3 -= m * v3;
       }
       const s = ws[invOff + i]!;
-      a0 *= s; a1 *= s; a2 *= s; a3 *= s;
+      a0 *= s;
+      a1 *= s;
+      a2 *= s;
+      a3 *= s;
       const m = Lp[r1 + i]!;
-      b0 -= m * a0; b1 -= m * a1; b2 -= m * a2; b3 -= m * a3;
+      b0 -= m * a0;
+      b1 -= m * a1;
+      b2 -= m * a2;
+      b3 -= m * a3;
       const t = ws[invOff + i + 1]!;
-      b0 *= t; b1 *= t; b2 *= t; b3 *= t;
-      Y[y0] = a0; Y[y0 + 1] = a1; Y[y0 + 2] = a2; Y[y0 + 3] = a3;
-      Y[y1] = b0; Y[y1 + 1] = b1; Y[y1 + 2] = b2; Y[y1 + 3] = b3;
+      b0 *= t;
+      b1 *= t;
+      b2 *= t;
+      b3 *= t;
+      Y[y0] = a0;
+      Y[y0 + 1] = a1;
+      Y[y0 + 2] = a2;
+      Y[y0 + 3] = a3;
+      Y[y1] = b0;
+      Y[y1 + 1] = b1;
+      Y[y1 + 2] = b2;
+      Y[y1 + 3] = b3;
     }
     if (i < d) {
       // last row when d is odd
       const r0 = (i * (i + 1)) / 2;
       const y0 = i * QF_COLS;
-      let a0 = Y[y0]!, a1 = Y[y0 + 1]!, a2 = Y[y0 + 2]!, a3 = Y[y0 + 3]!;
+      let a0 = Y[y0]!,
+        a1 = Y[y0 + 1]!,
+        a2 = Y[y0 + 2]!,
+        a3 = Y[y0 + 3]!;
       for (let j = start[i]!; j < i; j++) {
         const l = Lp[r0 + j]!;
         const yj = j * QF_COLS;
-        a0 -= l * Y[yj]!; a1 -= l * Y[yj + 1]!; a2 -= l * Y[yj + 2]!; a3 -= l * Y[yj + 3]!;
+        a0 -= l * Y[yj]!;
+        a1 -= l * Y[yj + 1]!;
+        a2 -= l * Y[yj + 2]!;
+        a3 -= l * Y[yj + 3]!;
       }
       const s = ws[invOff + i]!;
-      Y[y0] = a0 * s; Y[y0 + 1] = a1 * s; Y[y0 + 2] = a2 * s; Y[y0 + 3] = a3 * s;
+      Y[y0] = a0 * s;
+      Y[y0 + 1] = a1 * s;
+      Y[y0 + 2] = a2 * s;
+      Y[y0 + 3] = a3 * s;
     }
     for (let c = 0; c < B; c++) {
       let q = 0;
-      for (let k = 0; k < d; k++) { const v = Y[k * QF_COLS + c]!; q += v * v; }
+      for (let k = 0; k < d; k++) {
+        const v = Y[k * QF_COLS + c]!;
+        q += v * v;
+      }
       out[n0 + c] = q;
     }
   }

@@ -45,14 +45,24 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 
 /** Insert into an ascending array, keeping it sorted (binary search). */
 function insertSorted(arr: number[], v: number): void {
-  let lo = 0, hi = arr.length;
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (arr[mid]! <= v) lo = mid + 1; else hi = mid; }
+  let lo = 0,
+    hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (arr[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
   arr.splice(lo, 0, v);
 }
 
 function removeSorted(arr: number[], v: number): void {
-  let lo = 0, hi = arr.length;
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (arr[mid]! < v) lo = mid + 1; else hi = mid; }
+  let lo = 0,
+    hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (arr[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
   arr.splice(lo, 1);
 }
 

@@ -74,7 +74,8 @@ export class ArmPosterior {
     const l0 = config.lambda0;
     const s = Math.sqrt(l0);
     for (let i = 0; i < d; i++) {
-      if (!Number.isFinite(e[i])) throw new RouterError('RR_INVALID_PRIOR', `prior embedding[${i}] is not finite`, { field: `embedding[${i}]` });
+      if (!Number.isFinite(e[i]))
+        throw new RouterError('RR_INVALID_PRIOR', `prior embedding[${i}] is not finite`, { field: `embedding[${i}]` });
       p.precision[i * d + i] = l0;
       p.factor[i * d + i] = s;
       p.b[i] = l0 * e[i]!;
@@ -101,8 +102,15 @@ export class ArmPosterior {
   snapshot(): ArmSnapshot {
     const { lambda0, sigma2, refreshEvery } = this.config;
     return {
-      d: this.d, lambda0, sigma2, refreshEvery, n: this.n, sinceRefresh: this.sinceRefresh,
-      precision: this.precision.slice(), b: this.b.slice(), factor: this.factor.slice(),
+      d: this.d,
+      lambda0,
+      sigma2,
+      refreshEvery,
+      n: this.n,
+      sinceRefresh: this.sinceRefresh,
+      precision: this.precision.slice(),
+      b: this.b.slice(),
+      factor: this.factor.slice(),
     };
   }
 

@@ -192,7 +192,8 @@ function parseMetrics(v: unknown, arms: string[], source: string): PriorMetrics 
   const out: PriorMetrics = parseAccuracy(m, arms, source, 'metrics');
   const split = m['split'];
   if (split !== undefined) {
-    if (split !== 'holdout' && split !== 'train') fail(source, 'metrics.split', `must be "holdout" or "train", got ${JSON.stringify(split)}`);
+    if (split !== 'holdout' && split !== 'train')
+      fail(source, 'metrics.split', `must be "holdout" or "train", got ${JSON.stringify(split)}`);
     out.split = split;
   }
   if (m['per_category'] !== undefined) {
@@ -221,7 +222,8 @@ function parseTraining(v: unknown, source: string): TrainingInfo {
   };
   if (t['lr'] !== undefined) out.lr = finite(t['lr'], source, 'training.lr');
   if (t['batchSize'] !== undefined) out.batchSize = posInt(t['batchSize'], source, 'training.batchSize');
-  if (t['holdout'] !== undefined) out.holdout = rate(t['holdout'], source, 'training.holdout') ?? fail(source, 'training.holdout', 'must not be null');
+  if (t['holdout'] !== undefined)
+    out.holdout = rate(t['holdout'], source, 'training.holdout') ?? fail(source, 'training.holdout', 'must not be null');
   if (t['balance'] !== undefined) {
     if (typeof t['balance'] !== 'boolean') fail(source, 'training.balance', 'must be true or false');
     out.balance = t['balance'];
@@ -272,7 +274,8 @@ export function parsePrior(json: unknown, source: string): PriorFile {
     metrics: parseMetrics(root['metrics'], arms, source),
     training: parseTraining(root['training'], source),
   };
-  if (root['encoder'] !== undefined && root['encoder'] !== null) out.encoder = parseEncoder(root['encoder'], projection === null ? d : projection.inputDim, source);
+  if (root['encoder'] !== undefined && root['encoder'] !== null)
+    out.encoder = parseEncoder(root['encoder'], projection === null ? d : projection.inputDim, source);
   return out;
 }
 
@@ -348,7 +351,11 @@ export function serializePrior(p: PriorFile): string {
     `  "embeddings": ${rows(p.embeddings, '  ')},`,
     `  "projection": ${projection},`,
     // Only when set, so files without an encoder keep their bytes.
-    ...(p.encoder === undefined ? [] : [`  "encoder": ${JSON.stringify({ name: p.encoder.name, checksum: p.encoder.checksum, dim: p.encoder.dim, featurization: p.encoder.featurization })},`]),
+    ...(p.encoder === undefined
+      ? []
+      : [
+          `  "encoder": ${JSON.stringify({ name: p.encoder.name, checksum: p.encoder.checksum, dim: p.encoder.dim, featurization: p.encoder.featurization })},`,
+        ]),
     `  "metrics": ${JSON.stringify(metrics, null, 2).replace(/\n/g, '\n  ')},`,
     `  "training": ${JSON.stringify(training, null, 2).replace(/\n/g, '\n  ')}`,
     '}',
@@ -360,7 +367,11 @@ export function serializePrior(p: PriorFile): string {
 export function embeddingsFor(prior: PriorFile, arms: readonly string[]): Float64Array[] {
   return arms.map((a) => {
     const k = prior.arms.indexOf(a);
-    if (k < 0) throw new RouterError('RR_UNKNOWN_ARM', `the prior has no embedding for RM ${JSON.stringify(a)} (it has ${prior.arms.join(', ')})`, { field: 'arms', arm: a });
+    if (k < 0)
+      throw new RouterError('RR_UNKNOWN_ARM', `the prior has no embedding for RM ${JSON.stringify(a)} (it has ${prior.arms.join(', ')})`, {
+        field: 'arms',
+        arm: a,
+      });
     return prior.embeddings[k]!;
   });
 }

@@ -37,8 +37,12 @@ function mulhi32(a: number, b: number): number {
 
 /** Philox4x32 with 10 rounds; writes the four output words into `out`. */
 export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array): Uint32Array {
-  let x0 = c0 >>> 0, x1 = c1 >>> 0, x2 = c2 >>> 0, x3 = c3 >>> 0;
-  let y0 = k0 >>> 0, y1 = k1 >>> 0;
+  let x0 = c0 >>> 0,
+    x1 = c1 >>> 0,
+    x2 = c2 >>> 0,
+    x3 = c3 >>> 0;
+  let y0 = k0 >>> 0,
+    y1 = k1 >>> 0;
   for (let r = 0; r < 10; r++) {
     const hi0 = mulhi32(M0, x0);
     const lo0 = Math.imul(M0, x0) >>> 0;
@@ -51,7 +55,10 @@ export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: n
     y0 = (y0 + W0) >>> 0;
     y1 = (y1 + W1) >>> 0;
   }
-  out[0] = x0; out[1] = x1; out[2] = x2; out[3] = x3;
+  out[0] = x0;
+  out[1] = x1;
+  out[2] = x2;
+  out[3] = x3;
   return out;
 }
 

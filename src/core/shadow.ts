@@ -10,8 +10,11 @@ import { CounterRng, Stream } from './rng.ts';
 
 /** Validates a shadow fraction: a finite number with 0 ≤ f ≤ 1 (RR_INVALID_CONFIG `shadow.fraction` otherwise). */
 export function checkShadowFraction(fraction: unknown): number {
-  requireConfig(typeof fraction === 'number' && Number.isFinite(fraction) && fraction >= 0 && fraction <= 1, 'shadow.fraction',
-    `must be a number with 0 ≤ f ≤ 1, got ${JSON.stringify(fraction)}`);
+  requireConfig(
+    typeof fraction === 'number' && Number.isFinite(fraction) && fraction >= 0 && fraction <= 1,
+    'shadow.fraction',
+    `must be a number with 0 ≤ f ≤ 1, got ${JSON.stringify(fraction)}`,
+  );
   return fraction;
 }
 

@@ -27,7 +27,9 @@ export class PosteriorState {
 
   constructor(run: string, arms: readonly string[], posteriors: ArmPosterior[], versions?: number[]) {
     if (arms.length !== posteriors.length || arms.length === 0) {
-      throw new RouterError('RR_INVALID_CONFIG', `need one posterior per arm (${arms.length} arms, ${posteriors.length} posteriors)`, { field: 'arms' });
+      throw new RouterError('RR_INVALID_CONFIG', `need one posterior per arm (${arms.length} arms, ${posteriors.length} posteriors)`, {
+        field: 'arms',
+      });
     }
     this.run = run;
     this.arms = arms;
@@ -36,8 +38,17 @@ export class PosteriorState {
   }
 
   /** Priors centred on the offline embeddings (zeros for online-only). */
-  static fromPriors(run: string, arms: readonly string[], embeddings: readonly ArrayLike<number>[], config: PosteriorConfig = defaultPosteriorConfig): PosteriorState {
-    return new PosteriorState(run, arms, embeddings.map((e) => ArmPosterior.fromPrior(e, config)));
+  static fromPriors(
+    run: string,
+    arms: readonly string[],
+    embeddings: readonly ArrayLike<number>[],
+    config: PosteriorConfig = defaultPosteriorConfig,
+  ): PosteriorState {
+    return new PosteriorState(
+      run,
+      arms,
+      embeddings.map((e) => ArmPosterior.fromPrior(e, config)),
+    );
   }
 
   get d(): number {
@@ -61,7 +72,8 @@ export class PosteriorState {
     }
     const k = this.armIndex(delta.rm);
     const post = this.posteriors[k]!;
-    if (delta.d !== post.d) throw new RouterError('RR_INVALID_DELTA', `delta ${deltaKey(delta)} has d=${delta.d}, posterior d=${post.d}`, { field: 'd' });
+    if (delta.d !== post.d)
+      throw new RouterError('RR_INVALID_DELTA', `delta ${deltaKey(delta)} has d=${delta.d}, posterior d=${post.d}`, { field: 'd' });
     const last = this.versions[k]!;
     if (delta.batch <= last) return 'duplicate';
     if (delta.batch > last + 1) return 'gap';
@@ -76,6 +88,11 @@ export class PosteriorState {
   }
 
   static restore(run: string, snapshots: readonly ArmStateSnapshot[]): PosteriorState {
-    return new PosteriorState(run, snapshots.map((s) => s.rm), snapshots.map((s) => ArmPosterior.restore(s.posterior)), snapshots.map((s) => s.version));
+    return new PosteriorState(
+      run,
+      snapshots.map((s) => s.rm),
+      snapshots.map((s) => ArmPosterior.restore(s.posterior)),
+      snapshots.map((s) => s.version),
+    );
   }
 }

@@ -93,6 +93,12 @@ export function decideBatch(
 }
 
 /** Thompson sampling for a batch (scalar form). `scale` multiplies the std (1 = exact posterior). */
-export function thompsonBatch(arms: readonly ArmPosterior[], batch: ContextBatch, rng: CounterRng, scale = 1, tie?: (pairId: string) => (k: number) => number): PairChoice[] {
+export function thompsonBatch(
+  arms: readonly ArmPosterior[],
+  batch: ContextBatch,
+  rng: CounterRng,
+  scale = 1,
+  tie?: (pairId: string) => (k: number) => number,
+): PairChoice[] {
   return decideBatch(arms, batch, (pairId, k, mean, std) => mean + scale * std * rng.pairNormal(pairId, k), tie);
 }

@@ -18,7 +18,14 @@ export function sameEncoder(a: PriorEncoder | undefined, b: PriorEncoder | undef
  */
 export function checkPriorEncoder(prior: Pick<PriorFile, 'encoder'>, router: PriorEncoder | null, source = 'prior'): void {
   if (router === null || sameEncoder(prior.encoder, router)) return;
-  throw new RouterError('RR_ENCODER_MISMATCH', `${source} was trained with encoder ${describeEncoder(prior.encoder)}, but the router's encoder is ${describeEncoder(router)}`, {
-    field: 'encoder', source, priorEncoder: prior.encoder ?? null, routerEncoder: router,
-  });
+  throw new RouterError(
+    'RR_ENCODER_MISMATCH',
+    `${source} was trained with encoder ${describeEncoder(prior.encoder)}, but the router's encoder is ${describeEncoder(router)}`,
+    {
+      field: 'encoder',
+      source,
+      priorEncoder: prior.encoder ?? null,
+      routerEncoder: router,
+    },
+  );
 }

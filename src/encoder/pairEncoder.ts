@@ -14,7 +14,8 @@ export interface PairEncoderOptions {
 
 export function createPairEncoder(embedder: SentenceEmbedder, opts: PairEncoderOptions = {}): PairEncoder {
   const batchSize = opts.batchSize ?? 64;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RouterError('RR_INVALID_CONFIG', `encoder batchSize: must be an integer >= 1, got ${batchSize}`, { field: 'batchSize' });
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw new RouterError('RR_INVALID_CONFIG', `encoder batchSize: must be an integer >= 1, got ${batchSize}`, { field: 'batchSize' });
   return {
     info: { name: embedder.name, checksum: embedder.checksum, dim: 2 * embedder.dim, featurization: FEATURIZATION },
     async embedPairs(pairs: readonly PairText[]): Promise<Float64Array[]> {
@@ -25,12 +26,15 @@ export function createPairEncoder(embedder: SentenceEmbedder, opts: PairEncoderO
         if (i === undefined) index.set(text, (i = texts.push(text) - 1));
         return i;
       };
-      const refs = pairs.map((p) => [slot(promptResponseText(p.prompt, p.responseA)), slot(promptResponseText(p.prompt, p.responseB))] as const);
+      const refs = pairs.map(
+        (p) => [slot(promptResponseText(p.prompt, p.responseA)), slot(promptResponseText(p.prompt, p.responseB))] as const,
+      );
       const vectors: Float64Array[] = [];
       for (let from = 0; from < texts.length; from += batchSize) {
         const chunk = texts.slice(from, from + batchSize);
         const out = await embedder.embed(chunk);
-        if (out.length !== chunk.length) throw new RouterError('RR_ENCODER', `${embedder.name}: ${chunk.length} texts in, ${out.length} vectors out`);
+        if (out.length !== chunk.length)
+          throw new RouterError('RR_ENCODER', `${embedder.name}: ${chunk.length} texts in, ${out.length} vectors out`);
         vectors.push(...out);
       }
       return refs.map(([a, b]) => pairFeature(vectors[a]!, vectors[b]!));

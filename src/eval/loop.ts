@@ -39,7 +39,8 @@ export interface LoopOptions {
 function scoreScales(pairs: readonly SimPair[], K: number): Float64Array {
   const s = new Float64Array(K);
   for (let k = 0; k < K; k++) {
-    let m = 0, v = 0;
+    let m = 0,
+      v = 0;
     for (const p of pairs) m += p.signedScore[k]!;
     m /= pairs.length;
     for (const p of pairs) v += (p.signedScore[k]! - m) ** 2;
@@ -68,14 +69,21 @@ export function runLoop(o: LoopOptions): MethodTrace[] {
     const pairs = sim.prompts.flatMap((p) => p.pairs);
     const cats = sim.prompts.flatMap((p) => p.pairs.map(() => p.categoryIndex));
     const contexts = pairs.map((p) => identityOrProject(o.prior, p.x));
-    const batch = makeBatch(pairs.map((p) => p.pairId), contexts, o.prior.d);
+    const batch = makeBatch(
+      pairs.map((p) => p.pairId),
+      contexts,
+      o.prior.d,
+    );
     const scales = scoreScales(pairs, K);
     o.methods.forEach((m, i) => {
       const tr = traces[i]!;
       const ok = new Array<number>(C).fill(0);
       const n = new Array<number>(C).fill(0);
       if (m.kind === 'ensemble') {
-        pairs.forEach((p, j) => { n[cats[j]!]!++; if (ensembleCorrect(m.name, p, scales, coin)) ok[cats[j]!]!++; });
+        pairs.forEach((p, j) => {
+          n[cats[j]!]!++;
+          if (ensembleCorrect(m.name, p, scales, coin)) ok[cats[j]!]!++;
+        });
       } else {
         const decisions = m.policy.route(t, batch);
         const sel = Array.from({ length: K }, () => new Array<number>(C).fill(0));
@@ -97,7 +105,12 @@ export function runLoop(o: LoopOptions): MethodTrace[] {
             const g = offset + j;
             const p = pairs[g]!;
             const arm = arms[g]!;
-            feedback.push({ pairId: p.pairId, arm, x: batch.X.subarray(g * o.prior.d, (g + 1) * o.prior.d), loss: trainer.loss(p.pairId, p.correct[arm]!, prompt.categoryIndex) });
+            feedback.push({
+              pairId: p.pairId,
+              arm,
+              x: batch.X.subarray(g * o.prior.d, (g + 1) * o.prior.d),
+              loss: trainer.loss(p.pairId, p.correct[arm]!, prompt.categoryIndex),
+            });
             trained.push({ category: prompt.categoryIndex, correct: p.correct[arm]! });
           }
           offset += prompt.pairs.length;

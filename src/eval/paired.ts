@@ -9,7 +9,10 @@ import type { EvalResult } from './run.ts';
 import { accuracyAt, type MethodTrace } from './stats.ts';
 
 /** Two-sided 95 % Student-t quantiles, df = 1..30 (beyond: 1.96). */
-const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T95 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086,
+  2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 export function t95(df: number): number {
   return df >= 1 && df <= 30 ? T95[df - 1]! : 1.96;
@@ -50,19 +53,36 @@ export interface PairedRow extends Interval {
 
 /** Accuracy over batches [from, to) of one trace. */
 export function accuracyBetween(tr: MethodTrace, from: number, to: number): number {
-  let ok = 0, n = 0;
-  for (let t = from; t < to; t++) { ok += tr.correct[t]!; n += tr.pairs[t]!; }
+  let ok = 0,
+    n = 0;
+  for (let t = from; t < to; t++) {
+    ok += tr.correct[t]!;
+    n += tr.pairs[t]!;
+  }
   return ok / n;
 }
 
 /** The fixed RM with the best mean accuracy over the horizon (the "best single RM" of the cell). */
 export function bestFixed(r: EvalResult, scenario: string, horizon: number): string | null {
   const runs = r.runs.filter((x) => x.scenario === scenario);
-  let best: string | null = null, bestAcc = -1;
+  let best: string | null = null,
+    bestAcc = -1;
   for (const tr of runs[0]?.traces ?? []) {
     if (!tr.name.startsWith('fixed:')) continue;
-    const acc = runs.reduce((a, run) => a + accuracyAt(run.traces.find((x) => x.name === tr.name)!, horizon), 0) / runs.length;
-    if (acc > bestAcc) { bestAcc = acc; best = tr.name; }
+    const acc =
+      runs.reduce(
+        (a, run) =>
+          a +
+          accuracyAt(
+            run.traces.find((x) => x.name === tr.name)!,
+            horizon,
+          ),
+        0,
+      ) / runs.length;
+    if (acc > bestAcc) {
+      bestAcc = acc;
+      best = tr.name;
+    }
   }
   return best;
 }
@@ -71,7 +91,11 @@ export function bestFixed(r: EvalResult, scenario: string, horizon: number): str
  * Every method against each reference (`offline-only`, `bayesian-router`, and the cell's best
  * single RM, named `best-single-rm` in `b` with the RM in `bName`), per scenario and horizon.
  */
-export function pairedComparisons(r: EvalResult, horizons: readonly number[], references: readonly string[] = ['offline-only', 'bayesian-router', 'best-single-rm']): (PairedRow & { bName: string })[] {
+export function pairedComparisons(
+  r: EvalResult,
+  horizons: readonly number[],
+  references: readonly string[] = ['offline-only', 'bayesian-router', 'best-single-rm'],
+): (PairedRow & { bName: string })[] {
   const out: (PairedRow & { bName: string })[] = [];
   for (const scenario of Object.keys(r.configs)) {
     const runs = r.runs.filter((x) => x.scenario === scenario);
@@ -82,7 +106,17 @@ export function pairedComparisons(r: EvalResult, horizons: readonly number[], re
         if (!bName || !runs[0]!.traces.some((tr) => tr.name === bName)) continue;
         for (const tr of runs[0]!.traces) {
           if (tr.name === bName) continue;
-          const diffs = runs.map((run) => accuracyAt(run.traces.find((x) => x.name === tr.name)!, h) - accuracyAt(run.traces.find((x) => x.name === bName)!, h));
+          const diffs = runs.map(
+            (run) =>
+              accuracyAt(
+                run.traces.find((x) => x.name === tr.name)!,
+                h,
+              ) -
+              accuracyAt(
+                run.traces.find((x) => x.name === bName)!,
+                h,
+              ),
+          );
           const i = pairedInterval(diffs);
           out.push({ scenario, horizon: h, a: tr.name, b: ref, bName, ...i, verdict: verdict(i) });
         }

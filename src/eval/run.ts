@@ -39,7 +39,14 @@ export interface EvalOptions {
   keep?: KeepRule;
   /** A prior file to use instead of training one per seed. */
   prior?: PriorFile;
-  offline?: { epochs?: number; lr?: number; batchSize?: number; balance?: boolean; balanceRule?: 'authors' | 'paths'; btAverage?: 'example' | 'pair' };
+  offline?: {
+    epochs?: number;
+    lr?: number;
+    batchSize?: number;
+    balance?: boolean;
+    balanceRule?: 'authors' | 'paths';
+    btAverage?: 'example' | 'pair';
+  };
   only?: readonly string[];
   /** Recorded verdicts as the online stream instead of the simulator's (needs `prior`); scenario `stream`. */
   stream?: { lines: readonly VerdictLine[]; source: string; batchPairs?: number; scenario?: string };
@@ -89,7 +96,6 @@ export function priorPreference(world: SimWorld, prior: PriorFile): number[] {
   });
 }
 
-
 /**
  * The order the arms are run in for one seed: the names sorted, then shuffled by a seeded draw.
  * So a run depends on the pool as a SET (listing it in another order changes nothing, not even
@@ -112,7 +118,7 @@ function toPoolOrder(traces: MethodTrace[], order: readonly string[], models: re
   const fixedRank = (name: string) => (name.startsWith('fixed:') ? models.indexOf(name.slice(6)) : -1);
   return traces
     .map((tr, i) => ({ tr, i }))
-    .sort((a, b) => (fixedRank(a.tr.name) - fixedRank(b.tr.name)) || a.i - b.i)
+    .sort((a, b) => fixedRank(a.tr.name) - fixedRank(b.tr.name) || a.i - b.i)
     .map(({ tr }) => (tr.selected ? { ...tr, selected: tr.selected.map((row) => fromRun.map((k) => row[k]!)) } : tr));
 }
 
@@ -120,7 +126,11 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   const pool = selectModels(o.pool, o.models ?? defaultPool);
   const configs: Record<string, SimConfig> = {};
   if (o.stream && !o.prior) {
-    throw new RouterError('RR_INVALID_CONFIG', 'prior: eval --stream needs --prior FILE (a prior trained for the encoder that made the contexts)', { field: 'prior' });
+    throw new RouterError(
+      'RR_INVALID_CONFIG',
+      'prior: eval --stream needs --prior FILE (a prior trained for the encoder that made the contexts)',
+      { field: 'prior' },
+    );
   }
   const recorded = o.stream ? verdictStream(o.stream.lines, pool.models, o.stream.batchPairs, pool.categories) : null;
   // The scenario label names the run, so it keys every router draw: a file written from the
@@ -151,18 +161,34 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
         trained = await trainOfflineRouter({ data, d: cfg.d, seed, ...o.offline });
         priors.set(key, trained);
       }
-      const world = cfg.shift.kind === 'demotePrior'
-        ? { ...world0, online: applyPriorShift(world0.pool, cfg, world0.online, priorPreference(world0, trained.prior)) }
-        : world0;
+      const world =
+        cfg.shift.kind === 'demotePrior'
+          ? { ...world0, online: applyPriorShift(world0.pool, cfg, world0.online, priorPreference(world0, trained.prior)) }
+          : world0;
       const run = `eval/${scenario}/seed-${seed}`;
       const methods = buildMethods({
-        arms: order, embeddings: embeddingsFor(trained.prior, order), seed, run,
-        posterior: o.posterior ?? defaultPosteriorConfig, lag: o.lag ?? 1, only: o.only,
+        arms: order,
+        embeddings: embeddingsFor(trained.prior, order),
+        seed,
+        run,
+        posterior: o.posterior ?? defaultPosteriorConfig,
+        lag: o.lag ?? 1,
+        only: o.only,
       });
       const traces = runLoop({
-        stream: o.stream ? verdictStream(o.stream.lines, order, o.stream.batchPairs, pool.categories) : onlineStreamFromWorld(world), trainer: new SimTrainer(cfg.trainer, seed), methods, prior: trained.prior,
-        trainerFor: cfg.policyLearning ? () => new LearningTrainer(cfg.trainer, cfg.policyLearning!.scale, pool.categories.length, seed) : undefined,
-        batches: cfg.batches, tieEps: cfg.tieEps, keepPerPrompt: cfg.keepPerPrompt, seed, run, keep: o.keep,
+        stream: o.stream ? verdictStream(o.stream.lines, order, o.stream.batchPairs, pool.categories) : onlineStreamFromWorld(world),
+        trainer: new SimTrainer(cfg.trainer, seed),
+        methods,
+        prior: trained.prior,
+        trainerFor: cfg.policyLearning
+          ? () => new LearningTrainer(cfg.trainer, cfg.policyLearning!.scale, pool.categories.length, seed)
+          : undefined,
+        batches: cfg.batches,
+        tieEps: cfg.tieEps,
+        keepPerPrompt: cfg.keepPerPrompt,
+        seed,
+        run,
+        keep: o.keep,
         onBatch: () => o.onProgress?.(++done, total, `${scenario}, seed ${seed}`),
       });
       runs.push({ scenario, seed, traces: toPoolOrder(traces, order, pool.models), offline: trained.report, prior: trained.prior });

@@ -42,15 +42,20 @@ export function accuracyAt(tr: MethodTrace, horizon: number): number {
 }
 
 export function categoryAccuracyAt(tr: MethodTrace, horizon: number, c: number): number {
-  let ok = 0, n = 0;
-  for (let t = 0; t < horizon; t++) { ok += tr.correctByCat[t]![c]!; n += tr.pairsByCat[t]![c]!; }
+  let ok = 0,
+    n = 0;
+  for (let t = 0; t < horizon; t++) {
+    ok += tr.correctByCat[t]![c]!;
+    n += tr.pairsByCat[t]![c]!;
+  }
   return n > 0 ? ok / n : NaN;
 }
 
 /** Share of category c's pairs routed to arm k over the horizon. */
 export function selectionShareAt(tr: MethodTrace, horizon: number, k: number, c: number): number {
   if (!tr.selected) return NaN;
-  let sel = 0, n = 0;
+  let sel = 0,
+    n = 0;
   for (let t = 0; t < horizon; t++) {
     const row = tr.selected[t]!;
     sel += row[k]![c]!;

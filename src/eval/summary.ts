@@ -41,7 +41,16 @@ export function summarizeEval(r: EvalResult, horizons: readonly number[]): Metho
             });
           });
         }
-        out.push({ name: first.name, scenario, horizon: h, accuracy: acc.mean, accuracyStd: acc.std, rmCallsPerPair: first.rmCallsPerPair, perCategory, selectionShare });
+        out.push({
+          name: first.name,
+          scenario,
+          horizon: h,
+          accuracy: acc.mean,
+          accuracyStd: acc.std,
+          rmCallsPerPair: first.rmCallsPerPair,
+          perCategory,
+          selectionShare,
+        });
       });
     }
   }

@@ -6,7 +6,8 @@ const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(2) : '–');
 
 function render(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => '| ' + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ') + ' |';
+  const line = (r: string[]) =>
+    '| ' + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ') + ' |';
   const sep = '|' + widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|';
   return [line(rows[0]!), sep, ...rows.slice(1).map(line)].join('\n');
 }
@@ -21,7 +22,12 @@ export function accuracyTables(summaries: readonly MethodSummary[], categories: 
   const parts: string[] = [];
   for (const [title, rows] of groups) {
     const header = ['method', 'accuracy % (mean ± std)', 'RM calls/pair', ...categories];
-    const body = rows.map((s) => [s.name, `${pct(s.accuracy)} ± ${pct(s.accuracyStd)}`, String(s.rmCallsPerPair), ...categories.map((c) => pct(s.perCategory[c]!.accuracy))]);
+    const body = rows.map((s) => [
+      s.name,
+      `${pct(s.accuracy)} ± ${pct(s.accuracyStd)}`,
+      String(s.rmCallsPerPair),
+      ...categories.map((c) => pct(s.perCategory[c]!.accuracy)),
+    ]);
     parts.push(`### ${title}\n\n${render([header, ...body])}`);
   }
   return parts.join('\n\n');
@@ -85,5 +91,8 @@ export function decayTable(rows: readonly DecayRow[]): string {
     return r ? intervalCell(r) : '';
   };
   const r0 = rows[0]!;
-  return render([[`method: batches ${r0.early + 1}–${r0.batches} − 1–${r0.early}`, ...cols], ...methods.map((m) => [m, ...cols.map((c) => cell(m, c))])]);
+  return render([
+    [`method: batches ${r0.early + 1}–${r0.batches} − 1–${r0.early}`, ...cols],
+    ...methods.map((m) => [m, ...cols.map((c) => cell(m, c))]),
+  ]);
 }

@@ -83,7 +83,8 @@ function parseRm(v: unknown, source: string, line: number, field: string): Verdi
   if (typeof v.correct !== 'boolean') bad(source, line, `${field}.correct`, `expected true or false, got ${JSON.stringify(v.correct)}`);
   const margin = v.margin === undefined ? 1 : v.margin;
   if (!finite(margin) || margin < 0) bad(source, line, `${field}.margin`, `expected a finite number ≥ 0, got ${JSON.stringify(v.margin)}`);
-  if (v.score !== undefined && !finite(v.score)) bad(source, line, `${field}.score`, `expected a finite number, got ${JSON.stringify(v.score)}`);
+  if (v.score !== undefined && !finite(v.score))
+    bad(source, line, `${field}.score`, `expected a finite number, got ${JSON.stringify(v.score)}`);
   // Without a score, the agreement-signed margin (scores are then "relative to gold").
   return { correct: v.correct, margin, score: v.score === undefined ? (v.correct ? margin : -margin) : (v.score as number) };
 }
@@ -105,14 +106,19 @@ export function parseVerdicts(text: string, source: string, models: readonly str
     if (typeof j.id !== 'string' || j.id === '') bad(source, line, 'id', 'expected a non-empty string');
     if (ids.has(j.id)) bad(source, line, 'id', `duplicate pair id ${JSON.stringify(j.id)}`);
     ids.add(j.id);
-    if (j.prompt !== undefined && (typeof j.prompt !== 'string' || j.prompt === '')) bad(source, line, 'prompt', 'expected a non-empty string');
-    if (j.batch !== undefined && !(Number.isSafeInteger(j.batch) && (j.batch as number) >= 0)) bad(source, line, 'batch', `expected an integer ≥ 0, got ${JSON.stringify(j.batch)}`);
+    if (j.prompt !== undefined && (typeof j.prompt !== 'string' || j.prompt === ''))
+      bad(source, line, 'prompt', 'expected a non-empty string');
+    if (j.batch !== undefined && !(Number.isSafeInteger(j.batch) && (j.batch as number) >= 0))
+      bad(source, line, 'batch', `expected an integer ≥ 0, got ${JSON.stringify(j.batch)}`);
     if (typeof j.category !== 'string' || j.category === '') bad(source, line, 'category', 'expected a non-empty string');
-    if (j.gold !== undefined && j.gold !== 'A' && j.gold !== 'B') bad(source, line, 'gold', `expected "A" or "B", got ${JSON.stringify(j.gold)}`);
+    if (j.gold !== undefined && j.gold !== 'A' && j.gold !== 'B')
+      bad(source, line, 'gold', `expected "A" or "B", got ${JSON.stringify(j.gold)}`);
     let context: Float64Array;
     if (j.context !== undefined) {
       if (!Array.isArray(j.context) || j.context.length !== width) bad(source, line, 'context', `expected an array of ${width} numbers`);
-      j.context.forEach((v, k) => { if (!finite(v)) bad(source, line, `context[${k}]`, `expected a finite number, got ${JSON.stringify(v)}`); });
+      j.context.forEach((v, k) => {
+        if (!finite(v)) bad(source, line, `context[${k}]`, `expected a finite number, got ${JSON.stringify(v)}`);
+      });
       context = Float64Array.from(j.context as number[]);
     } else if (typeof j.text === 'string' && j.text !== '') {
       context = hashedBagOfWords(j.text, width);
@@ -125,13 +131,24 @@ export function parseVerdicts(text: string, source: string, models: readonly str
       if (!(m in j.rms)) bad(source, line, `rms[${JSON.stringify(m)}]`, 'missing (every routed RM needs a verdict on every pair)');
       rms[m] = parseRm(j.rms[m], source, line, `rms[${JSON.stringify(m)}]`);
     }
-    out.push({ id: j.id, prompt: (j.prompt as string | undefined) ?? j.id, batch: (j.batch as number | undefined) ?? null, category: j.category, goldA: j.gold !== 'B', context, rms });
+    out.push({
+      id: j.id,
+      prompt: (j.prompt as string | undefined) ?? j.id,
+      batch: (j.batch as number | undefined) ?? null,
+      category: j.category,
+      goldA: j.gold !== 'B',
+      context,
+      rms,
+    });
   });
   if (out.length === 0) throw new RouterError('RR_INVALID_VERDICTS', `${source}: no verdict lines`, { source, field: '(file)' });
   const withBatch = out.filter((l) => l.batch !== null).length;
   if (withBatch !== 0 && withBatch !== out.length) {
     const first = out.findIndex((l) => l.batch === null);
-    throw new RouterError('RR_INVALID_VERDICTS', `${source}: "batch" must be on every line or on none (line ${first + 1} has none)`, { source, field: 'batch' });
+    throw new RouterError('RR_INVALID_VERDICTS', `${source}: "batch" must be on every line or on none (line ${first + 1} has none)`, {
+      source,
+      field: 'batch',
+    });
   }
   return out;
 }
@@ -141,7 +158,11 @@ export function readVerdictsFile(path: string, models: readonly string[], width:
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new RouterError('RR_IO', `cannot read verdicts ${path}: ${(err as Error).message}`, { cause: err, source: path, field: 'stream' });
+    throw new RouterError('RR_IO', `cannot read verdicts ${path}: ${(err as Error).message}`, {
+      cause: err,
+      source: path,
+      field: 'stream',
+    });
   }
   return parseVerdicts(text, path, models, width);
 }
@@ -152,7 +173,12 @@ export function readVerdictsFile(path: string, models: readonly string[], width:
  * their lines' file order; batches are the lines' `batch` values (ascending) or whole prompts packed
  * into `batchPairs` pairs.
  */
-export function verdictStream(lines: readonly VerdictLine[], order: readonly string[], batchPairs = 480, known: readonly string[] = []): LoopStream {
+export function verdictStream(
+  lines: readonly VerdictLine[],
+  order: readonly string[],
+  batchPairs = 480,
+  known: readonly string[] = [],
+): LoopStream {
   // Known categories (the profile's) first, in their order, then the file's others in first-seen order.
   const categories = [...new Set([...known, ...lines.map((l) => l.category)])];
   const groups: VerdictLine[][][] = []; // [batch][prompt][pair]
@@ -163,14 +189,20 @@ export function verdictStream(lines: readonly VerdictLine[], order: readonly str
     let cur: VerdictLine[][] = [];
     let n = 0;
     for (const p of byPrompt(lines)) {
-      if (n > 0 && n + p.length > batchPairs) { groups.push(cur); cur = []; n = 0; }
+      if (n > 0 && n + p.length > batchPairs) {
+        groups.push(cur);
+        cur = [];
+        n = 0;
+      }
       cur.push(p);
       n += p.length;
     }
     if (cur.length > 0) groups.push(cur);
   }
   const toPair = (l: VerdictLine): SimPair => ({
-    pairId: l.id, x: l.context, goldA: l.goldA,
+    pairId: l.id,
+    x: l.context,
+    goldA: l.goldA,
     correct: order.map((m) => l.rms[m]!.correct),
     gap: Float64Array.from(order, (m) => l.rms[m]!.margin),
     signedScore: Float64Array.from(order, (m) => l.rms[m]!.score),
@@ -180,8 +212,14 @@ export function verdictStream(lines: readonly VerdictLine[], order: readonly str
     batches: groups.length,
     generateBatch(t: number): SimBatch {
       const g = groups[t];
-      if (!g) throw new RouterError('RR_INVALID_CONFIG', `batch: the stream has ${groups.length} batches, asked for ${t}`, { field: 'batches' });
-      const prompts: SimPrompt[] = g.map((p) => ({ promptId: p[0]!.prompt, category: p[0]!.category, categoryIndex: categories.indexOf(p[0]!.category), pairs: p.map(toPair) }));
+      if (!g)
+        throw new RouterError('RR_INVALID_CONFIG', `batch: the stream has ${groups.length} batches, asked for ${t}`, { field: 'batches' });
+      const prompts: SimPrompt[] = g.map((p) => ({
+        promptId: p[0]!.prompt,
+        category: p[0]!.category,
+        categoryIndex: categories.indexOf(p[0]!.category),
+        pairs: p.map(toPair),
+      }));
       return { t, prompts };
     },
   };
@@ -196,6 +234,16 @@ function byPrompt(lines: readonly VerdictLine[]): VerdictLine[][] {
 /** One verdict line for a simulated pair (the simulator's own draws, for `sim verdicts` and tests). */
 export function verdictLineOf(batch: number, prompt: SimPrompt, pair: SimPair, models: readonly string[]): string {
   const rms: Record<string, { correct: boolean; margin: number; score: number }> = {};
-  models.forEach((m, k) => { rms[m] = { correct: pair.correct[k]!, margin: pair.gap[k]!, score: pair.signedScore[k]! }; });
-  return JSON.stringify({ id: pair.pairId, prompt: prompt.promptId, batch, category: prompt.category, gold: pair.goldA ? 'A' : 'B', context: Array.from(pair.x), rms });
+  models.forEach((m, k) => {
+    rms[m] = { correct: pair.correct[k]!, margin: pair.gap[k]!, score: pair.signedScore[k]! };
+  });
+  return JSON.stringify({
+    id: pair.pairId,
+    prompt: prompt.promptId,
+    batch,
+    category: prompt.category,
+    gold: pair.goldA ? 'A' : 'B',
+    context: Array.from(pair.x),
+    rms,
+  });
 }

@@ -37,8 +37,15 @@ export interface AppHealthOptions {
 
 export async function startAppHealth(o: AppHealthOptions): Promise<AppHealth> {
   const metrics = createAppMetrics({ processMetrics: o.processMetrics });
-  const bus = instrumentBus(o.bus, { app: o.app, metrics, codec: o.codec, onError: o.onError,
-    dlqTopic: topicName(o.prefix, 'dlq'), posteriorsTopic: topicName(o.prefix, 'posteriors'), deltasTopic: topicName(o.prefix, 'posterior-deltas') });
+  const bus = instrumentBus(o.bus, {
+    app: o.app,
+    metrics,
+    codec: o.codec,
+    onError: o.onError,
+    dlqTopic: topicName(o.prefix, 'dlq'),
+    posteriorsTopic: topicName(o.prefix, 'posteriors'),
+    deltasTopic: topicName(o.prefix, 'posterior-deltas'),
+  });
   const readiness = createReadiness(bus, metrics, { app: o.app, maxLag: o.maxLag });
   const server = await startHealthServer({ port: o.port, host: o.host, metrics, readiness, live: o.live });
   return { bus, metrics, readiness, server, close: () => server.close() };
@@ -64,18 +71,36 @@ export async function startProcessHealth(o: Omit<AppHealthOptions, 'bus'>): Prom
   const readinessOf = new WeakMap<Bus, Readiness>();
   let current: Readiness | null = null;
   let stopped = false;
-  const notStarted = { ready: false, started: false, joined: false, caughtUp: false, lag: 0, reasons: ['not started: connecting, restoring state or joining'] };
+  const notStarted = {
+    ready: false,
+    started: false,
+    joined: false,
+    caughtUp: false,
+    lag: 0,
+    reasons: ['not started: connecting, restoring state or joining'],
+  };
   const readiness: Readiness = {
     markStarted() {},
-    markStopped() { stopped = true; current?.markStopped(); },
-    check: async () => (current !== null && !stopped ? current.check() : { ...notStarted, reasons: stopped ? ['stopped'] : notStarted.reasons }),
+    markStopped() {
+      stopped = true;
+      current?.markStopped();
+    },
+    check: async () =>
+      current !== null && !stopped ? current.check() : { ...notStarted, reasons: stopped ? ['stopped'] : notStarted.reasons },
   };
   const server = await startHealthServer({ port: o.port, host: o.host, metrics, readiness, live: o.live });
   return {
     instrument(bus) {
       current = null; // a new incarnation: not ready until it has started
-      const wrapped = instrumentBus(bus, { app: o.app, metrics, codec: o.codec, onError: o.onError,
-        dlqTopic: topicName(o.prefix, 'dlq'), posteriorsTopic: topicName(o.prefix, 'posteriors'), deltasTopic: topicName(o.prefix, 'posterior-deltas') });
+      const wrapped = instrumentBus(bus, {
+        app: o.app,
+        metrics,
+        codec: o.codec,
+        onError: o.onError,
+        dlqTopic: topicName(o.prefix, 'dlq'),
+        posteriorsTopic: topicName(o.prefix, 'posteriors'),
+        deltasTopic: topicName(o.prefix, 'posterior-deltas'),
+      });
       readinessOf.set(wrapped, createReadiness(wrapped, metrics, { app: o.app, maxLag: o.maxLag }));
       return wrapped;
     },

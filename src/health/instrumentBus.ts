@@ -52,11 +52,20 @@ export function instrumentBus(bus: Bus, o: InstrumentOptions): InstrumentedBus {
       if (r.value === null) continue;
       const value = r.value;
       if (r.topic === o.dlqTopic) {
-        o.codec.decode('dlq', value).then((d) => m.deadLetters.inc({ app, reason: d.reason }), (e: unknown) => o.onError?.(e));
+        o.codec.decode('dlq', value).then(
+          (d) => m.deadLetters.inc({ app, reason: d.reason }),
+          (e: unknown) => o.onError?.(e),
+        );
       } else if (r.topic === o.posteriorsTopic) {
-        o.codec.decode('posteriors', value).then((s) => m.posteriorVersion.set({ app, rm: s.rm }, s.version), (e: unknown) => o.onError?.(e));
+        o.codec.decode('posteriors', value).then(
+          (s) => m.posteriorVersion.set({ app, rm: s.rm }, s.version),
+          (e: unknown) => o.onError?.(e),
+        );
       } else if (r.topic === o.deltasTopic) {
-        o.codec.decode('posterior-deltas', value).then((d) => m.posteriorVersion.set({ app, rm: d.rm }, d.batch), (e: unknown) => o.onError?.(e));
+        o.codec.decode('posterior-deltas', value).then(
+          (d) => m.posteriorVersion.set({ app, rm: d.rm }, d.batch),
+          (e: unknown) => o.onError?.(e),
+        );
       }
     }
   };
@@ -88,9 +97,15 @@ export function instrumentBus(bus: Bus, o: InstrumentOptions): InstrumentedBus {
     },
     sent: observeOut,
     committed,
-    consumerCreated: () => { positions.consumers++; },
-    consumerJoined: () => { positions.joined++; },
-    consumerLeft: () => { positions.joined--; },
+    consumerCreated: () => {
+      positions.consumers++;
+    },
+    consumerJoined: () => {
+      positions.joined++;
+    },
+    consumerLeft: () => {
+      positions.joined--;
+    },
   });
   return { ...observed, positions };
 }

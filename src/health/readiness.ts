@@ -44,8 +44,13 @@ export function createReadiness(bus: InstrumentedBus, metrics: AppMetrics, o: { 
   };
 
   return {
-    markStarted(s) { started = true; stats = s; },
-    markStopped() { stopped = true; },
+    markStarted(s) {
+      started = true;
+      stats = s;
+    },
+    markStopped() {
+      stopped = true;
+    },
     async check(): Promise<ReadyState> {
       if (stats) for (const [name, v] of Object.entries(stats())) if (Number.isFinite(v)) metrics.stat.set({ app: o.app, name }, v);
       const reasons: string[] = [];

@@ -42,7 +42,10 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
     }
     if (path === '/metrics') {
       // Lag and the app's stats are refreshed by a readiness check, so a scrape always shows current values.
-      o.readiness.check().then(() => o.metrics.registry.metrics()).then((text) => reply(200, o.metrics.registry.contentType, text), fail);
+      o.readiness
+        .check()
+        .then(() => o.metrics.registry.metrics())
+        .then((text) => reply(200, o.metrics.registry.contentType, text), fail);
       return;
     }
     reply(404, 'text/plain', 'not found: /healthz, /readyz, /metrics\n');
@@ -53,6 +56,10 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -110,7 +110,20 @@ export async function trainOfflineRouter(options: OfflineTrainOptions): Promise<
 
   const backend = await loadBackend(options.backend ?? 'auto');
   const started = performance.now();
-  const out = trainModel(backend.tf, data, { d, projection, epochs, lr, batchSize, seed, holdout, lossWeights, balance, balanceRule: options.balanceRule, btAverage: options.btAverage, onEpoch: options.onEpoch });
+  const out = trainModel(backend.tf, data, {
+    d,
+    projection,
+    epochs,
+    lr,
+    batchSize,
+    seed,
+    holdout,
+    lossWeights,
+    balance,
+    balanceRule: options.balanceRule,
+    btAverage: options.btAverage,
+    onEpoch: options.onEpoch,
+  });
   const trainMs = performance.now() - started;
   const params = out.model.export();
   out.model.dispose();
@@ -130,7 +143,13 @@ export async function trainOfflineRouter(options: OfflineTrainOptions): Promise<
     projection: params.projection,
     metrics,
     training: {
-      seed, epochs, lossWeights, lr, batchSize, holdout, balance,
+      seed,
+      epochs,
+      lossWeights,
+      lr,
+      batchSize,
+      holdout,
+      balance,
       examples: data.ids.length,
       pairs: out.pairs,
       balancedPairs: out.balancedPairs,
@@ -178,7 +197,11 @@ export async function readPrior(path: string): Promise<PriorFile> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new RouterError('RR_INVALID_PRIOR', `${path}: not valid JSON (${(err as Error).message})`, { cause: err, source: path, field: '(root)' });
+    throw new RouterError('RR_INVALID_PRIOR', `${path}: not valid JSON (${(err as Error).message})`, {
+      cause: err,
+      source: path,
+      field: '(root)',
+    });
   }
   return parsePrior(json, path);
 }

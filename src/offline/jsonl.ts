@@ -80,7 +80,8 @@ export function parseJsonlLine(
   for (let i = 0; i < emb.length; i++) {
     const v: unknown = emb[i];
     // JSON has no NaN/Inf literals: they show up as strings ("NaN"), null, or overflow (1e999 → Infinity).
-    if (typeof v !== 'number' || !Number.isFinite(v)) bad(where, `embedding[${i}]`, `must be a finite number, got ${JSON.stringify(v) ?? String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      bad(where, `embedding[${i}]`, `must be a finite number, got ${JSON.stringify(v) ?? String(v)}`);
     embedding[i] = v;
   }
 
@@ -109,7 +110,10 @@ export function parseJsonlLine(
  * the first line dropped, `parse` given each line (null = a blank line), and a second example with
  * an id already seen refused. The one reading loop of the vector and the text readers.
  */
-export async function* jsonlExamples<E extends { id: string }>(path: string, parse: (text: string, lineNo: number) => E | null): AsyncGenerator<E> {
+export async function* jsonlExamples<E extends { id: string }>(
+  path: string,
+  parse: (text: string, lineNo: number) => E | null,
+): AsyncGenerator<E> {
   try {
     await access(path);
   } catch (err) {
@@ -131,7 +135,11 @@ export async function* jsonlExamples<E extends { id: string }>(path: string, par
     }
   } catch (err) {
     if (err instanceof RouterError) throw err;
-    throw new RouterError('RR_IO', `error reading ${path}: ${(err as Error).message}`, { cause: err, source: `${path}:${lineNo}`, field: 'data' });
+    throw new RouterError('RR_IO', `error reading ${path}: ${(err as Error).message}`, {
+      cause: err,
+      source: `${path}:${lineNo}`,
+      field: 'data',
+    });
   } finally {
     lines.close();
     stream.destroy();

@@ -70,8 +70,7 @@ export function createRouterModel(tf: Tf, config: RouterModelConfig, rng: RngSeq
   }
 
   // x / max(‖x‖, 1e-12) along the last axis, as torch's F.normalize.
-  const l2 = <T extends Tensor>(x: T): T =>
-    tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), -1, true), 1e-24))) as T;
+  const l2 = <T extends Tensor>(x: T): T => tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), -1, true), 1e-24))) as T;
 
   // u·W with a hand-written gradient for W only: tfjs' own MatMul gradient calls matMul with
   // transposeA, which the wasm backend runs ≈15× slower than an explicit transpose + plain matMul

@@ -51,14 +51,16 @@ export function generateSyntheticDataset(o: SyntheticOptions): OfflineDataset {
 
 /** The dataset as JSONL text (docs/formats.md), e.g. to exercise the file reader or the CLI. */
 export function toJsonl(data: OfflineDataset): string {
-  return data.ids
-    .map((id, i) =>
-      JSON.stringify({
-        id,
-        ...(data.categories[i] === null ? {} : { category: data.categories[i] }),
-        embedding: Array.from(data.embeddings[i]!),
-        labels: Object.fromEntries(data.arms.map((a, k) => [a, data.labels[i]![k]])),
-      }),
-    )
-    .join('\n') + '\n';
+  return (
+    data.ids
+      .map((id, i) =>
+        JSON.stringify({
+          id,
+          ...(data.categories[i] === null ? {} : { category: data.categories[i] }),
+          embedding: Array.from(data.embeddings[i]!),
+          labels: Object.fromEntries(data.arms.map((a, k) => [a, data.labels[i]![k]])),
+        }),
+      )
+      .join('\n') + '\n'
+  );
 }

@@ -18,7 +18,6 @@ export interface TextExample extends PairText {
   arms: string[];
 }
 
-
 /** Validates one text line; null for a blank line. `expectedArms` comes from the first example. */
 export function parseTextLine(text: string, lineNo: number, source: string, expectedArms?: readonly string[]): TextExample | null {
   const where = `${source}:${lineNo}`;
@@ -64,10 +63,11 @@ export function parseTextLine(text: string, lineNo: number, source: string, expe
       else if (v !== 0 && v !== false) bad(where, `labels.${k}`, `must be 0, 1, true or false, got ${JSON.stringify(v)}`);
       return;
     }
-    if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) bad(where, `scores.${k}`, `must be [scoreA, scoreB], two finite numbers, got ${JSON.stringify(v)}`);
+    if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      bad(where, `scores.${k}`, `must be [scoreA, scoreB], two finite numbers, got ${JSON.stringify(v)}`);
     const [a, b] = v as [number, number];
     // A tie prefers neither response, so it does not agree with the gold preference.
-    labels[i] = a !== b && (a > b) === goldA ? 1 : 0;
+    labels[i] = a !== b && a > b === goldA ? 1 : 0;
   });
   return { id, category: typeof cat === 'string' ? cat : null, prompt, responseA, responseB, labels, arms };
 }
@@ -107,7 +107,12 @@ export async function isTextJsonl(path: string): Promise<boolean> {
 }
 
 /** Embeds the examples with the encoder (in chunks of `chunk` pairs) into the offline stage's dataset. */
-export async function embedTextExamples(examples: readonly TextExample[], encoder: PairEncoder, chunk = 256, onProgress?: (done: number) => void): Promise<OfflineDataset> {
+export async function embedTextExamples(
+  examples: readonly TextExample[],
+  encoder: PairEncoder,
+  chunk = 256,
+  onProgress?: (done: number) => void,
+): Promise<OfflineDataset> {
   const embeddings: Float64Array[] = [];
   for (let from = 0; from < examples.length; from += chunk) {
     embeddings.push(...(await encoder.embedPairs(examples.slice(from, from + chunk))));

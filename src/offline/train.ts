@@ -58,7 +58,10 @@ export function shuffleInPlace<T>(a: T[], rng: RngSequence): T[] {
 
 /** Seeded split: the first round(holdout·N) of a permutation are held out; both lists sorted. */
 export function splitRows(n: number, holdout: number, rng: RngSequence): { trainRows: number[]; evalRows: number[] } {
-  const perm = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng);
+  const perm = shuffleInPlace(
+    Array.from({ length: n }, (_, i) => i),
+    rng,
+  );
   const nEval = Math.round(holdout * n);
   return {
     evalRows: perm.slice(0, nEval).sort((a, b) => a - b),
@@ -73,7 +76,11 @@ export function trainModel(tf: Tf, data: OfflineDataset, s: TrainSettings): Trai
   const { trainRows, evalRows } = splitRows(n, s.holdout, rng.sequence('split'));
   const raw = buildRankingPairs(data.labels, trainRows);
   const rule = s.balanceRule ?? 'authors';
-  const balanced = !s.balance ? raw : rule === 'authors' ? balancePairsAuthors(raw, k, rng.sequence('balance')) : balancePairs(raw, k, rng.sequence('balance'));
+  const balanced = !s.balance
+    ? raw
+    : rule === 'authors'
+      ? balancePairsAuthors(raw, k, rng.sequence('balance'))
+      : balancePairs(raw, k, rng.sequence('balance'));
 
   const model = createRouterModel(
     tf,

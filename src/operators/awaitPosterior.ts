@@ -1,4 +1,16 @@
-import { asyncScheduler, concatMap, defer, filter, map, race, take, timer, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import {
+  asyncScheduler,
+  concatMap,
+  defer,
+  filter,
+  map,
+  race,
+  take,
+  timer,
+  type Observable,
+  type OperatorFunction,
+  type SchedulerLike,
+} from 'rxjs';
 
 export interface AwaitPosteriorConfig<T> {
   /**
@@ -37,22 +49,34 @@ export interface Released<T> {
  */
 export function awaitPosterior<T>(cfg: AwaitPosteriorConfig<T>): OperatorFunction<T, Released<T>> {
   const scheduler = cfg.scheduler ?? asyncScheduler;
-  return (source) => defer(() => {
-    // The highest version whose wait already ran out: the wait is paid once per version (once per
-    // batch), not once per record, so a missing snapshot costs maxWaitMs, not maxWaitMs × records.
-    let gaveUp = -Infinity;
-    return source.pipe(concatMap((value) => {
-      const need = cfg.required(value);
-      if (need <= gaveUp) {
-        return cfg.versions.pipe(take(1), map((v) => ({ value, timedOut: v < need, waitedMs: 0 })));
-      }
-      const start = scheduler.now();
-      const ready$ = cfg.versions.pipe(filter((v) => v >= need), take(1), map(() => false));
-      const expired$ = timer(cfg.maxWaitMs, scheduler).pipe(map(() => true));
-      return race(ready$, expired$).pipe(map((timedOut) => {
-        if (timedOut) gaveUp = Math.max(gaveUp, need);
-        return { value, timedOut, waitedMs: scheduler.now() - start };
-      }));
-    }));
-  });
+  return (source) =>
+    defer(() => {
+      // The highest version whose wait already ran out: the wait is paid once per version (once per
+      // batch), not once per record, so a missing snapshot costs maxWaitMs, not maxWaitMs × records.
+      let gaveUp = -Infinity;
+      return source.pipe(
+        concatMap((value) => {
+          const need = cfg.required(value);
+          if (need <= gaveUp) {
+            return cfg.versions.pipe(
+              take(1),
+              map((v) => ({ value, timedOut: v < need, waitedMs: 0 })),
+            );
+          }
+          const start = scheduler.now();
+          const ready$ = cfg.versions.pipe(
+            filter((v) => v >= need),
+            take(1),
+            map(() => false),
+          );
+          const expired$ = timer(cfg.maxWaitMs, scheduler).pipe(map(() => true));
+          return race(ready$, expired$).pipe(
+            map((timedOut) => {
+              if (timedOut) gaveUp = Math.max(gaveUp, need);
+              return { value, timedOut, waitedMs: scheduler.now() - start };
+            }),
+          );
+        }),
+      );
+    });
 }

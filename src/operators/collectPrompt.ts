@@ -43,26 +43,29 @@ export const promptKey = (p: { run: string; promptId: string }): string => `${p.
  */
 export function collectPrompt(cfg: CollectConfig = {}): OperatorFunction<PromptScores, PromptScores> {
   const remember = cfg.rememberDone ?? 65536;
-  return (source) => defer(() => {
-    const open = new Map<string, { head: PromptScores; pairs: Map<string, ScoredPair> }>();
-    const done = new Set<string>();
-    return source.pipe(mergeMap((part) => {
-      const key = promptKey(part);
-      if (done.has(key)) return [];
-      let entry = open.get(key);
-      if (!entry) {
-        open.set(key, (entry = { head: part, pairs: new Map() }));
-        cfg.onOpen?.(key);
-      }
-      for (const p of part.pairs) if (!entry.pairs.has(p.pairId)) entry.pairs.set(p.pairId, p);
-      if (entry.pairs.size < entry.head.promptPairs) return [];
-      open.delete(key);
-      done.add(key);
-      cfg.onDone?.(key);
-      // A Set iterates in insertion order: dropping the first key forgets the oldest prompt.
-      if (done.size > remember) done.delete(done.values().next().value!);
-      const pairs = [...entry.pairs.values()].sort((a, b) => a.index - b.index);
-      return [{ run: part.run, batch: entry.head.batch, promptId: part.promptId, promptPairs: entry.head.promptPairs, pairs }];
-    }));
-  });
+  return (source) =>
+    defer(() => {
+      const open = new Map<string, { head: PromptScores; pairs: Map<string, ScoredPair> }>();
+      const done = new Set<string>();
+      return source.pipe(
+        mergeMap((part) => {
+          const key = promptKey(part);
+          if (done.has(key)) return [];
+          let entry = open.get(key);
+          if (!entry) {
+            open.set(key, (entry = { head: part, pairs: new Map() }));
+            cfg.onOpen?.(key);
+          }
+          for (const p of part.pairs) if (!entry.pairs.has(p.pairId)) entry.pairs.set(p.pairId, p);
+          if (entry.pairs.size < entry.head.promptPairs) return [];
+          open.delete(key);
+          done.add(key);
+          cfg.onDone?.(key);
+          // A Set iterates in insertion order: dropping the first key forgets the oldest prompt.
+          if (done.size > remember) done.delete(done.values().next().value!);
+          const pairs = [...entry.pairs.values()].sort((a, b) => a.index - b.index);
+          return [{ run: part.run, batch: entry.head.batch, promptId: part.promptId, promptPairs: entry.head.promptPairs, pairs }];
+        }),
+      );
+    });
 }

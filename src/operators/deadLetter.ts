@@ -10,8 +10,13 @@ import { topicName } from '../records/topics.ts';
 import type { DeadLetter, DeadLetterReason } from '../records/types.ts';
 
 export async function deadLetter(
-  codec: RecordCodec, clock: Clock, prefix: string, stage: string,
-  source: BusRecord, err: unknown, reason: DeadLetterReason = reasonOf(err),
+  codec: RecordCodec,
+  clock: Clock,
+  prefix: string,
+  stage: string,
+  source: BusRecord,
+  err: unknown,
+  reason: DeadLetterReason = reasonOf(err),
 ): Promise<OutRecord> {
   const letter: DeadLetter = {
     sourceTopic: source.topic,

@@ -25,7 +25,7 @@ export function deadLetterOn<T>(
   onValue: (value: T, work: Work<T>) => Promise<OutRecord[]> | OutRecord[],
 ): OperatorFunction<Work<T>, RecordOutput> {
   return concatMap(async (work): Promise<RecordOutput> => {
-    const out = work.value === undefined ? [] : [...await onValue(work.value, work)];
+    const out = work.value === undefined ? [] : [...(await onValue(work.value, work))];
     for (const r of work.rejected) out.push(await deadLetter(cfg.codec, cfg.clock, cfg.prefix, cfg.stage, r.record, r.error, r.reason));
     return { record: work.record, out };
   });

@@ -23,13 +23,25 @@ export function embedGenerations(encoder: PairEncoder | null): OperatorFunction<
     const missing = g.pairs.flatMap((p, i) => (p.embedding.length === 0 ? [i] : []));
     if (missing.length === 0 || prompt === '') return work;
     try {
-      const vectors = await encoder.embedPairs(missing.map((i) => ({ prompt, responseA: g.pairs[i]!.responseA, responseB: g.pairs[i]!.responseB })));
+      const vectors = await encoder.embedPairs(
+        missing.map((i) => ({ prompt, responseA: g.pairs[i]!.responseA, responseB: g.pairs[i]!.responseB })),
+      );
       const pairs = [...g.pairs];
-      missing.forEach((i, n) => { pairs[i] = { ...g.pairs[i]!, embedding: Array.from(vectors[n]!) }; });
+      missing.forEach((i, n) => {
+        pairs[i] = { ...g.pairs[i]!, embedding: Array.from(vectors[n]!) };
+      });
       return { ...work, value: { ...g, pairs } };
     } catch (error) {
-      const err = codecError('RR_INVALID_RECORD', 'INVALID_RECORD', `encoder ${encoder.info.name} failed on ${g.promptId}: ${(error as Error).message}`);
-      return { record: work.record, value: undefined, rejected: [...work.rejected, { record: work.record, error: err, reason: 'INVALID_RECORD' }] };
+      const err = codecError(
+        'RR_INVALID_RECORD',
+        'INVALID_RECORD',
+        `encoder ${encoder.info.name} failed on ${g.promptId}: ${(error as Error).message}`,
+      );
+      return {
+        record: work.record,
+        value: undefined,
+        rejected: [...work.rejected, { record: work.record, error: err, reason: 'INVALID_RECORD' }],
+      };
     }
   });
 }

@@ -24,8 +24,16 @@ export function keepDecisive(cfg: KeepConfig): OperatorFunction<PromptScores, La
     const key = cfg.key;
     const kept = pickKept(decisive, cfg.keepPerPrompt, key && ((p) => key(p.pairId)));
     return {
-      run: prompt.run, batch: prompt.batch, promptId: prompt.promptId, promptPairs: prompt.promptPairs,
-      pairs: kept.map((p) => ({ pairId: p.pairId, rm: p.rm, chosen: p.scoreA > p.scoreB ? 'A' : 'B', margin: Math.abs(p.scoreA - p.scoreB) })),
+      run: prompt.run,
+      batch: prompt.batch,
+      promptId: prompt.promptId,
+      promptPairs: prompt.promptPairs,
+      pairs: kept.map((p) => ({
+        pairId: p.pairId,
+        rm: p.rm,
+        chosen: p.scoreA > p.scoreB ? 'A' : 'B',
+        margin: Math.abs(p.scoreA - p.scoreB),
+      })),
     };
   });
 }

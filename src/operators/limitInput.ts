@@ -17,14 +17,28 @@ export interface InputLimits {
 
 const bytes = (s: string | undefined): number => (s === undefined ? 0 : Buffer.byteLength(s, 'utf8'));
 
-const reject = (work: Work<Generation>, reason: DeadLetterReason, message: string, extra: Record<string, unknown> = {}): Rejected =>
-  ({ record: work.record, error: codecError('RR_INVALID_RECORD', reason, message, extra), reason });
+const reject = (work: Work<Generation>, reason: DeadLetterReason, message: string, extra: Record<string, unknown> = {}): Rejected => ({
+  record: work.record,
+  error: codecError('RR_INVALID_RECORD', reason, message, extra),
+  reason,
+});
 
 /** Why one pair breaks the per-pair limits, or null (used by `validateGeneration`, so pair positions stay as sent). */
-export function pairLimitProblem(p: { pairId: string; responseA: string; responseB: string; embedding: readonly number[] }, limits: Pick<InputLimits, 'maxResponseBytes' | 'maxVectorLength'>): { reason: DeadLetterReason; message: string } | null {
+export function pairLimitProblem(
+  p: { pairId: string; responseA: string; responseB: string; embedding: readonly number[] },
+  limits: Pick<InputLimits, 'maxResponseBytes' | 'maxVectorLength'>,
+): { reason: DeadLetterReason; message: string } | null {
   const longest = Math.max(bytes(p.responseA), bytes(p.responseB));
-  if (longest > limits.maxResponseBytes) return { reason: 'RESPONSE_TOO_LARGE', message: `pair ${p.pairId}: a response of ${longest} bytes, the limit is ${limits.maxResponseBytes}` };
-  if (p.embedding.length > limits.maxVectorLength) return { reason: 'VECTOR_TOO_LONG', message: `pair ${p.pairId}: a vector of length ${p.embedding.length}, the limit is ${limits.maxVectorLength}` };
+  if (longest > limits.maxResponseBytes)
+    return {
+      reason: 'RESPONSE_TOO_LARGE',
+      message: `pair ${p.pairId}: a response of ${longest} bytes, the limit is ${limits.maxResponseBytes}`,
+    };
+  if (p.embedding.length > limits.maxVectorLength)
+    return {
+      reason: 'VECTOR_TOO_LONG',
+      message: `pair ${p.pairId}: a vector of length ${p.embedding.length}, the limit is ${limits.maxVectorLength}`,
+    };
   return null;
 }
 
@@ -34,16 +48,36 @@ export function pairLimitProblem(p: { pairId: string; responseA: string; respons
  * (RESPONSE_TOO_LARGE, VECTOR_TOO_LONG) are checked by `validateGeneration` with `pairLimitProblem`,
  * so the other pairs of the record go on with their positions unchanged.
  */
-export function limitInput(limits: Pick<InputLimits, 'maxPromptBytes' | 'maxPairsPerPrompt'>): OperatorFunction<Work<Generation>, Work<Generation>> {
+export function limitInput(
+  limits: Pick<InputLimits, 'maxPromptBytes' | 'maxPairsPerPrompt'>,
+): OperatorFunction<Work<Generation>, Work<Generation>> {
   return map((work): Work<Generation> => {
     const g = work.value;
     if (g === undefined) return work;
     const promptBytes = bytes(g.prompt) + (g.messages ?? []).reduce((n, m) => n + bytes(m.content), 0);
     if (promptBytes > limits.maxPromptBytes) {
-      return { record: work.record, value: undefined, rejected: [...work.rejected, reject(work, 'PROMPT_TOO_LARGE', `prompt ${g.promptId}: ${promptBytes} bytes of prompt text, the limit is ${limits.maxPromptBytes}`)] };
+      return {
+        record: work.record,
+        value: undefined,
+        rejected: [
+          ...work.rejected,
+          reject(
+            work,
+            'PROMPT_TOO_LARGE',
+            `prompt ${g.promptId}: ${promptBytes} bytes of prompt text, the limit is ${limits.maxPromptBytes}`,
+          ),
+        ],
+      };
     }
     if (g.pairs.length > limits.maxPairsPerPrompt) {
-      return { record: work.record, value: undefined, rejected: [...work.rejected, reject(work, 'TOO_MANY_PAIRS', `prompt ${g.promptId}: ${g.pairs.length} pairs, the limit is ${limits.maxPairsPerPrompt}`)] };
+      return {
+        record: work.record,
+        value: undefined,
+        rejected: [
+          ...work.rejected,
+          reject(work, 'TOO_MANY_PAIRS', `prompt ${g.promptId}: ${g.pairs.length} pairs, the limit is ${limits.maxPairsPerPrompt}`),
+        ],
+      };
     }
     return work;
   });

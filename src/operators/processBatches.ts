@@ -31,7 +31,9 @@ class Committer {
 
   mark(o: TopicPartitionOffset): void {
     this.#marked.set(`${o.topic}\u0000${o.partition}`, o);
-    this.#running ??= this.#drain().finally(() => { this.#running = null; });
+    this.#running ??= this.#drain().finally(() => {
+      this.#running = null;
+    });
   }
 
   async #drain(): Promise<void> {
@@ -56,7 +58,11 @@ function chunks(out: readonly OutRecord[], maxBytes: number): OutRecord[][] {
   let bytes = 0;
   for (const r of out) {
     const size = (r.value?.length ?? 0) + (r.key?.length ?? 0) + 64;
-    if (current.length > 0 && bytes + size > maxBytes) { result.push(current); current = []; bytes = 0; }
+    if (current.length > 0 && bytes + size > maxBytes) {
+      result.push(current);
+      current = [];
+      bytes = 0;
+    }
     current.push(r);
     bytes += size;
   }
@@ -77,39 +83,47 @@ function chunks(out: readonly OutRecord[], maxBytes: number): OutRecord[][] {
  * `perRecord` must emit exactly one RecordOutput per record, in order: the
  * acknowledgement rides on the last record of each batch.
  */
-export function processBatches(perRecord: OperatorFunction<BusRecord, RecordOutput>, io: ProcessIo): OperatorFunction<AckableBatch, number> {
-  return (batches$) => defer(() => {
-    const lastOf = new Map<BusRecord, AckableBatch>();
-    const committer = new Committer(io.commit);
-    let pending: OutRecord[] = [];
-    let previous: Promise<unknown> = Promise.resolve();
-    return batches$.pipe(
-      mergeMap((b) => {
-        const last = b.records[b.records.length - 1];
-        if (last === undefined) b.ack();
-        else lastOf.set(last, b);
-        return b.records;
-      }),
-      perRecord,
-      mergeMap(({ record, out }) => {
-        pending.push(...out);
-        const b = lastOf.get(record);
-        if (b === undefined) return EMPTY;
-        lastOf.delete(record);
-        const batchOut = pending;
-        pending = [];
-        const sent = Promise.all(chunks(batchOut, MAX_SEND_BYTES).map((c) => io.send(c)));
-        const before = previous;
-        const done = Promise.all([before, sent]).then(() => {
-          const next = BigInt(record.offset) + 1n;
-          const held = io.holdBack?.(b.topic, b.partition);
-          committer.mark({ topic: b.topic, partition: b.partition, offset: (held !== undefined && held < next ? held : next).toString() });
-          b.ack();
-          return b.records.length;
-        });
-        previous = done;
-        return from(done);
-      }),
-    );
-  });
+export function processBatches(
+  perRecord: OperatorFunction<BusRecord, RecordOutput>,
+  io: ProcessIo,
+): OperatorFunction<AckableBatch, number> {
+  return (batches$) =>
+    defer(() => {
+      const lastOf = new Map<BusRecord, AckableBatch>();
+      const committer = new Committer(io.commit);
+      let pending: OutRecord[] = [];
+      let previous: Promise<unknown> = Promise.resolve();
+      return batches$.pipe(
+        mergeMap((b) => {
+          const last = b.records[b.records.length - 1];
+          if (last === undefined) b.ack();
+          else lastOf.set(last, b);
+          return b.records;
+        }),
+        perRecord,
+        mergeMap(({ record, out }) => {
+          pending.push(...out);
+          const b = lastOf.get(record);
+          if (b === undefined) return EMPTY;
+          lastOf.delete(record);
+          const batchOut = pending;
+          pending = [];
+          const sent = Promise.all(chunks(batchOut, MAX_SEND_BYTES).map((c) => io.send(c)));
+          const before = previous;
+          const done = Promise.all([before, sent]).then(() => {
+            const next = BigInt(record.offset) + 1n;
+            const held = io.holdBack?.(b.topic, b.partition);
+            committer.mark({
+              topic: b.topic,
+              partition: b.partition,
+              offset: (held !== undefined && held < next ? held : next).toString(),
+            });
+            b.ack();
+            return b.records.length;
+          });
+          previous = done;
+          return from(done);
+        }),
+      );
+    });
 }

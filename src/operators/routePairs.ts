@@ -60,21 +60,57 @@ export function routePairs(cfg: RouteConfig): OperatorFunction<Released<Work<Rou
     if (g === undefined || g.pairs.length === 0) return { ...work, value: g === undefined ? undefined : { decisions: [], requests: [] } };
     const gen = g.generation;
     const set = cfg.posteriors(gen.batch - cfg.lag);
-    const batch = makeBatch(g.pairs.map((p) => p.pairId), g.contexts, cfg.d);
-    const chosen = sel ? decideBatch(set.posteriors, batch, (_id, _k, mean, std) => mean + sel.alpha * std, tie) : thompsonBatch(set.posteriors, batch, cfg.rng);
+    const batch = makeBatch(
+      g.pairs.map((p) => p.pairId),
+      g.contexts,
+      cfg.d,
+    );
+    const chosen = sel
+      ? decideBatch(set.posteriors, batch, (_id, _k, mean, std) => mean + sel.alpha * std, tie)
+      : thompsonBatch(set.posteriors, batch, cfg.rng);
     const now = cfg.clock.now();
     // One record per prompt: the prompt's fields once, each pair's exact float64 values in `pairs`.
-    const decisions: Decision[] = [promptDecision(
-      { run: gen.run, batch: gen.batch, promptId: gen.promptId, method, seed: cfg.seed, posteriorVersion: set.version, arms: [...cfg.arms], decidedAtMs: now },
-      chosen.map((c, n) => ({ pairId: c.pairId, context: toArray(g.contexts[n]!), chosen: c.arm, means: toArray(c.means), stds: toArray(c.stds), samples: toArray(c.samples) })),
-    )];
+    const decisions: Decision[] = [
+      promptDecision(
+        {
+          run: gen.run,
+          batch: gen.batch,
+          promptId: gen.promptId,
+          method,
+          seed: cfg.seed,
+          posteriorVersion: set.version,
+          arms: [...cfg.arms],
+          decidedAtMs: now,
+        },
+        chosen.map((c, n) => ({
+          pairId: c.pairId,
+          context: toArray(g.contexts[n]!),
+          chosen: c.arm,
+          means: toArray(c.means),
+          stds: toArray(c.stds),
+          samples: toArray(c.samples),
+        })),
+      ),
+    ];
     const requests: ScoringRequest[] = [];
     cfg.arms.forEach((rm, k) => {
       const mine = chosen.flatMap((c, n) => (c.arm === k ? [n] : []));
       if (mine.length === 0) return;
       requests.push({
-        run: gen.run, batch: gen.batch, promptId: gen.promptId, rm, prompt: gen.prompt ?? '', messages: gen.messages ?? [], promptPairs: g.pairs.length, routedAtMs: now,
-        pairs: mine.map((n) => ({ pairId: g.pairs[n]!.pairId, index: g.index[n]!, responseA: g.pairs[n]!.responseA, responseB: g.pairs[n]!.responseB })),
+        run: gen.run,
+        batch: gen.batch,
+        promptId: gen.promptId,
+        rm,
+        prompt: gen.prompt ?? '',
+        messages: gen.messages ?? [],
+        promptPairs: g.pairs.length,
+        routedAtMs: now,
+        pairs: mine.map((n) => ({
+          pairId: g.pairs[n]!.pairId,
+          index: g.index[n]!,
+          responseA: g.pairs[n]!.responseA,
+          responseB: g.pairs[n]!.responseB,
+        })),
       });
     });
     return { ...work, value: { decisions, requests } };

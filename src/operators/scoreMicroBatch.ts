@@ -31,42 +31,47 @@ export interface MicroBatchConfig {
  */
 export function scoreMicroBatch(cfg: MicroBatchConfig): OperatorFunction<Work<ScoringRequest>, Work<Score>> {
   const scheduler = cfg.scheduler ?? asyncScheduler;
-  return (source) => new Observable<Work<Score>>((sub) => {
-    let buf: Work<ScoringRequest>[] = [];
-    let pairs = 0;
-    let timer: Subscription | null = null;
-    let chain: Promise<void> = Promise.resolve();
-    const fail = (err: unknown): void => sub.error(err);
+  return (source) =>
+    new Observable<Work<Score>>((sub) => {
+      let buf: Work<ScoringRequest>[] = [];
+      let pairs = 0;
+      let timer: Subscription | null = null;
+      let chain: Promise<void> = Promise.resolve();
+      const fail = (err: unknown): void => sub.error(err);
 
-    const flush = (): void => {
-      timer?.unsubscribe();
-      timer = null;
-      if (buf.length === 0) return;
-      const batch = buf;
-      buf = [];
-      pairs = 0;
-      const scored = scoreBatch(cfg, batch); // starts now, overlapping later micro-batches
-      chain = chain.then(async () => { for (const w of await scored) sub.next(w); }).catch(fail);
-    };
+      const flush = (): void => {
+        timer?.unsubscribe();
+        timer = null;
+        if (buf.length === 0) return;
+        const batch = buf;
+        buf = [];
+        pairs = 0;
+        const scored = scoreBatch(cfg, batch); // starts now, overlapping later micro-batches
+        chain = chain
+          .then(async () => {
+            for (const w of await scored) sub.next(w);
+          })
+          .catch(fail);
+      };
 
-    const inner = source.subscribe({
-      next(work) {
-        buf.push(work);
-        pairs += work.value?.pairs.length ?? 0;
-        if (pairs >= cfg.maxPairs) flush();
-        else timer ??= scheduler.schedule(flush, cfg.maxWaitMs);
-      },
-      error: fail,
-      complete() {
-        flush();
-        void chain.then(() => sub.complete());
-      },
+      const inner = source.subscribe({
+        next(work) {
+          buf.push(work);
+          pairs += work.value?.pairs.length ?? 0;
+          if (pairs >= cfg.maxPairs) flush();
+          else timer ??= scheduler.schedule(flush, cfg.maxWaitMs);
+        },
+        error: fail,
+        complete() {
+          flush();
+          void chain.then(() => sub.complete());
+        },
+      });
+      return () => {
+        inner.unsubscribe();
+        timer?.unsubscribe();
+      };
     });
-    return () => {
-      inner.unsubscribe();
-      timer?.unsubscribe();
-    };
-  });
 }
 
 async function scoreBatch(cfg: MicroBatchConfig, batch: readonly Work<ScoringRequest>[]): Promise<Work<Score>[]> {
@@ -75,7 +80,15 @@ async function scoreBatch(cfg: MicroBatchConfig, batch: readonly Work<ScoringReq
   batch.forEach((w, i) => {
     if (!valid[i]) return;
     const r = w.value!;
-    for (const p of r.pairs) inputs.push({ pairId: p.pairId, batch: r.batch, prompt: r.prompt ?? '', messages: r.messages ?? [], responseA: p.responseA, responseB: p.responseB });
+    for (const p of r.pairs)
+      inputs.push({
+        pairId: p.pairId,
+        batch: r.batch,
+        prompt: r.prompt ?? '',
+        messages: r.messages ?? [],
+        responseA: p.responseA,
+        responseB: p.responseB,
+      });
   });
   const started = cfg.clock.now();
   let results: PairResult[];
@@ -103,13 +116,22 @@ async function scoreBatch(cfg: MicroBatchConfig, batch: readonly Work<ScoringReq
     const scores = r.pairs.map((p): PairScore => {
       const res = results[k++]!;
       if (!isFailure(res)) return { pairId: p.pairId, index: p.index, scoreA: res.scoreA, scoreB: res.scoreB, unscored: null };
-      const error = codecError('RR_RM', res.failure.code, `pair ${p.pairId} unscored by RM ${r.rm}: ${res.failure.message}`, { pairId: p.pairId });
+      const error = codecError('RR_RM', res.failure.code, `pair ${p.pairId} unscored by RM ${r.rm}: ${res.failure.message}`, {
+        pairId: p.pairId,
+      });
       rejected.push({ record: w.record, error, reason: res.failure.code });
       return { pairId: p.pairId, index: p.index, scoreA: NaN, scoreB: NaN, unscored: res.failure.code };
     });
     const score: Score = {
-      run: r.run, batch: r.batch, promptId: r.promptId, rm: r.rm, modelVersion: cfg.backend.modelVersion,
-      latencyMs, promptPairs: r.promptPairs, pairs: scores, audit: r.audit === true,
+      run: r.run,
+      batch: r.batch,
+      promptId: r.promptId,
+      rm: r.rm,
+      modelVersion: cfg.backend.modelVersion,
+      latencyMs,
+      promptPairs: r.promptPairs,
+      pairs: scores,
+      audit: r.audit === true,
     };
     return { record: w.record, value: score, rejected };
   });

@@ -20,5 +20,7 @@ export interface DeadLetterConfig {
  * @see deadLetterOn for the one-record form.
  */
 export function toDeadLetters(cfg: DeadLetterConfig): OperatorFunction<readonly Rejected[], OutRecord[]> {
-  return concatMap((rejected) => Promise.all(rejected.map((r) => deadLetter(cfg.codec, cfg.clock, cfg.prefix, cfg.stage, r.record, r.error, r.reason))));
+  return concatMap((rejected) =>
+    Promise.all(rejected.map((r) => deadLetter(cfg.codec, cfg.clock, cfg.prefix, cfg.stage, r.record, r.error, r.reason))),
+  );
 }

@@ -21,17 +21,29 @@ export interface TracedRecord {
  * pipeline emits exactly one output per record, in order (processBatches' contract), so the
  * spans are matched first in, first out, and records in batches keep their own traces.
  */
-export function traceRecords(tracer: RecordTracer, inner: OperatorFunction<BusRecord, RecordOutput>): OperatorFunction<BusRecord, RecordOutput> {
-  return (records$) => defer(() => {
-    const open: TracedRecord[] = [];
-    let failure: unknown;
-    return records$.pipe(
-      tap((record) => { open.push(tracer.start(record)); }),
-      inner,
-      map((output) => open.shift()!.finish(output)),
-      tap({ error: (err: unknown) => { failure = err; } }),
-      // Spans still open when the pipeline stops (an error, or an unsubscribe on close) are ended, never leaked.
-      finalize(() => { for (const t of open.splice(0)) t.fail(failure ?? new Error('stage stopped before the record was processed')); }),
-    );
-  });
+export function traceRecords(
+  tracer: RecordTracer,
+  inner: OperatorFunction<BusRecord, RecordOutput>,
+): OperatorFunction<BusRecord, RecordOutput> {
+  return (records$) =>
+    defer(() => {
+      const open: TracedRecord[] = [];
+      let failure: unknown;
+      return records$.pipe(
+        tap((record) => {
+          open.push(tracer.start(record));
+        }),
+        inner,
+        map((output) => open.shift()!.finish(output)),
+        tap({
+          error: (err: unknown) => {
+            failure = err;
+          },
+        }),
+        // Spans still open when the pipeline stops (an error, or an unsubscribe on close) are ended, never leaked.
+        finalize(() => {
+          for (const t of open.splice(0)) t.fail(failure ?? new Error('stage stopped before the record was processed'));
+        }),
+      );
+    });
 }

@@ -28,8 +28,16 @@ export interface ValidateConfig {
 /** Why one pair cannot be routed, or null. Checked here (not by `identityOrProject`) so NaN is NON_FINITE. */
 function pairProblem(p: GenerationPair, width: number, seen: ReadonlySet<string>): { reason: Rejected['reason']; message: string } | null {
   if (seen.has(p.pairId)) return { reason: 'DUPLICATE_PAIR', message: `pair ${p.pairId} was already routed in this run` };
-  if (p.embedding.length === 0) return { reason: 'WRONG_VECTOR_LENGTH', message: `pair ${p.pairId}: no embedding, and the router could not embed it (no text encoder, or no prompt text); the prior expects width ${width}` };
-  if (p.embedding.length !== width) return { reason: 'WRONG_VECTOR_LENGTH', message: `pair ${p.pairId}: embedding has length ${p.embedding.length}, the prior expects ${width}` };
+  if (p.embedding.length === 0)
+    return {
+      reason: 'WRONG_VECTOR_LENGTH',
+      message: `pair ${p.pairId}: no embedding, and the router could not embed it (no text encoder, or no prompt text); the prior expects width ${width}`,
+    };
+  if (p.embedding.length !== width)
+    return {
+      reason: 'WRONG_VECTOR_LENGTH',
+      message: `pair ${p.pairId}: embedding has length ${p.embedding.length}, the prior expects ${width}`,
+    };
   const bad = p.embedding.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) return { reason: 'NON_FINITE', message: `pair ${p.pairId}: embedding[${bad}] is ${p.embedding[bad]}` };
   return null;
@@ -46,15 +54,36 @@ export function validateGeneration(cfg: ValidateConfig): OperatorFunction<Work<G
     const g = work.value;
     if (g === undefined) return { ...work, value: undefined };
     if (g.run !== cfg.run) {
-      return { record: work.record, value: undefined, rejected: [...work.rejected, { record: work.record, error: codecError('RR_INVALID_RECORD', 'INVALID_RECORD', `generation of run ${JSON.stringify(g.run)}, this loop is ${JSON.stringify(cfg.run)}`), reason: 'INVALID_RECORD' }] };
+      return {
+        record: work.record,
+        value: undefined,
+        rejected: [
+          ...work.rejected,
+          {
+            record: work.record,
+            error: codecError(
+              'RR_INVALID_RECORD',
+              'INVALID_RECORD',
+              `generation of run ${JSON.stringify(g.run)}, this loop is ${JSON.stringify(cfg.run)}`,
+            ),
+            reason: 'INVALID_RECORD',
+          },
+        ],
+      };
     }
     const rejected = [...work.rejected];
     const out: RoutableGeneration = { generation: g, pairs: [], index: [], contexts: [] };
     const inRecord = new Set<string>();
     g.pairs.forEach((p, i) => {
-      const problem = (cfg.limits ? pairLimitProblem(p, cfg.limits) : null) ?? pairProblem(p, width, inRecord.has(p.pairId) ? new Set([p.pairId]) : cfg.seen);
+      const problem =
+        (cfg.limits ? pairLimitProblem(p, cfg.limits) : null) ??
+        pairProblem(p, width, inRecord.has(p.pairId) ? new Set([p.pairId]) : cfg.seen);
       if (problem) {
-        rejected.push({ record: work.record, error: codecError('RR_INVALID_RECORD', problem.reason!, problem.message, { pairId: p.pairId }), reason: problem.reason });
+        rejected.push({
+          record: work.record,
+          error: codecError('RR_INVALID_RECORD', problem.reason!, problem.message, { pairId: p.pairId }),
+          reason: problem.reason,
+        });
         return;
       }
       inRecord.add(p.pairId);

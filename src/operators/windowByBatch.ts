@@ -14,10 +14,7 @@
 import { asyncScheduler, Observable } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 
-export type WindowInput<T> =
-  | { kind: 'item'; batch: number; item: T }
-  | { kind: 'end'; batch: number; expected: number }
-  | { kind: 'poke' };
+export type WindowInput<T> = { kind: 'item'; batch: number; item: T } | { kind: 'end'; batch: number; expected: number } | { kind: 'poke' };
 
 export type WindowOutput<T> =
   | { kind: 'window'; batch: number; items: T[]; expected: number; timedOut: boolean; missingEnd: boolean }
@@ -46,74 +43,89 @@ interface OpenWindow<T> {
 
 export function windowByBatch<T>(opts: WindowByBatchOptions<T>): OperatorFunction<WindowInput<T>, WindowOutput<T>> {
   const scheduler = opts.scheduler ?? asyncScheduler;
-  return (source) => new Observable<WindowOutput<T>>((sub) => {
-    let next = opts.firstBatch ?? 0;
-    const open = new Map<number, OpenWindow<T>>();
-    const windowOf = (batch: number): OpenWindow<T> => {
-      let w = open.get(batch);
-      if (w === undefined) open.set(batch, w = { items: [], keys: new Set(), expected: null, expired: false, missingEnd: false, timer: null });
-      return w;
-    };
-    const ready = (w: OpenWindow<T>): boolean => w.expected !== null
-      && (w.expired || (w.items.length >= w.expected && (opts.ready?.(next, w.items) ?? true)));
-    /** The newest batch whose end marker has arrived. */
-    let latestEnd = -Infinity;
-    /**
-     * A batch whose marker never comes must not block the later ones: once a later batch's marker
-     * is in, the next batch to close gets `graceMs` to receive its own, then closes with the items
-     * it has (missingEnd). Only the next batch needs the timer, since windows close in order.
-     */
-    const armMissingEnd = (): void => {
-      if (latestEnd <= next || sub.closed) return;
-      const w = windowOf(next);
-      if (w.expected !== null || w.timer !== null) return;
-      w.timer = scheduler.schedule(() => {
-        if (w.expected === null) { w.expected = w.items.length; w.missingEnd = true; }
-        w.expired = true;
-        drain();
-      }, opts.graceMs);
-    };
-    const drain = (): void => {
-      for (let w = open.get(next); w !== undefined && ready(w) && !sub.closed; w = open.get(next)) {
-        open.delete(next);
-        w.timer?.unsubscribe();
-        const expected = w.expected!;
-        sub.next({ kind: 'window', batch: next++, items: w.items, expected, timedOut: w.items.length < expected, missingEnd: w.missingEnd });
-      }
-      armMissingEnd();
-    };
-    const inner = source.subscribe({
-      next(ev) {
-        if (ev.kind === 'poke') return drain();
-        if (ev.batch < next) {
-          if (ev.kind === 'item') sub.next({ kind: 'late', batch: ev.batch, item: ev.item });
-          return; // a repeated marker of a closed batch changes nothing
+  return (source) =>
+    new Observable<WindowOutput<T>>((sub) => {
+      let next = opts.firstBatch ?? 0;
+      const open = new Map<number, OpenWindow<T>>();
+      const windowOf = (batch: number): OpenWindow<T> => {
+        let w = open.get(batch);
+        if (w === undefined)
+          open.set(batch, (w = { items: [], keys: new Set(), expected: null, expired: false, missingEnd: false, timer: null }));
+        return w;
+      };
+      const ready = (w: OpenWindow<T>): boolean =>
+        w.expected !== null && (w.expired || (w.items.length >= w.expected && (opts.ready?.(next, w.items) ?? true)));
+      /** The newest batch whose end marker has arrived. */
+      let latestEnd = -Infinity;
+      /**
+       * A batch whose marker never comes must not block the later ones: once a later batch's marker
+       * is in, the next batch to close gets `graceMs` to receive its own, then closes with the items
+       * it has (missingEnd). Only the next batch needs the timer, since windows close in order.
+       */
+      const armMissingEnd = (): void => {
+        if (latestEnd <= next || sub.closed) return;
+        const w = windowOf(next);
+        if (w.expected !== null || w.timer !== null) return;
+        w.timer = scheduler.schedule(() => {
+          if (w.expected === null) {
+            w.expected = w.items.length;
+            w.missingEnd = true;
+          }
+          w.expired = true;
+          drain();
+        }, opts.graceMs);
+      };
+      const drain = (): void => {
+        for (let w = open.get(next); w !== undefined && ready(w) && !sub.closed; w = open.get(next)) {
+          open.delete(next);
+          w.timer?.unsubscribe();
+          const expected = w.expected!;
+          sub.next({
+            kind: 'window',
+            batch: next++,
+            items: w.items,
+            expected,
+            timedOut: w.items.length < expected,
+            missingEnd: w.missingEnd,
+          });
         }
-        const w = windowOf(ev.batch);
-        if (ev.kind === 'item') {
-          const key = opts.key?.(ev.item);
-          if (key !== undefined && w.keys.has(key)) return sub.next({ kind: 'duplicate', batch: ev.batch, item: ev.item });
-          if (key !== undefined) w.keys.add(key);
-          w.items.push(ev.item);
-        } else if (w.expected === null) {
-          latestEnd = Math.max(latestEnd, ev.batch);
-          w.expected = ev.expected;
-          w.timer?.unsubscribe(); // a missing-end timer: the marker came after all
-          w.timer = scheduler.schedule(() => { w.expired = true; drain(); }, opts.graceMs);
-        }
-        drain();
-      },
-      error: (err: unknown) => sub.error(err),
-      complete() {
-        for (const w of open.values()) if (w.expected !== null) w.expired = true;
-        drain();
-        sub.complete();
-      },
+        armMissingEnd();
+      };
+      const inner = source.subscribe({
+        next(ev) {
+          if (ev.kind === 'poke') return drain();
+          if (ev.batch < next) {
+            if (ev.kind === 'item') sub.next({ kind: 'late', batch: ev.batch, item: ev.item });
+            return; // a repeated marker of a closed batch changes nothing
+          }
+          const w = windowOf(ev.batch);
+          if (ev.kind === 'item') {
+            const key = opts.key?.(ev.item);
+            if (key !== undefined && w.keys.has(key)) return sub.next({ kind: 'duplicate', batch: ev.batch, item: ev.item });
+            if (key !== undefined) w.keys.add(key);
+            w.items.push(ev.item);
+          } else if (w.expected === null) {
+            latestEnd = Math.max(latestEnd, ev.batch);
+            w.expected = ev.expected;
+            w.timer?.unsubscribe(); // a missing-end timer: the marker came after all
+            w.timer = scheduler.schedule(() => {
+              w.expired = true;
+              drain();
+            }, opts.graceMs);
+          }
+          drain();
+        },
+        error: (err: unknown) => sub.error(err),
+        complete() {
+          for (const w of open.values()) if (w.expected !== null) w.expired = true;
+          drain();
+          sub.complete();
+        },
+      });
+      return () => {
+        inner.unsubscribe();
+        for (const w of open.values()) w.timer?.unsubscribe();
+        open.clear();
+      };
     });
-    return () => {
-      inner.unsubscribe();
-      for (const w of open.values()) w.timer?.unsubscribe();
-      open.clear();
-    };
-  });
 }

@@ -15,12 +15,28 @@ export function pairDecisions(d: Decision): PairDecision[] {
     return [one];
   }
   return d.pairs.map((p) => ({
-    run: d.run, batch: d.batch, promptId: d.promptId, pairId: p.pairId, method: d.method, seed: d.seed, posteriorVersion: d.posteriorVersion,
-    context: p.context, arms: d.arms, chosen: p.chosen, chosenRm: d.arms[p.chosen] ?? '', means: p.means, stds: p.stds, samples: p.samples, decidedAtMs: d.decidedAtMs,
+    run: d.run,
+    batch: d.batch,
+    promptId: d.promptId,
+    pairId: p.pairId,
+    method: d.method,
+    seed: d.seed,
+    posteriorVersion: d.posteriorVersion,
+    context: p.context,
+    arms: d.arms,
+    chosen: p.chosen,
+    chosenRm: d.arms[p.chosen] ?? '',
+    means: p.means,
+    stds: p.stds,
+    samples: p.samples,
+    decidedAtMs: d.decidedAtMs,
   }));
 }
 
 /** A v2 record: the prompt's fields once, its pairs in order, the v1 per-pair fields empty. */
-export function promptDecision(common: Pick<Decision, 'run' | 'batch' | 'promptId' | 'method' | 'seed' | 'posteriorVersion' | 'arms' | 'decidedAtMs'>, pairs: PairDecisionRecord[]): Decision {
+export function promptDecision(
+  common: Pick<Decision, 'run' | 'batch' | 'promptId' | 'method' | 'seed' | 'posteriorVersion' | 'arms' | 'decidedAtMs'>,
+  pairs: PairDecisionRecord[],
+): Decision {
   return { ...common, pairId: '', context: [], chosen: 0, chosenRm: '', means: [], stds: [], samples: [], pairs };
 }

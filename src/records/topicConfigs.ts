@@ -30,8 +30,7 @@ export const DEFAULT_MAX_DELTA_ROWS = 1024;
 /** The broker's default `message.max.bytes` (1 MiB + batch overhead); below it nothing needs setting. */
 const KAFKA_DEFAULT_MAX = 1048588;
 
-const sized = (bytes: number): Record<string, string> =>
-  bytes > KAFKA_DEFAULT_MAX ? { 'max.message.bytes': String(bytes) } : {};
+const sized = (bytes: number): Record<string, string> => (bytes > KAFKA_DEFAULT_MAX ? { 'max.message.bytes': String(bytes) } : {});
 
 /** The configs of one topic base. */
 export function topicConfigs(base: TopicBase, opts: TopicPlanOptions): Record<string, string> {
@@ -67,7 +66,8 @@ export function topicPlan(prefix: string, rms: readonly string[], opts: TopicPla
   const plan: TopicPlan[] = [];
   for (const base of Object.keys(topicSpecs) as TopicBase[]) {
     if (base === 'requests') {
-      for (const name of requestsTopics(prefix, rms).values()) plan.push({ name, base, partitions: partitionsOf(base), configs: topicConfigs(base, opts) });
+      for (const name of requestsTopics(prefix, rms).values())
+        plan.push({ name, base, partitions: partitionsOf(base), configs: topicConfigs(base, opts) });
     } else {
       plan.push({ name: topicName(prefix, base), base, partitions: partitionsOf(base), configs: topicConfigs(base, opts) });
     }

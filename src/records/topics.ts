@@ -5,7 +5,18 @@
  * bootstrap and the stream apps turn these into admin calls.
  */
 import { RouterError } from '../core/errors.ts';
-import type { Decision, DeadLetter, Feedback, Generation, Label, PosteriorDelta, PosteriorSnapshot, RecordName, Score, ScoringRequest } from './types.ts';
+import type {
+  Decision,
+  DeadLetter,
+  Feedback,
+  Generation,
+  Label,
+  PosteriorDelta,
+  PosteriorSnapshot,
+  RecordName,
+  Score,
+  ScoringRequest,
+} from './types.ts';
 
 export interface TopicRecords {
   generations: Generation;
@@ -53,13 +64,20 @@ const LEGAL = /^[A-Za-z0-9._-]*$/;
 
 function checkTopic(name: string, field: string): string {
   if (name === '' || name === '.' || name === '..' || name.length > MAX_TOPIC_LENGTH || !LEGAL.test(name)) {
-    throw new RouterError('RR_INVALID_CONFIG', `${field}: ${JSON.stringify(name)} is not a legal Kafka topic name ([a-zA-Z0-9._-], 1..${MAX_TOPIC_LENGTH} chars)`, { field });
+    throw new RouterError(
+      'RR_INVALID_CONFIG',
+      `${field}: ${JSON.stringify(name)} is not a legal Kafka topic name ([a-zA-Z0-9._-], 1..${MAX_TOPIC_LENGTH} chars)`,
+      { field },
+    );
   }
   return name;
 }
 
 function prefixed(prefix: string, name: string): string {
-  if (!LEGAL.test(prefix)) throw new RouterError('RR_INVALID_CONFIG', `topic prefix ${JSON.stringify(prefix)} has characters outside [a-zA-Z0-9._-]`, { field: 'prefix' });
+  if (!LEGAL.test(prefix))
+    throw new RouterError('RR_INVALID_CONFIG', `topic prefix ${JSON.stringify(prefix)} has characters outside [a-zA-Z0-9._-]`, {
+      field: 'prefix',
+    });
   return checkTopic(prefix + name, 'topic');
 }
 
@@ -88,7 +106,8 @@ export function requestsTopic(prefix: string, rm: string): string {
   if (LEGAL.test(rm) && verbatim.length <= MAX_TOPIC_LENGTH) return verbatim;
   const tag = `-${fnv1a(rm)}`;
   const room = MAX_TOPIC_LENGTH - stem.length - tag.length;
-  if (room < 1) throw new RouterError('RR_INVALID_CONFIG', `topic prefix ${JSON.stringify(prefix)} leaves no room for RM names`, { field: 'prefix' });
+  if (room < 1)
+    throw new RouterError('RR_INVALID_CONFIG', `topic prefix ${JSON.stringify(prefix)} leaves no room for RM names`, { field: 'prefix' });
   return checkTopic(stem + rm.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, room) + tag, 'rm');
 }
 
@@ -105,7 +124,11 @@ export function requestsTopics(prefix: string, rms: readonly string[]): Map<stri
     const metricName = topic.replaceAll('.', '_');
     const other = seen.get(metricName);
     if (other !== undefined) {
-      throw new RouterError('RR_INVALID_CONFIG', `RM ids ${JSON.stringify(other)} and ${JSON.stringify(rm)} map to colliding topics (${topic})`, { field: 'rms', rm, other });
+      throw new RouterError(
+        'RR_INVALID_CONFIG',
+        `RM ids ${JSON.stringify(other)} and ${JSON.stringify(rm)} map to colliding topics (${topic})`,
+        { field: 'rms', rm, other },
+      );
     }
     seen.set(metricName, rm);
     out.set(rm, topic);
@@ -135,4 +158,3 @@ export function recordKey<B extends TopicBase>(base: B, value: TopicRecords[B]):
       return (v as DeadLetter).originalKey;
   }
 }
-

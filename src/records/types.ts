@@ -254,7 +254,15 @@ export interface RecordTypes {
 export type RecordName = keyof RecordTypes;
 
 export const recordNames: readonly RecordName[] = [
-  'Generation', 'ScoringRequest', 'Score', 'Label', 'Feedback', 'Decision', 'PosteriorDelta', 'PosteriorSnapshot', 'DeadLetter',
+  'Generation',
+  'ScoringRequest',
+  'Score',
+  'Label',
+  'Feedback',
+  'Decision',
+  'PosteriorDelta',
+  'PosteriorSnapshot',
+  'DeadLetter',
 ];
 
 /** The Avro namespace of every record. */

@@ -20,7 +20,14 @@ export interface CommonScorerConfig extends ResilienceOptions {
 
 export type ScorerConfig =
   | { backend: 'sim' }
-  | ({ backend: 'http'; protocol: 'openrlhf' | 'tei'; url: string; modelVersion: string; maxBatch: number; separator: string } & CommonScorerConfig)
+  | ({
+      backend: 'http';
+      protocol: 'openrlhf' | 'tei';
+      url: string;
+      modelVersion: string;
+      maxBatch: number;
+      separator: string;
+    } & CommonScorerConfig)
   | ({ backend: 'judge'; baseUrl: string; model: string; order: 'both' | 'seeded'; maxTokens: number } & CommonScorerConfig)
   | ({ backend: 'tfjs'; modelDir: string; tfBackend: 'auto' | 'wasm' | 'cpu' } & CommonScorerConfig);
 
@@ -45,30 +52,53 @@ export function parseScorerConfig(raw: unknown, field: string): ScorerConfig {
   };
   const num = (k: string, def: number, min: number): number => {
     const v = o[k] ?? def;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min) fail(`${field}.${k}`, `must be a number ≥ ${min}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min)
+      fail(`${field}.${k}`, `must be a number ≥ ${min}, got ${JSON.stringify(v)}`);
     return v;
   };
   const url = (k: string): string => {
     const v = str(k);
-    try { new URL(v); } catch { fail(`${field}.${k}`, `not a URL: ${v}`); }
+    try {
+      new URL(v);
+    } catch {
+      fail(`${field}.${k}`, `not a URL: ${v}`);
+    }
     return v;
   };
   const backend = oneOf('backend', ['sim', 'http', 'judge', 'tfjs'] as const);
   if (backend === 'sim') return { backend };
   const d = defaultResilience;
   const common: CommonScorerConfig = {
-    maxPairs: num('maxPairs', microBatchDefaults.maxPairs, 1), maxWaitMs: num('maxWaitMs', microBatchDefaults.maxWaitMs, 0),
-    concurrency: num('concurrency', d.concurrency, 1), timeoutMs: num('timeoutMs', d.timeoutMs, 1), retries: num('retries', d.retries, 0),
-    backoffBaseMs: num('backoffBaseMs', d.backoffBaseMs, 0), backoffCapMs: num('backoffCapMs', d.backoffCapMs, 0),
-    breakerFailures: num('breakerFailures', d.breakerFailures, 1), breakerOpenMs: num('breakerOpenMs', d.breakerOpenMs, 0),
+    maxPairs: num('maxPairs', microBatchDefaults.maxPairs, 1),
+    maxWaitMs: num('maxWaitMs', microBatchDefaults.maxWaitMs, 0),
+    concurrency: num('concurrency', d.concurrency, 1),
+    timeoutMs: num('timeoutMs', d.timeoutMs, 1),
+    retries: num('retries', d.retries, 0),
+    backoffBaseMs: num('backoffBaseMs', d.backoffBaseMs, 0),
+    backoffCapMs: num('backoffCapMs', d.backoffCapMs, 0),
+    breakerFailures: num('breakerFailures', d.breakerFailures, 1),
+    breakerOpenMs: num('breakerOpenMs', d.breakerOpenMs, 0),
   };
   if (backend === 'http') {
-    return { backend, protocol: oneOf('protocol', ['openrlhf', 'tei'] as const), url: url('url'), modelVersion: str('modelVersion', 'unknown'),
-      maxBatch: num('maxBatch', 64, 1), separator: typeof o.separator === 'string' ? o.separator : '\n', ...common };
+    return {
+      backend,
+      protocol: oneOf('protocol', ['openrlhf', 'tei'] as const),
+      url: url('url'),
+      modelVersion: str('modelVersion', 'unknown'),
+      maxBatch: num('maxBatch', 64, 1),
+      separator: typeof o.separator === 'string' ? o.separator : '\n',
+      ...common,
+    };
   }
   if (backend === 'judge') {
-    return { backend, baseUrl: url('baseUrl'), model: str('model'), order: oneOf('order', ['both', 'seeded'] as const, 'both'),
-      maxTokens: num('maxTokens', 512, 1), ...common };
+    return {
+      backend,
+      baseUrl: url('baseUrl'),
+      model: str('model'),
+      order: oneOf('order', ['both', 'seeded'] as const, 'both'),
+      maxTokens: num('maxTokens', 512, 1),
+      ...common,
+    };
   }
   return { backend, modelDir: str('modelDir'), tfBackend: oneOf('tfBackend', ['auto', 'wasm', 'cpu'] as const, 'auto'), ...common };
 }

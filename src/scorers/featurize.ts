@@ -35,7 +35,9 @@ const wordHashes = (t: string): number[] => (t.toLowerCase().match(WORD) ?? []).
 export function featurize(spec: FeaturizerSpec, prompt: string, response: string, out: Float32Array): Float32Array {
   out.fill(0);
   const dim = spec.dim;
-  const add = (h: number): void => { out[h % dim]! += (h & 0x80000000) !== 0 ? -1 : 1; };
+  const add = (h: number): void => {
+    out[h % dim]! += (h & 0x80000000) !== 0 ? -1 : 1;
+  };
   const r = wordHashes(response);
   const p = new Set(wordHashes(prompt));
   for (let i = 0; i < r.length; i++) {

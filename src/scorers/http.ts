@@ -34,13 +34,15 @@ export function rewardCall(o: HttpBackendOptions, poster: JsonPoster): RewardCal
   if (o.protocol === 'openrlhf') {
     return async (items: readonly TextItem[], signal) => {
       const body = { query: items.map((t) => t.prompt + o.separator + t.response), prompts: items.map((t) => t.prompt) };
-      const reply = await poster.post(body, signal) as { rewards?: unknown } | null;
+      const reply = (await poster.post(body, signal)) as { rewards?: unknown } | null;
       return checkRewards(reply?.rewards, items.length, 'openrlhf reply "rewards"');
     };
   }
   return async (items, signal) => {
     const reply = await poster.post({ inputs: items.map((t) => [t.prompt, t.response]), raw_scores: true }, signal);
-    const scores = Array.isArray(reply) ? reply.map((r) => (Array.isArray(r) ? (r[0] as { score?: unknown } | undefined)?.score : undefined)) : reply;
+    const scores = Array.isArray(reply)
+      ? reply.map((r) => (Array.isArray(r) ? (r[0] as { score?: unknown } | undefined)?.score : undefined))
+      : reply;
     return checkRewards(scores, items.length, 'tei /predict reply');
   };
 }
@@ -53,6 +55,8 @@ export function httpBackend(o: HttpBackendOptions, res: Resilient): RmBackend {
     modelVersion: o.modelVersion,
     scorePairs: (pairs: readonly PairInput[]): Promise<PairResult[]> => scorePointwise(pairs, call, res, o.maxBatch),
     stats: () => ({ ...res.stats, breakerOpen: res.breaker.state === 'open' ? 1 : 0 }),
-    async close() { poster.close(); },
+    async close() {
+      poster.close();
+    },
   };
 }

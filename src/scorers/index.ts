@@ -30,21 +30,32 @@ export interface BackendEnv {
 export const simMicroBatch = { maxPairs: 1, maxWaitMs: 0 };
 
 export async function createRmBackend(cfg: ScorerConfig, env: BackendEnv): Promise<RmBackend> {
-  const res = (c: Exclude<ScorerConfig, { backend: 'sim' }>): Resilient => new Resilient(c, env.clock, env.seed, env.rm, env.timers ?? realTimers);
+  const res = (c: Exclude<ScorerConfig, { backend: 'sim' }>): Resilient =>
+    new Resilient(c, env.clock, env.seed, env.rm, env.timers ?? realTimers);
   switch (cfg.backend) {
-    case 'http': return httpBackend(cfg, res(cfg));
-    case 'judge': return judgeBackend({ ...cfg, seed: env.seed, run: env.run }, res(cfg));
+    case 'http':
+      return httpBackend(cfg, res(cfg));
+    case 'judge':
+      return judgeBackend({ ...cfg, seed: env.seed, run: env.run }, res(cfg));
     case 'tfjs': {
       const { tfjsBackend } = await import('./tfjs.ts');
       return tfjsBackend({ modelDir: cfg.modelDir, tfBackend: cfg.tfBackend, maxBatch: 512, clock: env.clock });
     }
     case 'sim': {
       if (env.sim === undefined) {
-        throw new RouterError('RR_INVALID_CONFIG', `scorers[${JSON.stringify(env.rm)}]: backend "sim" needs the loop's "sim" section`, { field: `scorers[${JSON.stringify(env.rm)}]` });
+        throw new RouterError('RR_INVALID_CONFIG', `scorers[${JSON.stringify(env.rm)}]: backend "sim" needs the loop's "sim" section`, {
+          field: `scorers[${JSON.stringify(env.rm)}]`,
+        });
       }
       const { sharedSimIndex, simRmBackend } = await import('../sim/backend.ts');
       const timers = env.timers ?? realTimers;
-      return simRmBackend({ index: sharedSimIndex(env.sim, env.arms, env.seed), arms: env.arms, rm: env.rm, delayMs: env.simDelayMs, delay: (ms) => timers.sleep(ms) });
+      return simRmBackend({
+        index: sharedSimIndex(env.sim, env.arms, env.seed),
+        arms: env.arms,
+        rm: env.rm,
+        delayMs: env.simDelayMs,
+        delay: (ms) => timers.sleep(ms),
+      });
     }
   }
 }

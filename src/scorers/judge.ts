@@ -18,7 +18,8 @@ import { Resilient, RmCallError } from './resilience.ts';
 import { promptText } from './text.ts';
 import type { PairInput, PairResult, RmBackend } from './types.ts';
 
-export const JUDGE_SYSTEM = 'You are a strict judge of answers to a user\'s question. Compare the two responses for correctness, ' +
+export const JUDGE_SYSTEM =
+  "You are a strict judge of answers to a user's question. Compare the two responses for correctness, " +
   'helpfulness and safety. Think briefly if you need to, then end your reply with exactly one line: [[1]] if Response 1 is better, ' +
   '[[2]] if Response 2 is better, or [[TIE]] if neither is better.';
 
@@ -30,7 +31,10 @@ export type JudgeVerdict = 1 | 2 | 'tie';
 
 /** The verdict of a judge's reply, or null when the last non-empty line is not exactly one of the three. */
 export function parseVerdict(content: string): JudgeVerdict | null {
-  const lines = content.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = content
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const last = lines[lines.length - 1];
   if (last === '[[1]]') return 1;
   if (last === '[[2]]') return 2;
@@ -55,11 +59,16 @@ export function judgeBackend(o: JudgeOptions, res: Resilient): RmBackend {
 
   async function ask(key: string, question: string, first: string, second: string): Promise<JudgeVerdict> {
     const body = {
-      model: o.model, temperature: 0, max_tokens: o.maxTokens,
-      messages: [{ role: 'system', content: JUDGE_SYSTEM }, { role: 'user', content: judgeUser(question, first, second) }],
+      model: o.model,
+      temperature: 0,
+      max_tokens: o.maxTokens,
+      messages: [
+        { role: 'system', content: JUDGE_SYSTEM },
+        { role: 'user', content: judgeUser(question, first, second) },
+      ],
     };
     const content = await res.call(key, async (signal) => {
-      const reply = await poster.post(body, signal) as { choices?: { message?: { content?: unknown } }[] } | null;
+      const reply = (await poster.post(body, signal)) as { choices?: { message?: { content?: unknown } }[] } | null;
       const c = reply?.choices?.[0]?.message?.content;
       if (typeof c !== 'string') throw new RmCallError('RM_BAD_RESPONSE', 'chat reply has no choices[0].message.content string', false);
       return c;
@@ -78,7 +87,10 @@ export function judgeBackend(o: JudgeOptions, res: Resilient): RmBackend {
     try {
       let v: number;
       if (o.order === 'both') {
-        const [ab, ba] = await Promise.all([ask(`${p.pairId}:ab`, q, p.responseA, p.responseB), ask(`${p.pairId}:ba`, q, p.responseB, p.responseA)]);
+        const [ab, ba] = await Promise.all([
+          ask(`${p.pairId}:ab`, q, p.responseA, p.responseB),
+          ask(`${p.pairId}:ba`, q, p.responseB, p.responseA),
+        ]);
         v = (vote(ab, true) + vote(ba, false)) / 2;
       } else {
         const aFirst = rng.pairUniform(p.pairId, 0, 0x1d6e) < 0.5;
@@ -97,6 +109,8 @@ export function judgeBackend(o: JudgeOptions, res: Resilient): RmBackend {
     modelVersion: o.model,
     scorePairs: (pairs) => Promise.all(pairs.map(one)),
     stats: () => ({ ...res.stats, ...stats, breakerOpen: res.breaker.state === 'open' ? 1 : 0 }),
-    async close() { poster.close(); },
+    async close() {
+      poster.close();
+    },
   };
 }

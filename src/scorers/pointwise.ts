@@ -16,7 +16,12 @@ export interface TextItem {
 /** One HTTP call (or model run) for a chunk: one finite reward per item, or an RmCallError. */
 export type RewardCall = (items: readonly TextItem[], signal: AbortSignal) => Promise<number[]>;
 
-export async function scorePointwise(pairs: readonly PairInput[], call: RewardCall, res: Resilient, maxBatch: number): Promise<PairResult[]> {
+export async function scorePointwise(
+  pairs: readonly PairInput[],
+  call: RewardCall,
+  res: Resilient,
+  maxBatch: number,
+): Promise<PairResult[]> {
   const index = new Map<string, number>();
   const items: TextItem[] = [];
   const keyOf = (p: PairInput, response: string): number => {
@@ -33,17 +38,22 @@ export async function scorePointwise(pairs: readonly PairInput[], call: RewardCa
   const refs = pairs.map((p) => [keyOf(p, p.responseA), keyOf(p, p.responseB)] as const);
   const rewards: (number | PairFailure)[] = new Array(items.length);
   const chunks: number[][] = [];
-  for (let i = 0; i < items.length; i += maxBatch) chunks.push(Array.from({ length: Math.min(maxBatch, items.length - i) }, (_, j) => i + j));
-  await Promise.all(chunks.map(async (ids) => {
-    const chunk = ids.map((i) => items[i]!);
-    try {
-      const out = await res.call(`${chunk[0]!.prompt}\u0000${chunk[0]!.response}\u0000${chunk.length}`, (signal) => call(chunk, signal));
-      ids.forEach((i, j) => { rewards[i] = out[j]!; });
-    } catch (e) {
-      const err = e instanceof RmCallError ? e : new RmCallError('RM_UNAVAILABLE', String(e), false);
-      for (const i of ids) rewards[i] = { code: err.code, message: err.message };
-    }
-  }));
+  for (let i = 0; i < items.length; i += maxBatch)
+    chunks.push(Array.from({ length: Math.min(maxBatch, items.length - i) }, (_, j) => i + j));
+  await Promise.all(
+    chunks.map(async (ids) => {
+      const chunk = ids.map((i) => items[i]!);
+      try {
+        const out = await res.call(`${chunk[0]!.prompt}\u0000${chunk[0]!.response}\u0000${chunk.length}`, (signal) => call(chunk, signal));
+        ids.forEach((i, j) => {
+          rewards[i] = out[j]!;
+        });
+      } catch (e) {
+        const err = e instanceof RmCallError ? e : new RmCallError('RM_UNAVAILABLE', String(e), false);
+        for (const i of ids) rewards[i] = { code: err.code, message: err.message };
+      }
+    }),
+  );
   return refs.map(([a, b]) => {
     const ra = rewards[a]!;
     const rb = rewards[b]!;
@@ -58,7 +68,8 @@ export function checkRewards(values: unknown, n: number, what: string): number[]
   if (!Array.isArray(values)) throw new RmCallError('RM_BAD_RESPONSE', `${what}: expected an array of ${n} rewards`, false);
   if (values.length !== n) throw new RmCallError('RM_BAD_RESPONSE', `${what}: ${values.length} rewards for ${n} texts`, false);
   values.forEach((v, i) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new RmCallError('RM_BAD_RESPONSE', `${what}: reward ${i} is ${JSON.stringify(v)}, not a finite number`, false);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new RmCallError('RM_BAD_RESPONSE', `${what}: reward ${i} is ${JSON.stringify(v)}, not a finite number`, false);
   });
   return values as number[];
 }

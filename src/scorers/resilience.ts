@@ -12,7 +12,11 @@ import type { PairFailure } from './types.ts';
 
 /** A failed call: retriable (timeout, connection refused, 5xx, 429) or not (garbage, 4xx). */
 export class RmCallError extends Error {
-  constructor(readonly code: PairFailure['code'], message: string, readonly retriable: boolean) {
+  constructor(
+    readonly code: PairFailure['code'],
+    message: string,
+    readonly retriable: boolean,
+  ) {
     super(message);
     this.name = 'RmCallError';
   }
@@ -48,7 +52,13 @@ export interface ResilienceOptions {
 }
 
 export const defaultResilience: ResilienceOptions = {
-  concurrency: 8, timeoutMs: 30_000, retries: 3, backoffBaseMs: 200, backoffCapMs: 5_000, breakerFailures: 5, breakerOpenMs: 10_000,
+  concurrency: 8,
+  timeoutMs: 30_000,
+  retries: 3,
+  backoffBaseMs: 200,
+  backoffCapMs: 5_000,
+  breakerFailures: 5,
+  breakerOpenMs: 10_000,
 };
 
 export class Resilient {
@@ -57,7 +67,13 @@ export class Resilient {
   readonly #rng: CounterRng;
   readonly stats = { calls: 0, attempts: 0, retries: 0, timeouts: 0, failures: 0, shortCircuited: 0, maxConcurrent: 0 };
 
-  constructor(readonly o: ResilienceOptions, clock: Clock, seed: number, rm: string, readonly timers: Timers = realTimers) {
+  constructor(
+    readonly o: ResilienceOptions,
+    clock: Clock,
+    seed: number,
+    rm: string,
+    readonly timers: Timers = realTimers,
+  ) {
     this.breaker = new CircuitBreaker({ failureThreshold: o.breakerFailures, openMs: o.breakerOpenMs, clock });
     this.#sem = new Semaphore(o.concurrency);
     this.#rng = new CounterRng(seed, `retry:${rm}`);
@@ -115,5 +131,9 @@ export function asCallError(e: unknown): RmCallError {
     return reason ?? new RmCallError('RM_UNAVAILABLE', 'timed out', true);
   }
   const cause = err?.cause as { code?: string; message?: string } | undefined;
-  return new RmCallError('RM_UNAVAILABLE', `request failed: ${err?.code ?? cause?.code ?? cause?.message ?? err?.message ?? String(e)}`, true);
+  return new RmCallError(
+    'RM_UNAVAILABLE',
+    `request failed: ${err?.code ?? cause?.code ?? cause?.message ?? err?.message ?? String(e)}`,
+    true,
+  );
 }

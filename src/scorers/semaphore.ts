@@ -4,7 +4,9 @@ export class Semaphore {
   readonly #waiting: (() => void)[] = [];
   constructor(readonly limit: number) {}
 
-  get active(): number { return this.#active; }
+  get active(): number {
+    return this.#active;
+  }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#active >= this.limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
@@ -13,7 +15,8 @@ export class Semaphore {
       return await fn();
     } finally {
       const next = this.#waiting.shift();
-      if (next) next(); // hand the slot over: #active stays the same
+      if (next)
+        next(); // hand the slot over: #active stays the same
       else this.#active--;
     }
   }

@@ -16,7 +16,8 @@ export interface RmServer {
 }
 
 function splitQuery(query: string, prompt: string | undefined, separator: string): { prompt: string; response: string } {
-  if (prompt !== undefined && query.startsWith(prompt + separator)) return { prompt, response: query.slice(prompt.length + separator.length) };
+  if (prompt !== undefined && query.startsWith(prompt + separator))
+    return { prompt, response: query.slice(prompt.length + separator.length) };
   return { prompt: prompt ?? '', response: query };
 }
 
@@ -27,20 +28,33 @@ export async function serveRewardModel(model: TfjsBackend, o: { port: number; ho
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       void (async () => {
-        const reply = (status: number, body: unknown): void => { res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)); };
+        const reply = (status: number, body: unknown): void => {
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        };
         let body: { query?: unknown; prompts?: unknown; inputs?: unknown };
-        try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { return reply(400, { error: 'body is not JSON' }); }
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          return reply(400, { error: 'body is not JSON' });
+        }
         try {
           if (req.url?.startsWith('/predict')) {
             const inputs = body.inputs;
-            if (!Array.isArray(inputs) || !inputs.every((x) => Array.isArray(x) && x.length === 2 && x.every((t) => typeof t === 'string'))) return reply(400, { error: 'inputs must be [[prompt, response], ...]' });
+            if (!Array.isArray(inputs) || !inputs.every((x) => Array.isArray(x) && x.length === 2 && x.every((t) => typeof t === 'string')))
+              return reply(400, { error: 'inputs must be [[prompt, response], ...]' });
             const r = await model.rewards((inputs as [string, string][]).map(([prompt, response]) => ({ prompt, response })));
-            return reply(200, r.map((score) => [{ score, label: 'LABEL_0' }]));
+            return reply(
+              200,
+              r.map((score) => [{ score, label: 'LABEL_0' }]),
+            );
           }
           const q = body.query;
-          const prompts = Array.isArray(body.prompts) ? body.prompts as unknown[] : [];
-          if (!Array.isArray(q) || !q.every((t) => typeof t === 'string')) return reply(400, { error: 'query must be an array of strings' });
-          const r = await model.rewards((q as string[]).map((t, i) => splitQuery(t, typeof prompts[i] === 'string' ? prompts[i] as string : undefined, sep)));
+          const prompts = Array.isArray(body.prompts) ? (body.prompts as unknown[]) : [];
+          if (!Array.isArray(q) || !q.every((t) => typeof t === 'string'))
+            return reply(400, { error: 'query must be an array of strings' });
+          const r = await model.rewards(
+            (q as string[]).map((t, i) => splitQuery(t, typeof prompts[i] === 'string' ? (prompts[i] as string) : undefined, sep)),
+          );
           return reply(200, { rewards: r });
         } catch (e) {
           return reply(500, { error: (e as Error).message });
@@ -48,10 +62,18 @@ export async function serveRewardModel(model: TfjsBackend, o: { port: number; ho
       })();
     });
   });
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(o.port, o.host, () => resolve()); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
   const a = server.address() as AddressInfo;
   return {
-    url: `http://${a.address}:${a.port}`, server,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    url: `http://${a.address}:${a.port}`,
+    server,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

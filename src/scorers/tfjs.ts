@@ -43,16 +43,28 @@ export async function tfjsBackend(o: TfjsBackendOptions): Promise<TfjsBackend> {
   await rewards([{ prompt: 'warm-up', response: 'warm-up' }]);
   const warmupMs = o.clock.now() - t0;
   // A local model needs no retries or breaker; the Resilient caller only bounds it to one call at a time.
-  const res = new Resilient({ concurrency: 1, timeoutMs: 600_000, retries: 0, backoffBaseMs: 0, backoffCapMs: 0, breakerFailures: 1e9, breakerOpenMs: 0 }, o.clock, 0, 'tfjs');
+  const res = new Resilient(
+    { concurrency: 1, timeoutMs: 600_000, retries: 0, backoffBaseMs: 0, backoffCapMs: 0, breakerFailures: 1e9, breakerOpenMs: 0 },
+    o.clock,
+    0,
+    'tfjs',
+  );
   const call = async (items: readonly TextItem[]): Promise<number[]> => {
     const out = await rewards(items);
     if (!out.every(Number.isFinite)) throw new RmCallError('RM_BAD_RESPONSE', 'the model gave a non-finite reward', false);
     return out;
   };
   return {
-    kind: 'tfjs', modelVersion: version, rung, notes, warmupMs, rewards,
+    kind: 'tfjs',
+    modelVersion: version,
+    rung,
+    notes,
+    warmupMs,
+    rewards,
     scorePairs: (pairs) => scorePointwise(pairs, call, res, o.maxBatch),
     stats: () => ({ predictCalls: res.stats.attempts, warmupMs }),
-    async close() { model.dispose(); },
+    async close() {
+      model.dispose();
+    },
   };
 }

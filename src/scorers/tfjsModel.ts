@@ -18,7 +18,13 @@ const SHARD = 'group1-shard1of1.bin';
 export function buildRewardModel(tf: Tf, dim: number, hidden: number, seed: number): LayersModel {
   return tf.sequential({
     layers: [
-      tf.layers.dense({ inputShape: [dim], units: hidden, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed }), name: 'hidden' }),
+      tf.layers.dense({
+        inputShape: [dim],
+        units: hidden,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed }),
+        name: 'hidden',
+      }),
       tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }), name: 'reward' }),
     ],
   });
@@ -30,16 +36,21 @@ function joinBuffers(data: ArrayBuffer | ArrayBuffer[]): Buffer {
 
 export async function saveRewardModel(tf: Tf, model: LayersModel, dir: string, featurizer: FeaturizerSpec): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const weights = joinBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);
-    const json = {
-      format: 'layers-model', generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`, convertedBy: null,
-      modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: [SHARD], weights: artifacts.weightSpecs }],
-    };
-    await writeFile(join(dir, 'model.json'), JSON.stringify(json));
-    await writeFile(join(dir, SHARD), weights);
-    return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON', weightDataBytes: weights.length } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = joinBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);
+      const json = {
+        format: 'layers-model',
+        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [SHARD], weights: artifacts.weightSpecs }],
+      };
+      await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+      await writeFile(join(dir, SHARD), weights);
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON', weightDataBytes: weights.length } };
+    }),
+  );
   await writeFile(join(dir, 'featurizer.json'), JSON.stringify(featurizer, null, 2) + '\n');
 }
 
@@ -53,7 +64,10 @@ export interface LoadedRewardModel {
 export async function loadRewardModel(tf: Tf, dir: string): Promise<LoadedRewardModel> {
   try {
     const jsonBytes = await readFile(join(dir, 'model.json'));
-    const json = JSON.parse(jsonBytes.toString('utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: never[] }[] };
+    const json = JSON.parse(jsonBytes.toString('utf8')) as {
+      modelTopology: object;
+      weightsManifest: { paths: string[]; weights: never[] }[];
+    };
     const hash = createHash('sha256').update(jsonBytes);
     const shards: Buffer[] = [];
     const specs: import('@tensorflow/tfjs').io.WeightsManifestEntry[] = [];
@@ -68,7 +82,8 @@ export async function loadRewardModel(tf: Tf, dir: string): Promise<LoadedReward
     const featBytes = await readFile(join(dir, 'featurizer.json'));
     hash.update(featBytes);
     const featurizer = JSON.parse(featBytes.toString('utf8')) as FeaturizerSpec;
-    if (featurizer.name !== 'hashed-ngrams' || featurizer.version !== 2 || !Number.isInteger(featurizer.dim)) throw new Error(`unknown featurizer ${JSON.stringify(featurizer)}`);
+    if (featurizer.name !== 'hashed-ngrams' || featurizer.version !== 2 || !Number.isInteger(featurizer.dim))
+      throw new Error(`unknown featurizer ${JSON.stringify(featurizer)}`);
     const all = Buffer.concat(shards);
     const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
     const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));

@@ -20,13 +20,29 @@ export interface RmTrainOptions {
   learningRate: number;
 }
 
-export const rmTrainDefaults: RmTrainOptions = { seed: 1, examples: 2_000, heldOut: 500, epochs: 8, batchSize: 64, dim: 256, hidden: 16, learningRate: 0.01 };
+export const rmTrainDefaults: RmTrainOptions = {
+  seed: 1,
+  examples: 2_000,
+  heldOut: 500,
+  epochs: 8,
+  batchSize: 64,
+  dim: 256,
+  hidden: 16,
+  learningRate: 0.01,
+};
 
 export function pairAccuracy(tf: Tf, model: LayersModel, spec: FeaturizerSpec, pairs: readonly PreferencePair[]): number {
-  const r = (side: 'chosen' | 'rejected'): Float32Array => tf.tidy(() => {
-    const x = tf.tensor2d(featurizeBatch(spec, pairs.map((p) => ({ prompt: p.prompt, response: p[side] }))), [pairs.length, spec.dim]);
-    return (model.predict(x) as Tensor).dataSync() as Float32Array;
-  });
+  const r = (side: 'chosen' | 'rejected'): Float32Array =>
+    tf.tidy(() => {
+      const x = tf.tensor2d(
+        featurizeBatch(
+          spec,
+          pairs.map((p) => ({ prompt: p.prompt, response: p[side] })),
+        ),
+        [pairs.length, spec.dim],
+      );
+      return (model.predict(x) as Tensor).dataSync() as Float32Array;
+    });
   const a = r('chosen');
   const b = r('rejected');
   let ok = 0;
@@ -34,15 +50,26 @@ export function pairAccuracy(tf: Tf, model: LayersModel, spec: FeaturizerSpec, p
   return ok / pairs.length;
 }
 
-export function trainRewardModel(tf: Tf, o: RmTrainOptions = rmTrainDefaults): { model: LayersModel; featurizer: FeaturizerSpec; heldOutAccuracy: number; finalLoss: number } {
+export function trainRewardModel(
+  tf: Tf,
+  o: RmTrainOptions = rmTrainDefaults,
+): { model: LayersModel; featurizer: FeaturizerSpec; heldOutAccuracy: number; finalLoss: number } {
   const featurizer: FeaturizerSpec = { name: 'hashed-ngrams', version: 2, dim: o.dim };
   const train = rmPreferenceData(o.examples, o.seed, 'train');
   const test = rmPreferenceData(o.heldOut, o.seed, 'held-out');
   const model = buildRewardModel(tf, o.dim, o.hidden, o.seed);
-  const xc = featurizeBatch(featurizer, train.map((p) => ({ prompt: p.prompt, response: p.chosen })));
-  const xr = featurizeBatch(featurizer, train.map((p) => ({ prompt: p.prompt, response: p.rejected })));
+  const xc = featurizeBatch(
+    featurizer,
+    train.map((p) => ({ prompt: p.prompt, response: p.chosen })),
+  );
+  const xr = featurizeBatch(
+    featurizer,
+    train.map((p) => ({ prompt: p.prompt, response: p.rejected })),
+  );
   // Build the weights outside minimize's tidy (a lazily built layer inside it loses its initial values).
-  tf.tidy(() => { model.predict(tf.zeros([1, o.dim])); });
+  tf.tidy(() => {
+    model.predict(tf.zeros([1, o.dim]));
+  });
   const opt = tf.train.adam(o.learningRate);
   let finalLoss = NaN;
   for (let e = 0; e < o.epochs; e++) {

@@ -12,8 +12,16 @@ import { kafkaSecurityConfig, resolveKafkaSecurity, saslMechanisms, type KafkaSe
 let current: KafkaSecurity = {};
 
 /** The flags, for help texts that point to them. */
-export const kafkaSecurityFlags = ['--kafka-ssl', '--kafka-ssl-ca-file', '--kafka-ssl-cert-file', '--kafka-ssl-key-file', '--kafka-ssl-insecure',
-  '--kafka-sasl-mechanism', '--kafka-sasl-username', '--kafka-sasl-password-file'] as const;
+export const kafkaSecurityFlags = [
+  '--kafka-ssl',
+  '--kafka-ssl-ca-file',
+  '--kafka-ssl-cert-file',
+  '--kafka-ssl-key-file',
+  '--kafka-ssl-insecure',
+  '--kafka-sasl-mechanism',
+  '--kafka-sasl-username',
+  '--kafka-sasl-password-file',
+] as const;
 
 export function addKafkaSecurityOptions(cmd: Command): Command {
   cmd
@@ -24,7 +32,10 @@ export function addKafkaSecurityOptions(cmd: Command): Command {
     .option('--kafka-ssl-insecure', 'TLS without verifying the broker certificate, for tests only (env KAFKA_SSL_INSECURE)')
     .option('--kafka-sasl-mechanism <name>', `SASL mechanism: ${saslMechanisms.join(' | ')} (env KAFKA_SASL_MECHANISM)`)
     .option('--kafka-sasl-username <name>', 'SASL user (env KAFKA_SASL_USERNAME)')
-    .option('--kafka-sasl-password-file <path>', 'file holding the SASL password (env KAFKA_SASL_PASSWORD_FILE, or the password itself in KAFKA_SASL_PASSWORD; there is no password flag)');
+    .option(
+      '--kafka-sasl-password-file <path>',
+      'file holding the SASL password (env KAFKA_SASL_PASSWORD_FILE, or the password itself in KAFKA_SASL_PASSWORD; there is no password flag)',
+    );
   cmd.hook('preAction', (_cmd, action) => {
     current = resolveKafkaSecurity(action.optsWithGlobals<SecurityInputs>());
   });

@@ -50,7 +50,9 @@ export function resolveKafkaSecurity(flags: SecurityInputs = {}, env: NodeJS.Pro
   const insecure = flags.kafkaSslInsecure ?? truthy(env.KAFKA_SSL_INSECURE) ?? false;
   const sslOn = flags.kafkaSsl ?? truthy(env.KAFKA_SSL) ?? (caFile !== undefined || certFile !== undefined || insecure);
   if ((certFile === undefined) !== (keyFile === undefined)) {
-    throw new RouterError('RR_INVALID_CONFIG', 'a TLS client certificate needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE', { field: 'kafka-ssl-cert-file' });
+    throw new RouterError('RR_INVALID_CONFIG', 'a TLS client certificate needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE', {
+      field: 'kafka-ssl-cert-file',
+    });
   }
   const out: KafkaSecurity = {};
   if (sslOn) {
@@ -64,18 +66,29 @@ export function resolveKafkaSecurity(flags: SecurityInputs = {}, env: NodeJS.Pro
   if (mechanismRaw !== undefined && mechanismRaw !== '') {
     const mechanism = mechanismRaw.toLowerCase();
     if (!(saslMechanisms as readonly string[]).includes(mechanism)) {
-      throw new RouterError('RR_INVALID_CONFIG', `unknown SASL mechanism ${JSON.stringify(mechanismRaw)} (known: ${saslMechanisms.join(', ')})`, { field: 'kafka-sasl-mechanism' });
+      throw new RouterError(
+        'RR_INVALID_CONFIG',
+        `unknown SASL mechanism ${JSON.stringify(mechanismRaw)} (known: ${saslMechanisms.join(', ')})`,
+        { field: 'kafka-sasl-mechanism' },
+      );
     }
     const username = flags.kafkaSaslUsername ?? env.KAFKA_SASL_USERNAME;
     if (username === undefined || username === '') {
-      throw new RouterError('RR_INVALID_CONFIG', 'SASL needs a user name: KAFKA_SASL_USERNAME or --kafka-sasl-username', { field: 'kafka-sasl-username' });
+      throw new RouterError('RR_INVALID_CONFIG', 'SASL needs a user name: KAFKA_SASL_USERNAME or --kafka-sasl-username', {
+        field: 'kafka-sasl-username',
+      });
     }
     const passwordFile = flags.kafkaSaslPasswordFile ?? env.KAFKA_SASL_PASSWORD_FILE;
     let password: string | undefined;
-    if (passwordFile !== undefined && passwordFile !== '') password = readPem(passwordFile, 'kafka-sasl-password-file').replace(/\r?\n$/, '');
+    if (passwordFile !== undefined && passwordFile !== '')
+      password = readPem(passwordFile, 'kafka-sasl-password-file').replace(/\r?\n$/, '');
     else password = env.KAFKA_SASL_PASSWORD;
     if (password === undefined || password === '') {
-      throw new RouterError('RR_INVALID_CONFIG', 'SASL needs a password: KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE (--kafka-sasl-password-file)', { field: 'kafka-sasl-password' });
+      throw new RouterError(
+        'RR_INVALID_CONFIG',
+        'SASL needs a password: KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE (--kafka-sasl-password-file)',
+        { field: 'kafka-sasl-password' },
+      );
     }
     out.sasl = { mechanism: mechanism as SaslMechanism, username, password: new Secret(password) };
   }

@@ -33,13 +33,20 @@ export function simStreamOf(sim: SimSettings, arms: readonly string[], seed: num
 export class SimPairIndex {
   readonly #stream: OnlineStream;
   readonly #cache = new Map<number, Map<string, SimPair>>();
-  constructor(stream: OnlineStream, readonly keep = 64) { this.#stream = stream; }
+  constructor(
+    stream: OnlineStream,
+    readonly keep = 64,
+  ) {
+    this.#stream = stream;
+  }
 
   /** The pair, or undefined when batch `batch` has no pair of that id. */
   find(batch: number, pairId: string): SimPair | undefined {
     let pairs = this.#cache.get(batch);
     if (!pairs) {
-      pairs = new Map(this.#stream.generateBatch(batch, { embeddings: false }).prompts.flatMap((p) => p.pairs.map((x) => [x.pairId, x] as const)));
+      pairs = new Map(
+        this.#stream.generateBatch(batch, { embeddings: false }).prompts.flatMap((p) => p.pairs.map((x) => [x.pairId, x] as const)),
+      );
       this.#cache.set(batch, pairs);
       if (this.#cache.size > this.keep) this.#cache.delete(this.#cache.keys().next().value!);
     }
@@ -61,10 +68,10 @@ export class SimPairIndex {
 const indexes = new WeakMap<SimSettings, Map<string, SimPairIndex>>();
 export function sharedSimIndex(sim: SimSettings, arms: readonly string[], seed: number): SimPairIndex {
   let byPool = indexes.get(sim);
-  if (byPool === undefined) indexes.set(sim, byPool = new Map());
+  if (byPool === undefined) indexes.set(sim, (byPool = new Map()));
   const key = JSON.stringify([arms, seed]);
   let index = byPool.get(key);
-  if (index === undefined) byPool.set(key, index = new SimPairIndex(simStreamOf(sim, arms, seed)));
+  if (index === undefined) byPool.set(key, (index = new SimPairIndex(simStreamOf(sim, arms, seed))));
   return index;
 }
 

@@ -168,6 +168,10 @@ export function describeSimConfig(cfg: SimConfig): string {
       ? `trainer: β = ${t.beta}; the policy learns from its labels: margin ~ N(μ, 2μ), μ = ${t.marginMean}·tanh(net right labels of the category / ${cfg.policyLearning.scale}), 0 at batch 0 (every loss = log 2)`
       : `trainer: β = ${t.beta}, margin ~ N(${t.marginMean}, ${t.marginSd}) in the gold direction`,
     `RM errors: ${(cfg.errorCorrelation ?? 0) > 0 ? `shared blind spots (each RM draws from a per-pair difficulty common to all RMs with probability ${cfg.errorCorrelation})` : 'independent across RMs'}`,
-    ...(cfg.offlineDomain ? [`offline data: another distribution (prototypes moved by ${cfg.offlineDomain.prototypeShift}, cos ≈ ${(1 / Math.sqrt(1 + cfg.offlineDomain.prototypeShift ** 2)).toFixed(2)}; offline accuracies ± U(${cfg.offlineDomain.accuracyJitter}))`] : []),
+    ...(cfg.offlineDomain
+      ? [
+          `offline data: another distribution (prototypes moved by ${cfg.offlineDomain.prototypeShift}, cos ≈ ${(1 / Math.sqrt(1 + cfg.offlineDomain.prototypeShift ** 2)).toFixed(2)}; offline accuracies ± U(${cfg.offlineDomain.accuracyJitter}))`,
+        ]
+      : []),
   ].join('\n');
 }

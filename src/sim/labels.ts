@@ -24,8 +24,11 @@ export function keepDecisive(
   keepPerPrompt: number,
   key?: (pairId: string) => number,
 ): number[] {
-  requireConfig(chosenArmPerPair.length === pairs.length, 'chosenArmPerPair',
-    `expected ${pairs.length} arms, got ${chosenArmPerPair.length}`);
+  requireConfig(
+    chosenArmPerPair.length === pairs.length,
+    'chosenArmPerPair',
+    `expected ${pairs.length} arms, got ${chosenArmPerPair.length}`,
+  );
   const decisive: number[] = [];
   for (let j = 0; j < pairs.length && (key || decisive.length < keepPerPrompt); j++) {
     const arm = chosenArmPerPair[j]!;

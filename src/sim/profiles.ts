@@ -108,9 +108,10 @@ export function selectModels(pool: RmPool, names: readonly string[]): RmPool {
   const rows = names.map((name, i) => {
     const k = pool.models.indexOf(name);
     if (k < 0) {
-      throw new RouterError('RR_INVALID_CONFIG',
-        `models[${i}]: unknown model ${JSON.stringify(name)} (known: ${pool.models.join(', ')})`,
-        { field: `models[${i}]`, source: pool.source });
+      throw new RouterError('RR_INVALID_CONFIG', `models[${i}]: unknown model ${JSON.stringify(name)} (known: ${pool.models.join(', ')})`, {
+        field: `models[${i}]`,
+        source: pool.source,
+      });
     }
     if (seen.has(name)) {
       throw new RouterError('RR_INVALID_CONFIG', `models[${i}]: duplicate model ${JSON.stringify(name)}`, { field: `models[${i}]` });
@@ -120,5 +121,11 @@ export function selectModels(pool: RmPool, names: readonly string[]): RmPool {
   });
   const raised = pool.raised?.filter((r) => names.includes(r.model));
   const { raised: _all, ...rest } = pool;
-  return { ...rest, categories: pool.categories.slice(), models: names.slice(), pairwise: rows, ...(raised && raised.length > 0 ? { raised } : {}) };
+  return {
+    ...rest,
+    categories: pool.categories.slice(),
+    models: names.slice(),
+    pairwise: rows,
+    ...(raised && raised.length > 0 ? { raised } : {}),
+  };
 }

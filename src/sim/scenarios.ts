@@ -85,7 +85,10 @@ export function scenarioConfig(name: string, overrides: Partial<SimConfig> = {})
     case 'prior-shift':
       return priorShiftScenario(overrides);
     default:
-      throw new RouterError('RR_INVALID_CONFIG',
-        `scenario: unknown scenario ${JSON.stringify(name)} (known: ${scenarioNames.join(', ')})`, { field: 'scenario' });
+      throw new RouterError(
+        'RR_INVALID_CONFIG',
+        `scenario: unknown scenario ${JSON.stringify(name)} (known: ${scenarioNames.join(', ')})`,
+        { field: 'scenario' },
+      );
   }
 }

@@ -76,7 +76,12 @@ export function shiftChanges(pool: RmPool, online: readonly (readonly number[])[
  * prefers there) loses delta and the best other RM by offline probability gains it (ties: by name).
  * Returns a fresh [model][category] table; other shift kinds return `online` unchanged.
  */
-export function applyPriorShift(pool: RmPool, cfg: Pick<SimConfig, 'shift' | 'shiftClip'>, online: readonly (readonly number[])[], preferred: readonly number[]): number[][] {
+export function applyPriorShift(
+  pool: RmPool,
+  cfg: Pick<SimConfig, 'shift' | 'shiftClip'>,
+  online: readonly (readonly number[])[],
+  preferred: readonly number[],
+): number[][] {
   const p = online.map((row) => row.slice());
   const shift = cfg.shift;
   if (shift.kind !== 'demotePrior' || pool.models.length < 2) return p;
@@ -84,7 +89,9 @@ export function applyPriorShift(pool: RmPool, cfg: Pick<SimConfig, 'shift' | 'sh
   const clip = (v: number) => Math.min(hi, Math.max(lo, v));
   for (const c of shiftedCategories(pool, shift.categories)) {
     const demoted = preferred[c]!;
-    const others = pool.models.map((_, k) => k).filter((k) => k !== demoted)
+    const others = pool.models
+      .map((_, k) => k)
+      .filter((k) => k !== demoted)
       .sort((a, b) => pool.pairwise[b]![c]! - pool.pairwise[a]![c]! || (pool.models[a]! < pool.models[b]! ? -1 : 1));
     p[demoted]![c] = clip(p[demoted]![c]! - shift.delta);
     p[others[0]!]![c] = clip(p[others[0]!]![c]! + shift.delta);

@@ -31,8 +31,11 @@ export function validateSimConfig(cfg: SimConfig): SimConfig {
   num(cfg.tieEps, 0, 'sim.tieEps');
   int(cfg.keepPerPrompt, 1, 'sim.keepPerPrompt');
   const [lo, hi] = cfg.shiftClip;
-  requireConfig(Number.isFinite(lo) && Number.isFinite(hi) && lo >= 0 && lo <= hi && hi <= 1,
-    'sim.shiftClip', `expected 0 ≤ lo ≤ hi ≤ 1, got [${lo}, ${hi}]`);
+  requireConfig(
+    Number.isFinite(lo) && Number.isFinite(hi) && lo >= 0 && lo <= hi && hi <= 1,
+    'sim.shiftClip',
+    `expected 0 ≤ lo ≤ hi ≤ 1, got [${lo}, ${hi}]`,
+  );
   const drift = cfg.drift;
   if (drift.kind === 'linear') {
     int(drift.startBatch, 0, 'sim.drift.startBatch');
@@ -47,7 +50,11 @@ export function validateSimConfig(cfg: SimConfig): SimConfig {
   }
   const shift = cfg.shift;
   if (cfg.errorCorrelation !== undefined) {
-    requireConfig(Number.isFinite(cfg.errorCorrelation) && cfg.errorCorrelation >= 0 && cfg.errorCorrelation <= 1, 'sim.errorCorrelation', `expected a number in [0, 1], got ${cfg.errorCorrelation}`);
+    requireConfig(
+      Number.isFinite(cfg.errorCorrelation) && cfg.errorCorrelation >= 0 && cfg.errorCorrelation <= 1,
+      'sim.errorCorrelation',
+      `expected a number in [0, 1], got ${cfg.errorCorrelation}`,
+    );
   }
   if (cfg.offlineDomain) {
     num(cfg.offlineDomain.prototypeShift, 0, 'sim.offlineDomain.prototypeShift');

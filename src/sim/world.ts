@@ -59,13 +59,15 @@ export function buildWorld(pool: RmPool, cfg: SimConfig, seed: number = cfg.seed
   // Another offline distribution (scenario `domain`): moved prototypes and jittered accuracies,
   // from cursors of their own so nothing else moves.
   const dom = cfg.offlineDomain;
-  const offlinePrototypes = !dom ? prototypes : pool.categories.map((c, i) => {
-    const seq = rng.sequence(`world/offline-prototype/${c}`);
-    const v = new Float64Array(dim);
-    for (let j = 0; j < dim; j++) v[j] = seq.normal();
-    normalizeInPlace(v);
-    return normalizeInPlace(prototypes[i]!.map((x, j) => x + dom.prototypeShift * v[j]!));
-  });
+  const offlinePrototypes = !dom
+    ? prototypes
+    : pool.categories.map((c, i) => {
+        const seq = rng.sequence(`world/offline-prototype/${c}`);
+        const v = new Float64Array(dim);
+        for (let j = 0; j < dim; j++) v[j] = seq.normal();
+        normalizeInPlace(v);
+        return normalizeInPlace(prototypes[i]!.map((x, j) => x + dom.prototypeShift * v[j]!));
+      });
   const [lo, hi] = cfg.shiftClip;
   const offline = pool.pairwise.map((row, k) => {
     if (!dom || dom.accuracyJitter === 0) return row.slice();
@@ -91,7 +93,12 @@ export function buildWorld(pool: RmPool, cfg: SimConfig, seed: number = cfg.seed
  * is ≈ η relative to the unit prototype, so cos(x, prototype_c) ≈ 1/sqrt(1+η²)
  * whatever the width.
  */
-export function sampleEmbedding(world: SimWorld, category: number, seq: RngSequence, prototypes: readonly Float64Array[] = world.prototypes): Float64Array {
+export function sampleEmbedding(
+  world: SimWorld,
+  category: number,
+  seq: RngSequence,
+  prototypes: readonly Float64Array[] = world.prototypes,
+): Float64Array {
   const p = prototypes[category]!;
   const sd = world.cfg.embeddingNoise / Math.sqrt(world.dim);
   const x = new Float64Array(world.dim);

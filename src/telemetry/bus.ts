@@ -23,18 +23,35 @@ export interface MeteredBusOptions {
 
 export function meterBus(bus: Bus, tel: Telemetry, o: MeteredBusOptions): Bus {
   const m = tel.meter;
-  const consumed: Counter = m.createCounter('messaging.client.consumed.messages', { unit: '{message}', description: 'Records delivered to the app.' });
-  const sent: Counter = m.createCounter('messaging.client.sent.messages', { unit: '{message}', description: 'Records produced (transactional ones once committed).' });
-  const dead: Counter = m.createCounter('rr.dead_letters', { unit: '{message}', description: 'Records sent to the dead-letter topic, by reason code.' });
+  const consumed: Counter = m.createCounter('messaging.client.consumed.messages', {
+    unit: '{message}',
+    description: 'Records delivered to the app.',
+  });
+  const sent: Counter = m.createCounter('messaging.client.sent.messages', {
+    unit: '{message}',
+    description: 'Records produced (transactional ones once committed).',
+  });
+  const dead: Counter = m.createCounter('rr.dead_letters', {
+    unit: '{message}',
+    description: 'Records sent to the dead-letter topic, by reason code.',
+  });
   /** topic → partition → next offset this app will read. */
   const next = new Map<string, Map<number, bigint>>();
-  const lag = m.createObservableGauge('messaging.kafka.consumer.lag', { unit: '{message}', description: 'End offset minus the next offset to read, per partition.' });
+  const lag = m.createObservableGauge('messaging.kafka.consumer.lag', {
+    unit: '{message}',
+    description: 'End offset minus the next offset to read, per partition.',
+  });
   const observeLag = async (result: ObservableResult): Promise<void> => {
     for (const [topic, parts] of next) {
       const ends = await bus.endOffsets(topic).catch(() => []);
       for (const e of ends) {
         const at = parts.get(e.partition);
-        if (at !== undefined) result.observe(Number(BigInt(e.high) - at), { [ATTR.destination]: topic, [ATTR.partition]: String(e.partition), [ATTR.stage]: o.app });
+        if (at !== undefined)
+          result.observe(Number(BigInt(e.high) - at), {
+            [ATTR.destination]: topic,
+            [ATTR.partition]: String(e.partition),
+            [ATTR.stage]: o.app,
+          });
       }
     }
   };
@@ -49,7 +66,10 @@ export function meterBus(bus: Bus, tel: Telemetry, o: MeteredBusOptions): Bus {
       if (r.topic !== o.dlqTopic || r.value === null) continue;
       o.codec.decode('dlq', r.value).then(
         (d) => dead.add(1, { [ATTR.reason]: d.reason, [ATTR.stage]: d.stage }),
-        (err: unknown) => { dead.add(1, { [ATTR.reason]: 'UNDECODABLE', [ATTR.stage]: o.app }); o.onError?.(err); },
+        (err: unknown) => {
+          dead.add(1, { [ATTR.reason]: 'UNDECODABLE', [ATTR.stage]: o.app });
+          o.onError?.(err);
+        },
       );
     }
   };
@@ -60,7 +80,7 @@ export function meterBus(bus: Bus, tel: Telemetry, o: MeteredBusOptions): Bus {
       const last = batch.records.at(-1);
       if (last !== undefined) {
         let parts = next.get(batch.topic);
-        if (parts === undefined) next.set(batch.topic, parts = new Map());
+        if (parts === undefined) next.set(batch.topic, (parts = new Map()));
         parts.set(batch.partition, BigInt(last.offset) + 1n);
       }
     },

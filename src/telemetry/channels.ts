@@ -113,7 +113,11 @@ export const deltasChannel = tracingChannel<DeltasMessage>(CHANNELS.deltas);
 export const tracingRecords = (): boolean => processChannel.start.hasSubscribers;
 
 /** Closes an operation published by hand on a tracing channel: error (when failed), asyncStart, asyncEnd. */
-function settle<M extends { error?: unknown }>(ch: { error: { publish(m: unknown): void }; asyncStart: { publish(m: unknown): void }; asyncEnd: { publish(m: unknown): void } }, m: M, err?: unknown): void {
+function settle<M extends { error?: unknown }>(
+  ch: { error: { publish(m: unknown): void }; asyncStart: { publish(m: unknown): void }; asyncEnd: { publish(m: unknown): void } },
+  m: M,
+  err?: unknown,
+): void {
   if (err !== undefined) {
     m.error = err;
     ch.error.publish(m);
@@ -163,21 +167,30 @@ export function recordTracer(stage: string, group: string): RecordTracer {
 }
 
 /** `producer.send(records)`, published on `rr:record:send` first when something traces (`spans` is called only then). */
-export function sendTraced(producer: Pick<BusProducer, 'send'>, stage: string, records: OutRecord[], spans: () => SendSpan[]): Promise<void> {
+export function sendTraced(
+  producer: Pick<BusProducer, 'send'>,
+  stage: string,
+  records: OutRecord[],
+  spans: () => SendSpan[],
+): Promise<void> {
   if (!sendChannel.start.hasSubscribers) return producer.send(records);
   return sendChannel.tracePromise(async () => producer.send(records), { stage, records, spans: spans() });
 }
 
 /** Publishes the Decisions routed from `record` (none: nothing). */
 export function traceDecisions(stage: string, record: BusRecord, decisions: readonly Decision[] | undefined): void {
-  if (decisionsChannel.hasSubscribers && decisions !== undefined) decisionsChannel.publish({ stage, record, decisions } satisfies DecisionsMessage);
+  if (decisionsChannel.hasSubscribers && decisions !== undefined)
+    decisionsChannel.publish({ stage, record, decisions } satisfies DecisionsMessage);
 }
 
 /**
  * Publishes a window close; returns the records to send (`records`, or the array the subscriber
  * set headers in) and what to call when the transaction ends. Nothing traces: `records` and undefined.
  */
-export function traceDeltas(m: Omit<DeltasMessage, 'records' | 'error'>, records: readonly Outgoing[]): { records: Outgoing[]; end?: (err?: unknown) => void } {
+export function traceDeltas(
+  m: Omit<DeltasMessage, 'records' | 'error'>,
+  records: readonly Outgoing[],
+): { records: Outgoing[]; end?: (err?: unknown) => void } {
   if (!deltasChannel.start.hasSubscribers) return { records: records as Outgoing[] };
   const msg: DeltasMessage = { ...m, records: [...records] };
   deltasChannel.start.publish(msg);

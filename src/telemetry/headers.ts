@@ -12,5 +12,7 @@ export const headerGetter: TextMapGetter<BufferHeaders> = {
 };
 
 export const headerSetter: TextMapSetter<BufferHeaders> = {
-  set: (carrier, key, value) => { carrier[key] = Buffer.from(value, 'utf8'); },
+  set: (carrier, key, value) => {
+    carrier[key] = Buffer.from(value, 'utf8');
+  },
 };

@@ -64,7 +64,11 @@ export function otlpProtocol(o: Pick<TelemetryOptions, 'protocol' | 'env'>): Otl
   const env = o.env ?? process.env;
   const asked = o.protocol ?? env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
   if (asked === 'http/protobuf' || asked === 'http/json') return asked;
-  throw new RouterError('RR_INVALID_CONFIG', `OTLP protocol ${JSON.stringify(asked)} is not supported: use http/protobuf or http/json (OTEL_EXPORTER_OTLP_PROTOCOL)`, { field: 'OTEL_EXPORTER_OTLP_PROTOCOL' });
+  throw new RouterError(
+    'RR_INVALID_CONFIG',
+    `OTLP protocol ${JSON.stringify(asked)} is not supported: use http/protobuf or http/json (OTEL_EXPORTER_OTLP_PROTOCOL)`,
+    { field: 'OTEL_EXPORTER_OTLP_PROTOCOL' },
+  );
 }
 
 /**
@@ -77,8 +81,12 @@ const explicitOnly: ContextManager = {
   active: () => ROOT_CONTEXT,
   with: (_ctx, fn, thisArg, ...args) => fn.call(thisArg, ...args),
   bind: (_ctx, target) => target,
-  enable() { return this; },
-  disable() { return this; },
+  enable() {
+    return this;
+  },
+  disable() {
+    return this;
+  },
 };
 
 /** Counts what the exporter delivered (the tracing bench and the exit log report it). */
@@ -106,14 +114,21 @@ export function startTelemetry(o: TelemetryOptions): RunningTelemetry | null {
   const traceConfig = { ...(base !== undefined ? { url: `${base}/v1/traces` } : {}), concurrencyLimit: 64 };
   const metricConfig = base !== undefined ? { url: `${base}/v1/metrics` } : {};
   const exported = { spans: 0, failed: 0 };
-  const traceExporter = counting(protocol === 'http/json' ? new JsonTraceExporter(traceConfig) : new ProtoTraceExporter(traceConfig), exported);
+  const traceExporter = counting(
+    protocol === 'http/json' ? new JsonTraceExporter(traceConfig) : new ProtoTraceExporter(traceConfig),
+    exported,
+  );
   const metricExporter = protocol === 'http/json' ? new JsonMetricExporter(metricConfig) : new ProtoMetricExporter(metricConfig);
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? o.serviceName,
     // Batching exporter: a span costs a push onto a queue on the hot path, the export happens off it.
     // A full queue drops spans (the SDK warns with the count) rather than slowing the loop.
-    spanProcessors: [new tracing.BatchSpanProcessor(traceExporter, { maxQueueSize: 65_536, maxExportBatchSize: 4096, scheduledDelayMillis: 500 })],
-    metricReaders: [new sdkMetrics.PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: o.metricIntervalMs ?? 10_000 })],
+    spanProcessors: [
+      new tracing.BatchSpanProcessor(traceExporter, { maxQueueSize: 65_536, maxExportBatchSize: 4096, scheduledDelayMillis: 500 }),
+    ],
+    metricReaders: [
+      new sdkMetrics.PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: o.metricIntervalMs ?? 10_000 }),
+    ],
     spanLimits: { linkCountLimit: MAX_LINKS },
     ...(o.sampler !== undefined ? { sampler: o.sampler } : {}),
     textMapPropagator: new core.W3CTraceContextPropagator(),
@@ -132,12 +147,19 @@ export function startTelemetry(o: TelemetryOptions): RunningTelemetry | null {
   let unsubscribe: (() => void) | null = null;
   let stopped: Promise<void> | null = null;
   const running: RunningTelemetry = {
-    telemetry, protocol, exported,
-    subscribe() { if (stopped === null) unsubscribe ??= subscribeTelemetry(telemetry); },
-    unsubscribe() { unsubscribe?.(); unsubscribe = null; },
+    telemetry,
+    protocol,
+    exported,
+    subscribe() {
+      if (stopped === null) unsubscribe ??= subscribeTelemetry(telemetry);
+    },
+    unsubscribe() {
+      unsubscribe?.();
+      unsubscribe = null;
+    },
     shutdown() {
       running.unsubscribe();
-      return stopped ??= sdk.shutdown();
+      return (stopped ??= sdk.shutdown());
     },
   };
   running.subscribe();

@@ -8,8 +8,17 @@ import { diag, type Attributes, type Span } from '@opentelemetry/api';
 import type { BusRecord, OutRecord } from '../bus/types.ts';
 import { ATTR } from './attributes.ts';
 import {
-  decisionsChannel, deltasChannel, processChannel, sendChannel,
-  type DecisionsMessage, type DeltasMessage, type Outgoing, type ProcessMessage, type SendMessage, type SendSpan, type TraceFields,
+  decisionsChannel,
+  deltasChannel,
+  processChannel,
+  sendChannel,
+  type DecisionsMessage,
+  type DeltasMessage,
+  type Outgoing,
+  type ProcessMessage,
+  type SendMessage,
+  type SendSpan,
+  type TraceFields,
 } from './channels.ts';
 import { Telemetry } from './telemetry.ts';
 
@@ -37,7 +46,7 @@ function guarded<M>(what: string, fn: (m: M) => void): (m: unknown) => void {
     try {
       fn(m as M);
     } catch (err) {
-      diag.error(`tracing ${what} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      diag.error(`tracing ${what} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
   };
 }
@@ -56,7 +65,8 @@ export function subscribeTelemetry(tel: Telemetry): () => void {
     open.delete(m);
   };
   /** The context a send continues: the record's process span when it had one here, else the context its headers carry. */
-  const parentOf = (record: BusRecord | undefined) => (record === undefined ? undefined : tel.spanOf(record) ?? tel.extract(record.headers));
+  const parentOf = (record: BusRecord | undefined) =>
+    record === undefined ? undefined : (tel.spanOf(record) ?? tel.extract(record.headers));
 
   const process: Handlers<ProcessMessage> = {
     ...idle,
@@ -76,17 +86,22 @@ export function subscribeTelemetry(tel: Telemetry): () => void {
   const send: Handlers<SendMessage> = {
     ...idle,
     start: guarded<SendMessage>('send start', (m) => {
-      open.set(m, m.spans.map((s: SendSpan) => {
-        const a = fields(s);
-        if (s.count !== undefined) a[ATTR.batchCount] = s.count;
-        if (s.feedbackKind !== undefined) a['rr.feedback.kind'] = s.feedbackKind;
-        const span = tel.send(s.topic, m.stage, parentOf(s.parent), a);
-        injectInto(tel, span, m.records, s.from, s.to);
-        return span;
-      }));
+      open.set(
+        m,
+        m.spans.map((s: SendSpan) => {
+          const a = fields(s);
+          if (s.count !== undefined) a[ATTR.batchCount] = s.count;
+          if (s.feedbackKind !== undefined) a['rr.feedback.kind'] = s.feedbackKind;
+          const span = tel.send(s.topic, m.stage, parentOf(s.parent), a);
+          injectInto(tel, span, m.records, s.from, s.to);
+          return span;
+        }),
+      );
     }),
     // tracePromise: a send that throws before returning a promise ends at `end`, with its error.
-    end: guarded<SendMessage>('send end', (m) => { if (m.error !== undefined) endAll(m); }),
+    end: guarded<SendMessage>('send end', (m) => {
+      if (m.error !== undefined) endAll(m);
+    }),
     asyncEnd: guarded<SendMessage>('send end', endAll),
   };
 
@@ -106,20 +121,37 @@ export function subscribeTelemetry(tel: Telemetry): () => void {
       for (const row of m.rows) {
         tel.reward(row.rm, row.reward);
         const span = tel.send(m.topic, m.stage, tel.extract(row.record.headers), {
-          [ATTR.transactional]: true, [ATTR.batch]: m.batch, [ATTR.pairId]: row.pairId, [ATTR.rm]: row.rm, [ATTR.reward]: row.reward, [ATTR.loss]: row.loss,
-          'rr.source.topic': row.record.topic, 'rr.source.partition': row.record.partition, 'rr.source.offset': Number(row.record.offset),
+          [ATTR.transactional]: true,
+          [ATTR.batch]: m.batch,
+          [ATTR.pairId]: row.pairId,
+          [ATTR.rm]: row.rm,
+          [ATTR.reward]: row.reward,
+          [ATTR.loss]: row.loss,
+          'rr.source.topic': row.record.topic,
+          'rr.source.partition': row.record.partition,
+          'rr.source.offset': Number(row.record.offset),
         });
         spans.push(span);
         let list = byRm.get(row.rm);
-        if (list === undefined) byRm.set(row.rm, list = []);
+        if (list === undefined) byRm.set(row.rm, (list = []));
         list.push(span);
       }
       m.rms.forEach((rm, i) => {
         const pairs = byRm.get(rm) ?? [];
         const { links, dropped } = Telemetry.links(pairs);
-        const span = tel.send(m.topic, m.stage, undefined, {
-          [ATTR.transactional]: true, [ATTR.batch]: m.batch, [ATTR.rm]: rm, [ATTR.batchCount]: pairs.length, 'rr.links.dropped': dropped,
-        }, links);
+        const span = tel.send(
+          m.topic,
+          m.stage,
+          undefined,
+          {
+            [ATTR.transactional]: true,
+            [ATTR.batch]: m.batch,
+            [ATTR.rm]: rm,
+            [ATTR.batchCount]: pairs.length,
+            'rr.links.dropped': dropped,
+          },
+          links,
+        );
         spans.push(span);
         injectInto(tel, span, m.records, i, i + 1);
       });

@@ -14,7 +14,18 @@
  * this when tracing is on (`startTelemetry`); off, nothing listens and nothing is built.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Counter, Histogram, Link, Meter, Span, SpanContext, TextMapPropagator, Tracer } from '@opentelemetry/api';
+import type {
+  Attributes,
+  Context,
+  Counter,
+  Histogram,
+  Link,
+  Meter,
+  Span,
+  SpanContext,
+  TextMapPropagator,
+  Tracer,
+} from '@opentelemetry/api';
 import type { BusRecord, OutRecord } from '../bus/types.ts';
 import { pairDecisions } from '../records/decisions.ts';
 import type { Decision } from '../records/types.ts';
@@ -47,8 +58,11 @@ export class Telemetry {
     this.#propagator = parts.propagator;
     this.meter = parts.meter;
     this.#decisions = parts.meter.createCounter('rr.decisions', { description: 'Pairs routed, by chosen RM.', unit: '{pair}' });
-    this.#rewards = parts.meter.createHistogram('rr.reward', { description: 'Normalized rewards folded into the posteriors, by RM.', unit: '1',
-      advice: { explicitBucketBoundaries: [-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1] } });
+    this.#rewards = parts.meter.createHistogram('rr.reward', {
+      description: 'Normalized rewards folded into the posteriors, by RM.',
+      unit: '1',
+      advice: { explicitBucketBoundaries: [-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1] },
+    });
   }
 
   /** The context a record's headers carry (ROOT_CONTEXT when none). */
@@ -59,9 +73,14 @@ export class Telemetry {
   /** Starts the `process <topic>` span of a consumed record, as a child of the record's own trace. */
   process(record: BusRecord, stage: string, group: string): Span {
     const attributes: Attributes = {
-      [ATTR.system]: 'kafka', [ATTR.operationType]: 'process', [ATTR.operationName]: 'process',
-      [ATTR.destination]: record.topic, [ATTR.partition]: String(record.partition), [ATTR.offset]: Number(record.offset),
-      [ATTR.group]: group, [ATTR.stage]: stage,
+      [ATTR.system]: 'kafka',
+      [ATTR.operationType]: 'process',
+      [ATTR.operationName]: 'process',
+      [ATTR.destination]: record.topic,
+      [ATTR.partition]: String(record.partition),
+      [ATTR.offset]: Number(record.offset),
+      [ATTR.group]: group,
+      [ATTR.stage]: stage,
     };
     if (record.key !== null) attributes[ATTR.key] = record.key.toString('utf8');
     this.started++;
@@ -79,8 +98,22 @@ export class Telemetry {
   send(topic: string, stage: string, parent: Context | Span | undefined, attributes: Attributes = {}, links?: Link[]): Span {
     const ctx = parent === undefined ? ROOT_CONTEXT : 'spanContext' in parent ? trace.setSpan(ROOT_CONTEXT, parent) : parent;
     this.started++;
-    return this.#tracer.startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, links,
-      attributes: { [ATTR.system]: 'kafka', [ATTR.operationType]: 'send', [ATTR.operationName]: 'send', [ATTR.destination]: topic, [ATTR.stage]: stage, ...attributes } }, ctx);
+    return this.#tracer.startSpan(
+      `send ${topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        links,
+        attributes: {
+          [ATTR.system]: 'kafka',
+          [ATTR.operationType]: 'send',
+          [ATTR.operationName]: 'send',
+          [ATTR.destination]: topic,
+          [ATTR.stage]: stage,
+          ...attributes,
+        },
+      },
+      ctx,
+    );
   }
 
   /** Writes the span's context into each record's headers (a copy; other headers kept). */
@@ -101,15 +134,36 @@ export class Telemetry {
     const pairs = pairDecisions(decision);
     for (const d of pairs) this.#decisions.add(1, { [ATTR.rm]: d.chosenRm });
     if (parent !== undefined && !parent.isRecording()) return;
-    parent?.setAttributes({ [ATTR.run]: decision.run, [ATTR.batch]: decision.batch, [ATTR.promptId]: decision.promptId,
-      [ATTR.method]: decision.method, [ATTR.arms]: decision.arms });
+    parent?.setAttributes({
+      [ATTR.run]: decision.run,
+      [ATTR.batch]: decision.batch,
+      [ATTR.promptId]: decision.promptId,
+      [ATTR.method]: decision.method,
+      [ATTR.arms]: decision.arms,
+    });
     const ctx = parent === undefined ? ROOT_CONTEXT : trace.setSpan(ROOT_CONTEXT, parent);
     for (const d of pairs) {
       this.started++;
-      this.#tracer.startSpan('route pair', { kind: SpanKind.INTERNAL, attributes: {
-        [ATTR.stage]: 'router', [ATTR.pairId]: d.pairId, [ATTR.seed]: d.seed, [ATTR.posteriorVersion]: d.posteriorVersion,
-        [ATTR.chosenRm]: d.chosenRm, [ATTR.chosenArm]: d.chosen, [ATTR.means]: d.means, [ATTR.stds]: d.stds, [ATTR.samples]: d.samples,
-      } }, ctx).end();
+      this.#tracer
+        .startSpan(
+          'route pair',
+          {
+            kind: SpanKind.INTERNAL,
+            attributes: {
+              [ATTR.stage]: 'router',
+              [ATTR.pairId]: d.pairId,
+              [ATTR.seed]: d.seed,
+              [ATTR.posteriorVersion]: d.posteriorVersion,
+              [ATTR.chosenRm]: d.chosenRm,
+              [ATTR.chosenArm]: d.chosen,
+              [ATTR.means]: d.means,
+              [ATTR.stds]: d.stds,
+              [ATTR.samples]: d.samples,
+            },
+          },
+          ctx,
+        )
+        .end();
     }
   }
 

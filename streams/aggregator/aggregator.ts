@@ -53,8 +53,15 @@ export async function startAggregatorApp(ctx: AppContext, opts: AggregatorOption
   const queue = new TxnQueue(producer, groupId, fail);
   const input = new Subject<WindowInput<LossItem>>();
   const windows: Subscription = input
-    .pipe(windowByBatch<LossItem>({ graceMs: s.graceMs, firstBatch: restored.lastClosed + 1, key: (i) => i.pairId,
-      scheduler: opts.scheduler, ready: (batch, items) => core.decided(batch, items) }))
+    .pipe(
+      windowByBatch<LossItem>({
+        graceMs: s.graceMs,
+        firstBatch: restored.lastClosed + 1,
+        key: (i) => i.pairId,
+        scheduler: opts.scheduler,
+        ready: (batch, items) => core.decided(batch, items),
+      }),
+    )
     .subscribe({
       next: (ev) => {
         try {
@@ -65,8 +72,7 @@ export async function startAggregatorApp(ctx: AppContext, opts: AggregatorOption
             }
             const box = core.close(ev.batch, ev.items, ev.timedOut);
             queue.push(traceClose(box, box.closed, topicName(s.prefix, 'posterior-deltas')));
-          }
-          else core.refused(ev.kind, ev.batch, ev.item);
+          } else core.refused(ev.kind, ev.batch, ev.item);
         } catch (err) {
           fail(err);
         }
@@ -74,8 +80,13 @@ export async function startAggregatorApp(ctx: AppContext, opts: AggregatorOption
       error: fail,
     });
 
-  consumer = await ctx.bus.consumer({ groupId, topics: [decisionsTopic, topicName(s.prefix, 'feedback')],
-    fromBeginning: true, autoCommit: false, onError: fail });
+  consumer = await ctx.bus.consumer({
+    groupId,
+    topics: [decisionsTopic, topicName(s.prefix, 'feedback')],
+    fromBeginning: true,
+    autoCommit: false,
+    onError: fail,
+  });
   await consumer.run(async (batch) => {
     for (const r of batch.records) {
       const classified = await classifyInput(ctx.codec, s, s.prior.d, decisionsTopic, r);
@@ -98,7 +109,12 @@ export async function startAggregatorApp(ctx: AppContext, opts: AggregatorOption
       await queue.idle().catch(() => {});
       await producer.close();
     },
-    stats: () => ({ ...core.stats, lastClosed: core.lastClosed, pendingDeadLetters: core.tracker.pendingLetters,
-      transactions: queue.committed, failed: failed ? 1 : 0 }),
+    stats: () => ({
+      ...core.stats,
+      lastClosed: core.lastClosed,
+      pendingDeadLetters: core.tracker.pendingLetters,
+      transactions: queue.committed,
+      failed: failed ? 1 : 0,
+    }),
   };
 }

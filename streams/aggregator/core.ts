@@ -23,7 +23,6 @@ export interface LossItem {
   record: BusRecord;
 }
 
-
 /** What a window close folded in, for tracing: each kept LOSS with its RM and reward, and the RM of each delta record (in the outbox's order). */
 export interface ClosedBatch {
   batch: number;
@@ -36,14 +35,29 @@ const INCLUDED_HORIZON = 64;
 
 export class AggregatorCore {
   readonly tracker = new OffsetTracker();
-  readonly stats = { in: 0, decisions: 0, losses: 0, deadLetters: 0, closed: 0, timedOut: 0, missingEnd: 0, deltas: 0, foreign: 0, redelivered: 0 };
+  readonly stats = {
+    in: 0,
+    decisions: 0,
+    losses: 0,
+    deadLetters: 0,
+    closed: 0,
+    timedOut: 0,
+    missingEnd: 0,
+    deltas: 0,
+    foreign: 0,
+    redelivered: 0,
+  };
   lastClosed: number;
   private readonly decisions = new Map<string, KeptDecision>();
   private readonly pairsOf = new Map<number, string[]>();
   private readonly normalizer: QuantileNormalizer;
   private readonly included: Map<number, Map<string, string>>;
 
-  constructor(private readonly ctx: AppContext, restored: AggregatorRestore, private readonly d: number) {
+  constructor(
+    private readonly ctx: AppContext,
+    restored: AggregatorRestore,
+    private readonly d: number,
+  ) {
     this.lastClosed = restored.lastClosed;
     this.normalizer = restored.normalizer;
     this.included = restored.included;
@@ -69,7 +83,7 @@ export class AggregatorCore {
           return null;
         }
         let pairs = this.pairsOf.get(batch);
-        if (pairs === undefined) this.pairsOf.set(batch, pairs = []);
+        if (pairs === undefined) this.pairsOf.set(batch, (pairs = []));
         for (const { pairId, decision } of input.pairs) {
           this.stats.decisions++;
           this.decisions.set(pairId, decision);
@@ -111,11 +125,26 @@ export class AggregatorCore {
     const kept: { pairId: string; arm: number; loss: number; x: Float64Array; at: string; record: BusRecord }[] = [];
     for (const it of items) {
       const dec = this.decisions.get(it.pairId);
-      if (dec === undefined || dec.batch !== batch) this.dead(it.record, new Error(`no decision for pair ${it.pairId} of batch ${batch}`), 'UNKNOWN_PAIR');
-      else kept.push({ pairId: it.pairId, arm: dec.arm, loss: it.loss, x: dec.x, at: `${it.record.partition}:${it.record.offset}`, record: it.record });
+      if (dec === undefined || dec.batch !== batch)
+        this.dead(it.record, new Error(`no decision for pair ${it.pairId} of batch ${batch}`), 'UNKNOWN_PAIR');
+      else
+        kept.push({
+          pairId: it.pairId,
+          arm: dec.arm,
+          loss: it.loss,
+          x: dec.x,
+          at: `${it.record.partition}:${it.record.offset}`,
+          record: it.record,
+        });
     }
     const rewards = this.normalizer.rewards(kept);
-    const deltas = buildDeltas(s.run, batch, s.arms, this.d, kept.map((k, i) => ({ pairId: k.pairId, arm: k.arm, x: k.x, r: rewards[i]! })));
+    const deltas = buildDeltas(
+      s.run,
+      batch,
+      s.arms,
+      this.d,
+      kept.map((k, i) => ({ pairId: k.pairId, arm: k.arm, x: k.x, r: rewards[i]! })),
+    );
     for (const pairId of this.pairsOf.get(batch) ?? []) this.decisions.delete(pairId);
     this.pairsOf.delete(batch);
     this.included.set(batch, new Map(kept.map((k) => [k.pairId, k.at])));
@@ -127,13 +156,21 @@ export class AggregatorCore {
     this.stats.deltas += deltas.length;
     const topic = topicName(s.prefix, 'posterior-deltas');
     const records = deltas.map(async (delta): Promise<OutRecord> => {
-      const rec: PosteriorDelta = { run: delta.run, batch: delta.batch, rm: delta.rm, d: delta.d,
-        rows: delta.rows.map((row) => ({ pairId: row.pairId, x: Array.from(row.x), r: row.r })) };
+      const rec: PosteriorDelta = {
+        run: delta.run,
+        batch: delta.batch,
+        rm: delta.rm,
+        d: delta.d,
+        rows: delta.rows.map((row) => ({ pairId: row.pairId, x: Array.from(row.x), r: row.r })),
+      };
       return { topic, key: Buffer.from(delta.rm), value: await this.ctx.codec.encode('posterior-deltas', rec) };
     });
     const plan = this.tracker.commitPlan();
-    const closed: ClosedBatch = { batch, deltaRms: deltas.map((d) => d.rm),
-      rows: kept.map((k, i) => ({ record: k.record, pairId: k.pairId, rm: s.arms[k.arm]!, loss: k.loss, reward: rewards[i]! })) };
+    const closed: ClosedBatch = {
+      batch,
+      deltaRms: deltas.map((d) => d.rm),
+      rows: kept.map((k, i) => ({ record: k.record, pairId: k.pairId, rm: s.arms[k.arm]!, loss: k.loss, reward: rewards[i]! })),
+    };
     return { records: [...records, ...plan.letters], offsets: plan.offsets, closed };
   }
 

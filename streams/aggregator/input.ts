@@ -25,8 +25,13 @@ export type AggregatorInput =
 
 const invalid = (message: string): unknown => codecError('RR_INVALID_RECORD', 'INVALID_RECORD', message);
 
-export async function classifyInput(codec: RecordCodec, s: LoopSettings, d: number, decisionsTopic: string,
-  r: BusRecord): Promise<AggregatorInput> {
+export async function classifyInput(
+  codec: RecordCodec,
+  s: LoopSettings,
+  d: number,
+  decisionsTopic: string,
+  r: BusRecord,
+): Promise<AggregatorInput> {
   if (r.value === null) return { kind: 'dead', err: codecError('RR_DECODE', 'UNDECODABLE', 'record has no value') };
   try {
     return r.topic === decisionsTopic ? await decision(codec, s, d, r.value) : await feedback(codec, s, r.value);
@@ -39,15 +44,24 @@ async function decision(codec: RecordCodec, s: LoopSettings, d: number, value: B
   const rec = await codec.decode('decisions', value);
   if (rec.run !== s.run) return { kind: 'foreign', run: rec.run };
   // Any bad pair dead-letters the whole record (a v2 record is one prompt's routing).
-  return { kind: 'decision', pairs: pairDecisions(rec).map((dec) => {
-    const arm = s.arms.indexOf(dec.chosenRm);
-    if (arm < 0) throw codecError('RR_UNKNOWN_ARM', 'UNKNOWN_RM', `decision ${dec.pairId} names unknown RM ${JSON.stringify(dec.chosenRm)}`);
-    if (dec.context.length !== d) {
-      throw codecError('RR_INVALID_CONTEXT', 'WRONG_VECTOR_LENGTH', `decision ${dec.pairId} has a context of length ${dec.context.length}, expected ${d}`);
-    }
-    if (!dec.context.every(Number.isFinite)) throw codecError('RR_INVALID_CONTEXT', 'NON_FINITE', `decision ${dec.pairId} has a non-finite context entry`);
-    return { pairId: dec.pairId, decision: { batch: dec.batch, arm, x: Float64Array.from(dec.context) } };
-  }) };
+  return {
+    kind: 'decision',
+    pairs: pairDecisions(rec).map((dec) => {
+      const arm = s.arms.indexOf(dec.chosenRm);
+      if (arm < 0)
+        throw codecError('RR_UNKNOWN_ARM', 'UNKNOWN_RM', `decision ${dec.pairId} names unknown RM ${JSON.stringify(dec.chosenRm)}`);
+      if (dec.context.length !== d) {
+        throw codecError(
+          'RR_INVALID_CONTEXT',
+          'WRONG_VECTOR_LENGTH',
+          `decision ${dec.pairId} has a context of length ${dec.context.length}, expected ${d}`,
+        );
+      }
+      if (!dec.context.every(Number.isFinite))
+        throw codecError('RR_INVALID_CONTEXT', 'NON_FINITE', `decision ${dec.pairId} has a non-finite context entry`);
+      return { pairId: dec.pairId, decision: { batch: dec.batch, arm, x: Float64Array.from(dec.context) } };
+    }),
+  };
 }
 
 async function feedback(codec: RecordCodec, s: LoopSettings, value: Buffer): Promise<AggregatorInput> {

@@ -16,12 +16,18 @@ import type { Outbox } from '../runtime/txnQueue.ts';
 
 export function traceClose(box: Outbox, closed: ClosedBatch, deltasTopic: string): Outbox {
   // The delta records come first in the outbox, one per RM in deltaRms' order; dead letters follow.
-  const traced = traceDeltas({ stage: 'aggregator', topic: deltasTopic, batch: closed.batch, rows: closed.rows, rms: closed.deltaRms }, box.records);
+  const traced = traceDeltas(
+    { stage: 'aggregator', topic: deltasTopic, batch: closed.batch, rows: closed.rows, rms: closed.deltaRms },
+    box.records,
+  );
   if (traced.end === undefined) return box;
   const end = traced.end;
   return {
     records: traced.records as Outbox['records'],
     offsets: box.offsets,
-    done: (err) => { box.done?.(err); end(err); },
+    done: (err) => {
+      box.done?.(err);
+      end(err);
+    },
   };
 }

@@ -26,17 +26,34 @@ function checkScore(work: Work<Score>): Work<PromptScores> {
   if (sc === undefined) return { ...work, value: undefined };
   const rejected = [...work.rejected];
   if (sc.promptPairs < 1) {
-    rejected.push({ record: work.record, error: codecError('RR_INVALID_RECORD', 'INVALID_RECORD', `score of ${sc.promptId} has no prompt size (promptPairs ${sc.promptPairs})`), reason: 'INVALID_RECORD' });
+    rejected.push({
+      record: work.record,
+      error: codecError(
+        'RR_INVALID_RECORD',
+        'INVALID_RECORD',
+        `score of ${sc.promptId} has no prompt size (promptPairs ${sc.promptPairs})`,
+      ),
+      reason: 'INVALID_RECORD',
+    });
     return { record: work.record, value: undefined, rejected };
   }
   const pairs = sc.pairs.map((p) => {
     // Unscored by its RM (Score.pairs[].unscored): the scorer dead-lettered it already; not decisive.
     if (p.unscored != null) return { pairId: p.pairId, index: p.index, rm: sc.rm, scoreA: p.scoreA, scoreB: p.scoreB, usable: false };
     const usable = Number.isFinite(p.scoreA) && Number.isFinite(p.scoreB);
-    if (!usable) rejected.push({ record: work.record, error: codecError('RR_INVALID_RECORD', 'NON_FINITE', `pair ${p.pairId}: scores ${p.scoreA}, ${p.scoreB}`, { pairId: p.pairId }), reason: 'NON_FINITE' });
+    if (!usable)
+      rejected.push({
+        record: work.record,
+        error: codecError('RR_INVALID_RECORD', 'NON_FINITE', `pair ${p.pairId}: scores ${p.scoreA}, ${p.scoreB}`, { pairId: p.pairId }),
+        reason: 'NON_FINITE',
+      });
     return { pairId: p.pairId, index: p.index, rm: sc.rm, scoreA: p.scoreA, scoreB: p.scoreB, usable };
   });
-  return { record: work.record, value: { run: sc.run, batch: sc.batch, promptId: sc.promptId, promptPairs: sc.promptPairs, pairs }, rejected };
+  return {
+    record: work.record,
+    value: { run: sc.run, batch: sc.batch, promptId: sc.promptId, promptPairs: sc.promptPairs, pairs },
+    rejected,
+  };
 }
 
 export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: number } = {}): Promise<AppHandle> {
@@ -51,8 +68,15 @@ export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: nu
   // mid-prompt re-reads the prompt's scores instead of losing them (at-least-once).
   const openAt = new Map<string, { partition: number; offset: bigint }>();
   let current: { partition: number; offset: bigint } | null = null;
-  const collect = collectPrompt({ onOpen: (key) => { if (current) openAt.set(key, current); }, onDone: (key) => openAt.delete(key) });
-  const labelSub = parts.pipe(collect, keepDecisive({ tieEps: s.tieEps, keepPerPrompt: s.keepPerPrompt, key: keepKeys(s.seed, s.run) })).subscribe((l) => completed.push(l));
+  const collect = collectPrompt({
+    onOpen: (key) => {
+      if (current) openAt.set(key, current);
+    },
+    onDone: (key) => openAt.delete(key),
+  });
+  const labelSub = parts
+    .pipe(collect, keepDecisive({ tieEps: s.tieEps, keepPerPrompt: s.keepPerPrompt, key: keepKeys(s.seed, s.run) }))
+    .subscribe((l) => completed.push(l));
   // Shadow scoring's audit scores are recorded for replay and what-if, never labelled: they neither
   // complete a prompt nor reach a Label (an unscored audit pair was dead-lettered by its scorer).
   const skipAudit = (work: Work<Score>): Work<Score> => {
@@ -67,23 +91,38 @@ export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: nu
     return min;
   };
   const runner = await runStage(ctx, producer, {
-    name: 'labeler', groupId: `${s.prefix}labeler`, topics: [topicName(s.prefix, 'scores')], maxBatchSize: opts.maxBatchSize, holdBack,
-    perRecord: (records$) => records$.pipe(
-      decodeRecords(codec, 'scores'),
-      map(skipAudit),
-      tap((work) => { for (const p of work.value?.pairs ?? []) if (p.unscored != null) stats.unscored++; }),
-      map(checkScore),
-      tap((work) => { current = { partition: work.record.partition, offset: BigInt(work.record.offset) }; }),
-      deadLetterOn({ codec, clock, prefix: s.prefix, stage: 'labeler' }, (prompt) => {
-        parts.next(prompt);
-        const labels = completed.splice(0);
-        return Promise.all(labels.map(async (l): Promise<OutRecord> => {
-          stats.labels++;
-          stats.kept += l.pairs.length;
-          return { topic: topicName(s.prefix, 'labels'), key: Buffer.from(recordKey('labels', l) as string), value: await codec.encode('labels', l) };
-        }));
-      }),
-    ),
+    name: 'labeler',
+    groupId: `${s.prefix}labeler`,
+    topics: [topicName(s.prefix, 'scores')],
+    maxBatchSize: opts.maxBatchSize,
+    holdBack,
+    perRecord: (records$) =>
+      records$.pipe(
+        decodeRecords(codec, 'scores'),
+        map(skipAudit),
+        tap((work) => {
+          for (const p of work.value?.pairs ?? []) if (p.unscored != null) stats.unscored++;
+        }),
+        map(checkScore),
+        tap((work) => {
+          current = { partition: work.record.partition, offset: BigInt(work.record.offset) };
+        }),
+        deadLetterOn({ codec, clock, prefix: s.prefix, stage: 'labeler' }, (prompt) => {
+          parts.next(prompt);
+          const labels = completed.splice(0);
+          return Promise.all(
+            labels.map(async (l): Promise<OutRecord> => {
+              stats.labels++;
+              stats.kept += l.pairs.length;
+              return {
+                topic: topicName(s.prefix, 'labels'),
+                key: Buffer.from(recordKey('labels', l) as string),
+                value: await codec.encode('labels', l),
+              };
+            }),
+          );
+        }),
+      ),
   });
 
   return {

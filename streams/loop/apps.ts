@@ -30,15 +30,23 @@ export const appNames = ['router', 'scorer', 'labeler', 'trainer', 'aggregator',
 export function appFactory(name: string, opts: AppOptions = {}): AppFactory {
   if (name.startsWith('scorer:')) return appFactory('scorer', { ...opts, rm: name.slice('scorer:'.length) });
   switch (name) {
-    case 'router': return (ctx) => startRouterApp(ctx, { instance: opts.instance });
-    case 'scorer': return (ctx) => startScorerApp(ctx, { rm: opts.rm, delayMs: opts.delayMs });
-    case 'labeler': return (ctx) => startLabelerApp(ctx);
-    case 'trainer': return (ctx) => startTrainerApp(ctx, { batches: opts.batches });
+    case 'router':
+      return (ctx) => startRouterApp(ctx, { instance: opts.instance });
+    case 'scorer':
+      return (ctx) => startScorerApp(ctx, { rm: opts.rm, delayMs: opts.delayMs });
+    case 'labeler':
+      return (ctx) => startLabelerApp(ctx);
+    case 'trainer':
+      return (ctx) => startTrainerApp(ctx, { batches: opts.batches });
     // One writer per training run: extra instances wait as standbys (streams/runtime/activeStandby.ts).
-    case 'aggregator': return activeStandby('aggregator', (ctx) => startAggregatorApp(ctx));
-    case 'store': return activeStandby('store', (ctx) => startStoreApp(ctx));
+    case 'aggregator':
+      return activeStandby('aggregator', (ctx) => startAggregatorApp(ctx));
+    case 'store':
+      return activeStandby('store', (ctx) => startStoreApp(ctx));
     default:
-      throw new RouterError('RR_INVALID_CONFIG', `unknown app ${JSON.stringify(name)} (known: ${appNames.join(', ')}, scorer:<rm>)`, { field: 'app' });
+      throw new RouterError('RR_INVALID_CONFIG', `unknown app ${JSON.stringify(name)} (known: ${appNames.join(', ')}, scorer:<rm>)`, {
+        field: 'app',
+      });
   }
 }
 

@@ -70,7 +70,11 @@ export async function readFinalPosteriors(bus: Bus, codec: RecordCodec, s: LoopS
  * Routed-label accuracy over the decisions of the run (each pair once; NaN without a simulator, which
  * alone knows which RM was right), and dead letters by reason.
  */
-async function tally(bus: Bus, codec: RecordCodec, s: LoopSettings): Promise<{ accuracy: number; pairs: number; deadLetters: LoopSummary['deadLetters'] }> {
+async function tally(
+  bus: Bus,
+  codec: RecordCodec,
+  s: LoopSettings,
+): Promise<{ accuracy: number; pairs: number; deadLetters: LoopSummary['deadLetters'] }> {
   const stream = s.sim === undefined ? undefined : simStream(s);
   const chosen = new Map<string, { batch: number; arm: number }>();
   for (const r of await bus.readToEnd(topicName(s.prefix, 'decisions'))) {
@@ -109,16 +113,31 @@ export async function runLoop(o: LoopOptions): Promise<LoopSummary> {
     apps.push(await startLabelerApp(ctx));
     const router = await startRouterApp(ctx);
     apps.push(router);
-    const trainer = await startTrainerApp(ctx, { batches: o.batches, ...(o.trainer ? { module: o.trainer } : {}), onBatch: (t) => o.onProgress?.(t, stats()) });
+    const trainer = await startTrainerApp(ctx, {
+      batches: o.batches,
+      ...(o.trainer ? { module: o.trainer } : {}),
+      onBatch: (t) => o.onProgress?.(t, stats()),
+    });
     apps.push(trainer);
     await trainer.done;
-    await firstValueFrom(router.replica.version$.pipe(filter((v) => v >= o.batches - 1), timeout({ first: o.finalWaitMs ?? 120_000 })));
+    await firstValueFrom(
+      router.replica.version$.pipe(
+        filter((v) => v >= o.batches - 1),
+        timeout({ first: o.finalWaitMs ?? 120_000 }),
+      ),
+    );
     const snapshots = await readFinalPosteriors(o.bus, codec, s);
     const { accuracy, pairs, deadLetters } = await tally(o.bus, codec, s);
     const t = trainer.stats();
     return {
-      batches: t.batch!, pairs, accuracy, keptAccuracy: t.kept! > 0 ? t.keptCorrect! / t.kept! : 0, deadLetters,
-      wallMs: o.clock.now() - started, snapshots, stats: stats(),
+      batches: t.batch!,
+      pairs,
+      accuracy,
+      keptAccuracy: t.kept! > 0 ? t.keptCorrect! / t.kept! : 0,
+      deadLetters,
+      wallMs: o.clock.now() - started,
+      snapshots,
+      stats: stats(),
     };
   } finally {
     for (const a of apps.reverse()) await a.close().catch((err: unknown) => o.log.warn('close failed', { app: a.name, err: String(err) }));

@@ -14,15 +14,17 @@ export function recordedBackend(scores: ReadonlyMap<string, RecordedScore>, rm: 
     kind: 'recorded',
     modelVersion: 'replay',
     scorePairs(pairs: readonly PairInput[]): Promise<PairResult[]> {
-      return Promise.resolve(pairs.map((p): PairResult => {
-        const s = scores.get(scoreKey(rm, p.pairId));
-        if (s === undefined) {
-          missing++;
-          return { failure: { code: 'UNKNOWN_PAIR', message: `no recorded score of ${rm} for pair ${p.pairId}` } };
-        }
-        answered++;
-        return { scoreA: s.scoreA, scoreB: s.scoreB };
-      }));
+      return Promise.resolve(
+        pairs.map((p): PairResult => {
+          const s = scores.get(scoreKey(rm, p.pairId));
+          if (s === undefined) {
+            missing++;
+            return { failure: { code: 'UNKNOWN_PAIR', message: `no recorded score of ${rm} for pair ${p.pairId}` } };
+          }
+          answered++;
+          return { scoreA: s.scoreA, scoreB: s.scoreB };
+        }),
+      );
     },
     stats: () => ({ recordedAnswered: answered, recordedMissing: missing }),
   };

@@ -40,7 +40,11 @@ export interface Comparison {
 const sameDoubles = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
 export function sideOf(d: Decision): DecisionSide {
-  return { posteriorVersion: d.posteriorVersion, chosenRm: d.chosenRm, arms: d.arms.map((rm, k) => ({ rm, mean: d.means[k]!, std: d.stds[k]!, sample: d.samples[k]! })) };
+  return {
+    posteriorVersion: d.posteriorVersion,
+    chosenRm: d.chosenRm,
+    arms: d.arms.map((rm, k) => ({ rm, mean: d.means[k]!, std: d.stds[k]!, sample: d.samples[k]! })),
+  };
 }
 
 /** The fields of two decisions of the same pair that differ (empty = identical). */
@@ -53,19 +57,33 @@ export function differingFields(a: Decision, b: Decision): string[] {
   return out;
 }
 
-export interface PairOrder { batch: number; promptId: string; index: number }
+export interface PairOrder {
+  batch: number;
+  promptId: string;
+  index: number;
+}
 
 /** Run order of pair ids: batch, then prompt id, then index within the generation. */
 export function runOrder(order: ReadonlyMap<string, PairOrder>, pairIds: Iterable<string>): string[] {
   const at = (p: string): PairOrder => order.get(p) ?? { batch: Number.MAX_SAFE_INTEGER, promptId: '', index: 0 };
   return [...pairIds].sort((x, y) => {
-    const a = at(x), b = at(y);
-    return a.batch - b.batch || (a.promptId < b.promptId ? -1 : a.promptId > b.promptId ? 1 : 0) || a.index - b.index || (x < y ? -1 : x > y ? 1 : 0);
+    const a = at(x),
+      b = at(y);
+    return (
+      a.batch - b.batch ||
+      (a.promptId < b.promptId ? -1 : a.promptId > b.promptId ? 1 : 0) ||
+      a.index - b.index ||
+      (x < y ? -1 : x > y ? 1 : 0)
+    );
   });
 }
 
 /** Compares every recorded decision with the replayed one of the same pair. */
-export function compareDecisions(recorded: ReadonlyMap<string, Decision>, replayed: ReadonlyMap<string, Decision>, order: ReadonlyMap<string, PairOrder>): Comparison {
+export function compareDecisions(
+  recorded: ReadonlyMap<string, Decision>,
+  replayed: ReadonlyMap<string, Decision>,
+  order: ReadonlyMap<string, PairOrder>,
+): Comparison {
   let identical = 0;
   let divergent = 0;
   let first: Divergence | null = null;
@@ -73,9 +91,19 @@ export function compareDecisions(recorded: ReadonlyMap<string, Decision>, replay
     const rec = recorded.get(pairId)!;
     const rep = replayed.get(pairId);
     const fields = rep === undefined ? ['missing'] : differingFields(rec, rep);
-    if (fields.length === 0) { identical++; continue; }
+    if (fields.length === 0) {
+      identical++;
+      continue;
+    }
     divergent++;
-    first ??= { pairId, batch: rec.batch, promptId: rec.promptId, fields, recorded: sideOf(rec), replayed: rep === undefined ? null : sideOf(rep) };
+    first ??= {
+      pairId,
+      batch: rec.batch,
+      promptId: rec.promptId,
+      fields,
+      recorded: sideOf(rec),
+      replayed: rep === undefined ? null : sideOf(rep),
+    };
   }
   return { compared: recorded.size, identical, divergent, first };
 }

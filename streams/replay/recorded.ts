@@ -46,7 +46,13 @@ export interface RecordedRun {
 
 export const scoreKey = (rm: string, pairId: string): string => `${rm}\u0000${pairId}`;
 
-async function decoded<B extends Exclude<TopicBase, 'requests'>>(bus: Bus, codec: RecordCodec, prefix: string, base: B, each: (r: BusRecord, v: Awaited<ReturnType<RecordCodec['decode']>>) => void): Promise<void> {
+async function decoded<B extends Exclude<TopicBase, 'requests'>>(
+  bus: Bus,
+  codec: RecordCodec,
+  prefix: string,
+  base: B,
+  each: (r: BusRecord, v: Awaited<ReturnType<RecordCodec['decode']>>) => void,
+): Promise<void> {
   for (const r of await bus.readToEnd(topicName(prefix, base))) {
     if (r.value === null) continue;
     let v;
@@ -61,17 +67,28 @@ async function decoded<B extends Exclude<TopicBase, 'requests'>>(bus: Bus, codec
 
 const push = <T>(m: Map<number, T[]>, k: number, v: T): void => {
   const list = m.get(k);
-  if (list) list.push(v); else m.set(k, [v]);
+  if (list) list.push(v);
+  else m.set(k, [v]);
 };
 
 /** Reads the run `run` from namespace `prefix`; RR_REPLAY when the namespace holds none of it. */
 export async function readRecordedRun(bus: Bus, codec: RecordCodec, prefix: string, run: string): Promise<RecordedRun> {
-  const rec: RecordedRun = { run, generations: new Map(), feedback: new Map(), scores: new Map(), decisions: new Map(), order: new Map(), lastBatch: -1 };
+  const rec: RecordedRun = {
+    run,
+    generations: new Map(),
+    feedback: new Map(),
+    scores: new Map(),
+    decisions: new Map(),
+    order: new Map(),
+    lastBatch: -1,
+  };
   await decoded(bus, codec, prefix, 'generations', (r, v) => {
     const g = v as Generation;
     if (g.run !== run) return;
     push(rec.generations, g.batch, { raw: { key: r.key, value: r.value! }, value: g });
-    g.pairs.forEach((p, index) => { if (!rec.order.has(p.pairId)) rec.order.set(p.pairId, { batch: g.batch, promptId: g.promptId, index }); });
+    g.pairs.forEach((p, index) => {
+      if (!rec.order.has(p.pairId)) rec.order.set(p.pairId, { batch: g.batch, promptId: g.promptId, index });
+    });
   });
   await decoded(bus, codec, prefix, 'feedback', (r, v) => {
     const f = v as Feedback;
@@ -82,13 +99,17 @@ export async function readRecordedRun(bus: Bus, codec: RecordCodec, prefix: stri
   await decoded(bus, codec, prefix, 'scores', (_r, v) => {
     const s = v as { run: string; batch: number; rm: string; pairs: PairScore[]; audit: boolean };
     if (s.run !== run) return;
-    for (const p of s.pairs) if (!rec.scores.has(scoreKey(s.rm, p.pairId))) rec.scores.set(scoreKey(s.rm, p.pairId), { ...p, rm: s.rm, batch: s.batch, audit: s.audit === true });
+    for (const p of s.pairs)
+      if (!rec.scores.has(scoreKey(s.rm, p.pairId)))
+        rec.scores.set(scoreKey(s.rm, p.pairId), { ...p, rm: s.rm, batch: s.batch, audit: s.audit === true });
   });
   await decoded(bus, codec, prefix, 'decisions', (_r, v) => {
     for (const d of pairDecisions(v as Decision)) if (d.run === run && !rec.decisions.has(d.pairId)) rec.decisions.set(d.pairId, d);
   });
   if (rec.generations.size === 0) {
-    throw new RouterError('RR_REPLAY', `namespace ${JSON.stringify(prefix)} holds no generations of run ${JSON.stringify(run)}`, { field: 'namespace' });
+    throw new RouterError('RR_REPLAY', `namespace ${JSON.stringify(prefix)} holds no generations of run ${JSON.stringify(run)}`, {
+      field: 'namespace',
+    });
   }
   return rec;
 }

@@ -81,7 +81,14 @@ async function recordedSnapshots(bus: Bus, codec: RecordCodec, s: LoopSettings, 
 }
 
 /** The deltas and feedback of batches before `from`, copied as they are (the restore input). */
-async function historyBefore(bus: Bus, codec: RecordCodec, s: LoopSettings, rec: RecordedRun, from: number, into: string): Promise<OutRecord[]> {
+async function historyBefore(
+  bus: Bus,
+  codec: RecordCodec,
+  s: LoopSettings,
+  rec: RecordedRun,
+  from: number,
+  into: string,
+): Promise<OutRecord[]> {
   if (from === 0) return [];
   const out: OutRecord[] = [];
   for (const r of await bus.readToEnd(topicName(s.prefix, 'posterior-deltas'))) {
@@ -107,7 +114,9 @@ function batchRange(rec: RecordedRun, from: number, to: number): { from: number;
 async function createFreshNamespace(bus: Bus, qs: LoopSettings): Promise<void> {
   await createLoopTopics(bus, qs);
   if ((await bus.readToEnd(topicName(qs.prefix, 'decisions'))).length > 0) {
-    throw new RouterError('RR_REPLAY', `namespace ${JSON.stringify(qs.prefix)} already holds decisions: replay into a fresh one`, { field: 'into' });
+    throw new RouterError('RR_REPLAY', `namespace ${JSON.stringify(qs.prefix)} already holds decisions: replay into a fresh one`, {
+      field: 'into',
+    });
   }
 }
 
@@ -141,21 +150,25 @@ async function watchDecisions(bus: Bus, codec: RecordCodec, into: string): Promi
   let wake: (() => void) | null = null;
   const watcher = await bus.consumer({ groupId: `${into}replay-watch`, topics: [topicName(into, 'decisions')], fromBeginning: true });
   return {
-    start: () => watcher.run(async (batch) => {
-      for (const r of batch.records) {
-        if (r.value === null) continue;
-        for (const d of pairDecisions(await codec.decode('decisions', r.value))) {
-          let set = seen.get(d.batch);
-          if (!set) seen.set(d.batch, set = new Set());
-          set.add(d.pairId);
+    start: () =>
+      watcher.run(async (batch) => {
+        for (const r of batch.records) {
+          if (r.value === null) continue;
+          for (const d of pairDecisions(await codec.decode('decisions', r.value))) {
+            let set = seen.get(d.batch);
+            if (!set) seen.set(d.batch, (set = new Set()));
+            set.add(d.pairId);
+          }
         }
-      }
-      wake?.();
-    }),
+        wake?.();
+      }),
     // In 200 ms ticks, so the injected clock is never read for it.
     async waitFor(t, want, waitMs) {
       for (let tick = 0; (seen.get(t)?.size ?? 0) < want && tick < waitMs / 200; tick++) {
-        await new Promise<void>((resolve) => { wake = resolve; setTimeout(resolve, 200); });
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 200);
+        });
         wake = null;
       }
     },
@@ -167,14 +180,24 @@ async function watchDecisions(bus: Bus, codec: RecordCodec, into: string): Promi
  * Batches from..to: each batch's recorded generations, a bounded wait for its decisions (a replay
  * that routes fewer pairs still goes on, and the comparison names them), then its recorded feedback.
  */
-async function feedBatches(o: ReplayOptions, producer: BusProducer, rec: RecordedRun, watch: DecisionWatch, from: number, to: number, waitMs: number): Promise<void> {
+async function feedBatches(
+  o: ReplayOptions,
+  producer: BusProducer,
+  rec: RecordedRun,
+  watch: DecisionWatch,
+  from: number,
+  to: number,
+  waitMs: number,
+): Promise<void> {
   const expected = new Map<number, number>();
   for (const d of rec.decisions.values()) expected.set(d.batch, (expected.get(d.batch) ?? 0) + 1);
   for (let t = from; t <= to; t++) {
     const gens = rec.generations.get(t) ?? [];
     await producer.send(gens.map((g) => ({ topic: topicName(o.into, 'generations'), key: g.raw.key, value: g.raw.value })));
     await watch.waitFor(t, expected.get(t) ?? 0, waitMs);
-    await producer.send((rec.feedback.get(t) ?? []).map((f) => ({ topic: topicName(o.into, 'feedback'), key: f.raw.key, value: f.raw.value })));
+    await producer.send(
+      (rec.feedback.get(t) ?? []).map((f) => ({ topic: topicName(o.into, 'feedback'), key: f.raw.key, value: f.raw.value })),
+    );
     o.onProgress?.(t - from + 1, to - from + 1);
   }
 }
@@ -190,7 +213,13 @@ async function readDecisions(bus: Bus, codec: RecordCodec, prefix: string): Prom
 }
 
 /** Per RM: whether the replay's final snapshot is the recorded snapshot of version `to` (when the record still holds it). */
-async function checkPosteriors(bus: Bus, codec: RecordCodec, s: LoopSettings, to: number, snapshots: readonly PosteriorSnapshot[]): Promise<PosteriorCheck[]> {
+async function checkPosteriors(
+  bus: Bus,
+  codec: RecordCodec,
+  s: LoopSettings,
+  to: number,
+  snapshots: readonly PosteriorSnapshot[],
+): Promise<PosteriorCheck[]> {
   const want = await recordedSnapshots(bus, codec, s, to);
   return s.arms.map((rm): PosteriorCheck => {
     const a = want.get(rm);
@@ -210,7 +239,15 @@ async function countDeadLetters(bus: Bus, codec: RecordCodec, prefix: string): P
 }
 
 /** What the replay of batches from..to wrote into `qs`'s namespace, compared with the record. */
-async function replayResult(bus: Bus, codec: RecordCodec, s: LoopSettings, qs: LoopSettings, rec: RecordedRun, from: number, to: number): Promise<ReplayResult> {
+async function replayResult(
+  bus: Bus,
+  codec: RecordCodec,
+  s: LoopSettings,
+  qs: LoopSettings,
+  rec: RecordedRun,
+  from: number,
+  to: number,
+): Promise<ReplayResult> {
   const replayed = await readDecisions(bus, codec, qs.prefix);
   const recorded = new Map([...rec.decisions].filter(([, d]) => d.batch >= from && d.batch <= to));
   const comparison = compareDecisions(recorded, replayed, rec.order);
@@ -224,7 +261,8 @@ export async function replayRun(o: ReplayOptions): Promise<ReplayResult> {
   const s = o.settings;
   const codec = o.codec ?? new SingleObjectCodec();
   const waitMs = o.waitMs ?? 120_000;
-  if (o.into === s.prefix) throw new RouterError('RR_REPLAY', 'the replay must write into a fresh namespace, not the recorded one', { field: 'into' });
+  if (o.into === s.prefix)
+    throw new RouterError('RR_REPLAY', 'the replay must write into a fresh namespace, not the recorded one', { field: 'into' });
   const rec = await readRecordedRun(o.bus, codec, s.prefix, s.run);
   const { from, to } = batchRange(rec, o.from ?? 0, o.to ?? rec.lastBatch);
   const qs: LoopSettings = { ...s, prefix: o.into };
@@ -239,7 +277,12 @@ export async function replayRun(o: ReplayOptions): Promise<ReplayResult> {
     await watch.start();
     // Batch t's generations go in once batch t−1's decisions are out: each batch is routed with the recorded posterior version.
     await feedBatches(o, producer, rec, watch, from, to, waitMs);
-    await firstValueFrom(router.replica.version$.pipe(filter((v) => v >= to), timeout({ first: waitMs })));
+    await firstValueFrom(
+      router.replica.version$.pipe(
+        filter((v) => v >= to),
+        timeout({ first: waitMs }),
+      ),
+    );
     return await replayResult(o.bus, codec, s, qs, rec, from, to);
   } finally {
     await watch.close().catch(() => {});

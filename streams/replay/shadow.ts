@@ -23,8 +23,11 @@ export function verdict(scoreA: number, scoreB: number, tieEps: number): ShadowV
 
 /** The majority side of the verdicts (null: as many A as B). */
 export function consensus(verdicts: readonly ShadowVerdict[]): ShadowVerdict {
-  let a = 0, b = 0;
-  for (const v of verdicts) if (v === 'A') a++; else if (v === 'B') b++;
+  let a = 0,
+    b = 0;
+  for (const v of verdicts)
+    if (v === 'A') a++;
+    else if (v === 'B') b++;
   return a > b ? 'A' : b > a ? 'B' : null;
 }
 
@@ -69,16 +72,30 @@ export interface ShadowComparison {
 export function compareShadowPicks(pairs: readonly ShadowPair[]): ShadowComparison {
   const withGold = pairs.some((p) => p.gold !== null);
   const agree = (): PickAgreement => ({ consensus: 0, label: 0, gold: withGold ? 0 : null });
-  const out: ShadowComparison = { pairs: pairs.length, consensus: 0, noConsensus: 0, labelled: 0, gold: 0, samePick: 0, consensusGold: withGold ? 0 : null, recorded: agree(), whatIf: agree() };
+  const out: ShadowComparison = {
+    pairs: pairs.length,
+    consensus: 0,
+    noConsensus: 0,
+    labelled: 0,
+    gold: 0,
+    samePick: 0,
+    consensusGold: withGold ? 0 : null,
+    recorded: agree(),
+    whatIf: agree(),
+  };
   for (const p of pairs) {
     const c = consensus(p.verdicts);
-    if (c === null) out.noConsensus++; else out.consensus++;
+    if (c === null) out.noConsensus++;
+    else out.consensus++;
     if (p.label !== null) out.labelled++;
     if (p.gold !== null) out.gold++;
     if (c !== null && p.gold !== null && c === p.gold) out.consensusGold!++;
     if (p.recordedPick === p.whatIfPick) out.samePick++;
-    for (const [pick, a] of [[p.recordedPick, out.recorded], [p.whatIfPick, out.whatIf]] as const) {
-      const v = pick >= 0 ? p.verdicts[pick] ?? null : null;
+    for (const [pick, a] of [
+      [p.recordedPick, out.recorded],
+      [p.whatIfPick, out.whatIf],
+    ] as const) {
+      const v = pick >= 0 ? (p.verdicts[pick] ?? null) : null;
       if (v === null) continue;
       if (c !== null && v === c) a.consensus++;
       if (p.label !== null && v === p.label) a.label++;

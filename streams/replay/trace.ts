@@ -49,7 +49,12 @@ export interface PairTrace {
 
 export const contextDigest = (context: readonly number[]): string => createHash('sha256').update(f64ToBytes(context)).digest('hex');
 
-async function* recordsFrom<B extends 'decisions' | 'scores' | 'labels' | 'feedback' | 'posterior-deltas'>(bus: Bus, codec: RecordCodec, prefix: string, base: B) {
+async function* recordsFrom<B extends 'decisions' | 'scores' | 'labels' | 'feedback' | 'posterior-deltas'>(
+  bus: Bus,
+  codec: RecordCodec,
+  prefix: string,
+  base: B,
+) {
   for (const r of await bus.readToEnd(topicName(prefix, base))) {
     if (r.value === null) continue;
     try {
@@ -60,12 +65,18 @@ async function* recordsFrom<B extends 'decisions' | 'scores' | 'labels' | 'feedb
   }
 }
 
-async function* decodedFrom<B extends 'decisions' | 'scores' | 'labels' | 'feedback' | 'posterior-deltas'>(bus: Bus, codec: RecordCodec, prefix: string, base: B) {
+async function* decodedFrom<B extends 'decisions' | 'scores' | 'labels' | 'feedback' | 'posterior-deltas'>(
+  bus: Bus,
+  codec: RecordCodec,
+  prefix: string,
+  base: B,
+) {
   for await (const { value } of recordsFrom(bus, codec, prefix, base)) yield value;
 }
 
 /** The trace id of a W3C `traceparent` header, if the record has a valid one. */
-const traceIdOf = (header: Buffer | undefined): string | null => /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(header?.toString() ?? '')?.[1] ?? null;
+const traceIdOf = (header: Buffer | undefined): string | null =>
+  /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(header?.toString() ?? '')?.[1] ?? null;
 
 export async function tracePair(bus: Bus, codec: RecordCodec, prefix: string, pairId: string): Promise<PairTrace> {
   let t: PairTrace | null = null;
@@ -73,32 +84,62 @@ export async function tracePair(bus: Bus, codec: RecordCodec, prefix: string, pa
     const d = pairDecisions(rec).find((x) => x.pairId === pairId);
     if (d === undefined) continue;
     t = {
-      pairId, run: d.run, batch: d.batch, promptId: d.promptId, method: d.method, seed: d.seed, contextDigest: contextDigest(d.context), d: d.context.length,
-      posteriorVersion: d.posteriorVersion, arms: d.arms.map((rm, k) => ({ rm, mean: d.means[k]!, std: d.stds[k]!, sample: d.samples[k]! })), chosenRm: d.chosenRm,
-      scores: null, audit: [], label: null, loss: null, reward: null, absorbedInVersion: null, traceId: traceIdOf(record.headers.traceparent),
+      pairId,
+      run: d.run,
+      batch: d.batch,
+      promptId: d.promptId,
+      method: d.method,
+      seed: d.seed,
+      contextDigest: contextDigest(d.context),
+      d: d.context.length,
+      posteriorVersion: d.posteriorVersion,
+      arms: d.arms.map((rm, k) => ({ rm, mean: d.means[k]!, std: d.stds[k]!, sample: d.samples[k]! })),
+      chosenRm: d.chosenRm,
+      scores: null,
+      audit: [],
+      label: null,
+      loss: null,
+      reward: null,
+      absorbedInVersion: null,
+      traceId: traceIdOf(record.headers.traceparent),
     };
     break;
   }
-  if (t === null) throw new RouterError('RR_REPLAY', `no decision for pair ${JSON.stringify(pairId)} in namespace ${JSON.stringify(prefix)}`, { field: 'pairId' });
+  if (t === null)
+    throw new RouterError('RR_REPLAY', `no decision for pair ${JSON.stringify(pairId)} in namespace ${JSON.stringify(prefix)}`, {
+      field: 'pairId',
+    });
   const mine = (x: { run: string; batch: number }): boolean => x.run === t.run && x.batch === t.batch;
   const audit = new Map<string, PairTrace['audit'][number]>();
   for await (const s of decodedFrom(bus, codec, prefix, 'scores')) {
     const p = mine(s) ? s.pairs.find((x) => x.pairId === pairId) : undefined;
     if (!p) continue;
-    if (s.audit) { if (!audit.has(s.rm)) audit.set(s.rm, { rm: s.rm, modelVersion: s.modelVersion, scoreA: p.scoreA, scoreB: p.scoreB, unscored: p.unscored ?? null }); }
-    else if (s.rm === t.chosenRm) t.scores ??= { rm: s.rm, modelVersion: s.modelVersion, scoreA: p.scoreA, scoreB: p.scoreB };
+    if (s.audit) {
+      if (!audit.has(s.rm))
+        audit.set(s.rm, { rm: s.rm, modelVersion: s.modelVersion, scoreA: p.scoreA, scoreB: p.scoreB, unscored: p.unscored ?? null });
+    } else if (s.rm === t.chosenRm) t.scores ??= { rm: s.rm, modelVersion: s.modelVersion, scoreA: p.scoreA, scoreB: p.scoreB };
   }
   t.audit = t.arms.flatMap((a) => audit.get(a.rm) ?? []);
   for await (const l of decodedFrom(bus, codec, prefix, 'labels')) {
     const p = mine(l) ? l.pairs.find((x) => x.pairId === pairId) : undefined;
-    if (p) { t.label = { chosen: p.chosen, margin: p.margin }; break; }
+    if (p) {
+      t.label = { chosen: p.chosen, margin: p.margin };
+      break;
+    }
   }
   for await (const f of decodedFrom(bus, codec, prefix, 'feedback')) {
-    if (mine(f) && f.kind === 'LOSS' && f.pairId === pairId) { t.loss = f.loss; break; }
+    if (mine(f) && f.kind === 'LOSS' && f.pairId === pairId) {
+      t.loss = f.loss;
+      break;
+    }
   }
   for await (const delta of decodedFrom(bus, codec, prefix, 'posterior-deltas')) {
     const row = mine(delta) && delta.rm === t.chosenRm ? delta.rows.find((x) => x.pairId === pairId) : undefined;
-    if (row) { t.reward = row.r; t.absorbedInVersion = delta.batch; break; }
+    if (row) {
+      t.reward = row.r;
+      t.absorbedInVersion = delta.batch;
+      break;
+    }
   }
   return t;
 }
@@ -112,11 +153,21 @@ export function formatTrace(t: PairTrace): string {
     `pair ${t.pairId}   run ${t.run}   batch ${t.batch}   prompt ${t.promptId}`,
     `context: d=${t.d}, sha256 ${t.contextDigest}`,
     `routed by ${t.method} (seed ${t.seed}) with posterior version ${t.posteriorVersion}:`,
-    ...t.arms.map((a) => `  ${a.rm === t.chosenRm ? '→' : ' '} ${a.rm.padEnd(w)}  mean ${a.mean.toPrecision(6).padStart(12)}  std ${a.std.toPrecision(6).padStart(12)}  sample ${a.sample.toPrecision(6).padStart(12)}`),
+    ...t.arms.map(
+      (a) =>
+        `  ${a.rm === t.chosenRm ? '→' : ' '} ${a.rm.padEnd(w)}  mean ${a.mean.toPrecision(6).padStart(12)}  std ${a.std.toPrecision(6).padStart(12)}  sample ${a.sample.toPrecision(6).padStart(12)}`,
+    ),
     `chosen RM: ${t.chosenRm}`,
     t.scores ? `scores (${t.scores.rm}, ${t.scores.modelVersion}): A ${t.scores.scoreA}  B ${t.scores.scoreB}` : 'scores: none recorded',
-    ...(t.audit.length === 0 ? [] : ['audit scores (a shadow pair: recorded, never labelled):',
-      ...t.audit.map((a) => `    ${a.rm.padEnd(w)}  (${a.modelVersion}) ${a.unscored !== null ? `unscored: ${a.unscored}` : `A ${a.scoreA}  B ${a.scoreB}`}`)]),
+    ...(t.audit.length === 0
+      ? []
+      : [
+          'audit scores (a shadow pair: recorded, never labelled):',
+          ...t.audit.map(
+            (a) =>
+              `    ${a.rm.padEnd(w)}  (${a.modelVersion}) ${a.unscored !== null ? `unscored: ${a.unscored}` : `A ${a.scoreA}  B ${a.scoreB}`}`,
+          ),
+        ]),
     t.label ? `label: ${t.label.chosen} (margin ${t.label.margin})` : 'label: not kept (a tie, or not drawn among the kept pairs)',
     `trainer loss: ${num(t.loss)}`,
     `normalized reward: ${num(t.reward)}`,

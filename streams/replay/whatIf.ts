@@ -45,18 +45,35 @@ export interface WhatIfOptions {
 export async function whatIfRun(o: WhatIfOptions): Promise<WhatIfResult> {
   const s = o.settings;
   const codec = o.codec ?? new SingleObjectCodec();
-  if (o.into === s.prefix) throw new RouterError('RR_REPLAY', 'the what-if must write into a fresh namespace, not the recorded one', { field: 'into' });
+  if (o.into === s.prefix)
+    throw new RouterError('RR_REPLAY', 'the what-if must write into a fresh namespace, not the recorded one', { field: 'into' });
   const rec = await readRecordedRun(o.bus, codec, s.prefix, s.run);
   const batches = rec.lastBatch + 1;
   // The simulator must regenerate exactly the recorded inputs, or this is not the same stream. Batch t
   // depends on the simulator's settings only (which no what-if key changes): its truth serves both sides.
   const truth = simulatedTruth(simStream(s), rec, batches);
   const ws = { ...applyWhatIf(s, o.whatIf), prefix: o.into };
-  const summary = await runLoop({ bus: o.bus, settings: ws, batches, clock: o.clock, log: o.log, codec, onProgress: (t) => o.onProgress?.(t + 1, batches) });
+  const summary = await runLoop({
+    bus: o.bus,
+    settings: ws,
+    batches,
+    clock: o.clock,
+    log: o.log,
+    codec,
+    onProgress: (t) => o.onProgress?.(t + 1, batches),
+  });
   const { chosen: recordedPicks, ...recorded } = await readSide(o.bus, codec, s, batches, truth);
   const { chosen: whatIfPicks, ...replayed } = await readSide(o.bus, codec, ws, batches, truth);
   if (replayed.pairs !== summary.pairs) throw new Error(`what-if: ${replayed.pairs} decisions read back, the loop routed ${summary.pairs}`);
   const distance = posteriorDistance(s.arms, recorded.snapshots, replayed.snapshots);
   const shadow = await shadowPairs(o.bus, codec, s, rec, truth, recordedPicks, whatIfPicks);
-  return { whatIf: o.whatIf, batches, arms: [...s.arms], recorded, replayed, posteriorDistance: distance, shadow: { ...compareShadowPicks(shadow), tieEps: s.tieEps } };
+  return {
+    whatIf: o.whatIf,
+    batches,
+    arms: [...s.arms],
+    recorded,
+    replayed,
+    posteriorDistance: distance,
+    shadow: { ...compareShadowPicks(shadow), tieEps: s.tieEps },
+  };
 }

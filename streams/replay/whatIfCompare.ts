@@ -44,7 +44,10 @@ export interface WhatIfResult {
 }
 
 /** The RM a namespace's decisions sent a pair to, and the pair's batch. */
-export interface RoutedPick { batch: number; arm: number }
+export interface RoutedPick {
+  batch: number;
+  arm: number;
+}
 
 /** pairId → what the simulator knows of it: gold, and per RM whether its label agrees with gold. */
 export type SimTruth = ReadonlyMap<string, Pick<SimPair, 'goldA' | 'correct'>>;
@@ -60,28 +63,49 @@ export function simulatedTruth(stream: OnlineStream, rec: RecordedRun, batches: 
     const pairs = stream.generateBatch(t).prompts.flatMap((p) => p.pairs);
     const want = new Map(pairs.map((x) => [x.pairId, x.x] as const));
     const got = (rec.generations.get(t) ?? []).flatMap((g) => g.value.pairs);
-    const same = got.length === want.size && got.every((p) => { const x = want.get(p.pairId); return x !== undefined && (p.embedding.length === 0 || p.embedding.every((v, i) => Object.is(v, x[i]))); });
-    if (!same) throw new RouterError('RR_REPLAY', `batch ${t} of the record is not what the simulator of these settings generates: a what-if needs a simulated run (the pairs it routes elsewhere, and their losses, come from the simulated scorers and trainer)`, { field: 'namespace' });
+    const same =
+      got.length === want.size &&
+      got.every((p) => {
+        const x = want.get(p.pairId);
+        return x !== undefined && (p.embedding.length === 0 || p.embedding.every((v, i) => Object.is(v, x[i])));
+      });
+    if (!same)
+      throw new RouterError(
+        'RR_REPLAY',
+        `batch ${t} of the record is not what the simulator of these settings generates: a what-if needs a simulated run (the pairs it routes elsewhere, and their losses, come from the simulated scorers and trainer)`,
+        { field: 'namespace' },
+      );
     for (const p of pairs) truth.set(p.pairId, { goldA: p.goldA, correct: p.correct });
   }
   return truth;
 }
 
-const quantile = (sorted: readonly number[], q: number): number => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+const quantile = (sorted: readonly number[], q: number): number =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 /** The posterior mean μ of a snapshot (μ_i = ⟨e_i, μ⟩). */
 export function posteriorMean(snap: PosteriorSnapshot): Float64Array {
   const p = ArmPosterior.restore(fromSnapshotRecord(snap).posterior);
   const e = new Float64Array(snap.d);
-  return Float64Array.from({ length: snap.d }, (_, i) => { e.fill(0); e[i] = 1; return p.meanScore(e); });
+  return Float64Array.from({ length: snap.d }, (_, i) => {
+    e.fill(0);
+    e[i] = 1;
+    return p.meanScore(e);
+  });
 }
 
 /** Per RM: the Euclidean distance between the two sides' final posterior means (NaN where a side has no snapshot). */
-export function posteriorDistance(arms: readonly string[], recorded: readonly PosteriorSnapshot[], replayed: readonly PosteriorSnapshot[]): number[] {
+export function posteriorDistance(
+  arms: readonly string[],
+  recorded: readonly PosteriorSnapshot[],
+  replayed: readonly PosteriorSnapshot[],
+): number[] {
   return arms.map((rm) => {
-    const a = recorded.find((x) => x.rm === rm), b = replayed.find((x) => x.rm === rm);
+    const a = recorded.find((x) => x.rm === rm),
+      b = replayed.find((x) => x.rm === rm);
     if (!a || !b) return NaN;
-    const ma = posteriorMean(a), mb = posteriorMean(b);
+    const ma = posteriorMean(a),
+      mb = posteriorMean(b);
     return Math.hypot(...ma.map((v, i) => v - mb[i]!));
   });
 }
@@ -110,7 +134,13 @@ async function readRewards(bus: Bus, codec: RecordCodec, s: LoopSettings, batche
 }
 
 /** One namespace's side: decisions → accuracy and shares, deltas → rewards, final snapshots; and each pair's chosen arm. */
-export async function readSide(bus: Bus, codec: RecordCodec, s: LoopSettings, batches: number, truth: SimTruth): Promise<RunSide & { chosen: Map<string, RoutedPick> }> {
+export async function readSide(
+  bus: Bus,
+  codec: RecordCodec,
+  s: LoopSettings,
+  batches: number,
+  truth: SimTruth,
+): Promise<RunSide & { chosen: Map<string, RoutedPick> }> {
   const chosen = await readPicks(bus, codec, s, batches);
   let ok = 0;
   for (const [pairId, c] of chosen) if (truth.get(pairId)?.correct[c.arm]) ok++;
@@ -120,8 +150,16 @@ export async function readSide(bus: Bus, codec: RecordCodec, s: LoopSettings, ba
   const n = chosen.size;
   return {
     chosen,
-    pairs: n, accuracy: n > 0 ? ok / n : 0, shares: counts.map((c) => (n > 0 ? c / n : 0)),
-    rewards: { n: rewards.length, mean: rewards.reduce((a, b) => a + b, 0) / Math.max(1, rewards.length), p10: quantile(rewards, 0.1), p50: quantile(rewards, 0.5), p90: quantile(rewards, 0.9) },
+    pairs: n,
+    accuracy: n > 0 ? ok / n : 0,
+    shares: counts.map((c) => (n > 0 ? c / n : 0)),
+    rewards: {
+      n: rewards.length,
+      mean: rewards.reduce((a, b) => a + b, 0) / Math.max(1, rewards.length),
+      p10: quantile(rewards, 0.1),
+      p50: quantile(rewards, 0.5),
+      p90: quantile(rewards, 0.9),
+    },
     snapshots: await readFinalPosteriors(bus, codec, s),
   };
 }
@@ -143,8 +181,15 @@ async function readLabels(bus: Bus, codec: RecordCodec, s: LoopSettings, pairIds
  * verdict at the recorded tie threshold (a what-if of tieEps changes which labels are kept, not
  * which RM a pair goes to), both picks, the recorded label and the simulator's gold side.
  */
-export async function shadowPairs(bus: Bus, codec: RecordCodec, s: LoopSettings, rec: RecordedRun, truth: SimTruth,
-  recordedPicks: ReadonlyMap<string, RoutedPick>, whatIfPicks: ReadonlyMap<string, RoutedPick>): Promise<ShadowPair[]> {
+export async function shadowPairs(
+  bus: Bus,
+  codec: RecordCodec,
+  s: LoopSettings,
+  rec: RecordedRun,
+  truth: SimTruth,
+  recordedPicks: ReadonlyMap<string, RoutedPick>,
+  whatIfPicks: ReadonlyMap<string, RoutedPick>,
+): Promise<ShadowPair[]> {
   const audited = new Set<string>();
   for (const sc of rec.scores.values()) if (sc.audit) audited.add(sc.pairId);
   const labels = await readLabels(bus, codec, s, audited);
@@ -154,8 +199,14 @@ export async function shadowPairs(bus: Bus, codec: RecordCodec, s: LoopSettings,
     const picked = recordedPicks.get(pairId);
     if (picked === undefined || scores.some((x) => x === undefined)) continue;
     const sim = truth.get(pairId);
-    out.push({ pairId, verdicts: scores.map((x) => verdict(x!.scoreA, x!.scoreB, s.tieEps)), recordedPick: picked.arm, whatIfPick: whatIfPicks.get(pairId)?.arm ?? -1,
-      label: labels.get(pairId) ?? null, gold: sim === undefined ? null : sim.goldA ? 'A' : 'B' });
+    out.push({
+      pairId,
+      verdicts: scores.map((x) => verdict(x!.scoreA, x!.scoreB, s.tieEps)),
+      recordedPick: picked.arm,
+      whatIfPick: whatIfPicks.get(pairId)?.arm ?? -1,
+      label: labels.get(pairId) ?? null,
+      gold: sim === undefined ? null : sim.goldA ? 'A' : 'B',
+    });
   }
   return out.sort((a, b) => (a.pairId < b.pairId ? -1 : a.pairId > b.pairId ? 1 : 0));
 }

@@ -6,7 +6,10 @@ const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : '—');
 
 /** The side-by-side table. */
 export function formatWhatIf(r: WhatIfResult): string {
-  const label = Object.entries(r.whatIf).map(([k, v]) => `${k}=${v}`).join(' ') || '(no change)';
+  const label =
+    Object.entries(r.whatIf)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ') || '(no change)';
   const w = Math.max(24, ...r.arms.map((a) => a.length + 8));
   const row = (name: string, a: string, b: string, extra = '') => `${name.padEnd(w)}  ${a.padStart(15)}  ${b.padStart(15)}${extra}`;
   return [
@@ -26,14 +29,19 @@ export function formatWhatIf(r: WhatIfResult): string {
 
 /** The result as JSON for machines (`--json`): everything but the final snapshots' bytes. */
 export function whatIfJson(r: WhatIfResult): string {
-  return JSON.stringify({ ...r, recorded: { ...r.recorded, snapshots: undefined }, replayed: { ...r.replayed, snapshots: undefined } }, null, 2);
+  return JSON.stringify(
+    { ...r, recorded: { ...r.recorded, snapshots: undefined }, replayed: { ...r.replayed, snapshots: undefined } },
+    null,
+    2,
+  );
 }
 
 const share = (n: number | null, of: number): string => (n === null || of === 0 ? '—' : `${pct(n / of)} (${n})`);
 
 /** The shadow-pair rows: picks' agreement with the pool's consensus, the recorded label and gold. */
 function shadowLines(sh: WhatIfResult['shadow'], row: (name: string, a: string, b: string, extra?: string) => string): string[] {
-  if (sh.pairs === 0) return ['shadow pairs: none (record the run with shadow scoring, `--shadow-fraction f`, to compare picks on pairs every RM scored)'];
+  if (sh.pairs === 0)
+    return ['shadow pairs: none (record the run with shadow scoring, `--shadow-fraction f`, to compare picks on pairs every RM scored)'];
   return [
     `shadow pairs (scored by every RM): ${sh.pairs}; verdicts A/B beyond tieEps ${sh.tieEps}; consensus = majority of the RMs' verdicts (a tie of votes: none)`,
     `  with a consensus ${sh.consensus} (none ${sh.noConsensus}), with a recorded label ${sh.labelled}, with gold ${sh.gold}; same pick in both ${sh.samePick}; consensus = gold ${share(sh.consensusGold, sh.consensus)}`,

@@ -20,8 +20,15 @@ import type { LoopSettings } from '../runtime/context.ts';
 export function restoreSnapshot(s: PosteriorSnapshot): ArmPosterior {
   const dd = s.d * s.d;
   return ArmPosterior.restore({
-    d: s.d, lambda0: s.lambda0, sigma2: s.sigma2, refreshEvery: s.refreshEvery, n: s.n, sinceRefresh: s.sinceRefresh,
-    precision: bytesToF64(s.precision, dd, 'precision'), b: bytesToF64(s.b, s.d, 'b'), factor: bytesToF64(s.factor, dd, 'factor'),
+    d: s.d,
+    lambda0: s.lambda0,
+    sigma2: s.sigma2,
+    refreshEvery: s.refreshEvery,
+    n: s.n,
+    sinceRefresh: s.sinceRefresh,
+    precision: bytesToF64(s.precision, dd, 'precision'),
+    b: bytesToF64(s.b, s.d, 'b'),
+    factor: bytesToF64(s.factor, dd, 'factor'),
   });
 }
 
@@ -63,7 +70,9 @@ export class PosteriorReplica {
     for (const r of await bus.readToEnd(topic)) await this.#ingest(r);
     const consumer = await bus.consumer({ groupId, topics: [topic], fromBeginning: true, autoCommit: false, onError });
     this.#consumer = consumer;
-    await consumer.run(async (batch) => { for (const r of batch.records) await this.#ingest(r); });
+    await consumer.run(async (batch) => {
+      for (const r of batch.records) await this.#ingest(r);
+    });
   }
 
   async close(deleteGroup?: (groupId: string) => Promise<void>): Promise<void> {

@@ -65,11 +65,13 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
   const replica = new PosteriorReplica(s, codec, {
     onReject: (record, err) => {
       stats.replicaDeadLettered++;
-      void deadLetter(codec, clock, s.prefix, 'router', record, err).then((letter) => producer.send([letter])).catch((e: unknown) => log.error('dead letter failed', { err: String(e) }));
+      void deadLetter(codec, clock, s.prefix, 'router', record, err)
+        .then((letter) => producer.send([letter]))
+        .catch((e: unknown) => log.error('dead letter failed', { err: String(e) }));
     },
   });
   // Replica groups of routers that died without closing (SIGKILL) are empty: remove them.
-  const stale = await bus.emptyGroups?.(`${s.prefix}router-replica-`).catch(() => []) ?? [];
+  const stale = (await bus.emptyGroups?.(`${s.prefix}router-replica-`).catch(() => [])) ?? [];
   if (stale.length > 0) await bus.deleteGroups?.(stale).catch(() => {});
   await replica.start(bus, `${s.prefix}router-replica-${opts.instance ?? '0'}`, (err) => {
     log.error('replica consumer stopped', { err: String(err) });
@@ -79,8 +81,18 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
   const reqTopics = requestsTopics(s.prefix, s.arms);
   const encodeRouted = async (routed: RoutedPrompt): Promise<OutRecord[]> => {
     const out: OutRecord[] = [];
-    for (const d of routed.decisions) out.push({ topic: topicName(s.prefix, 'decisions'), key: Buffer.from(recordKey('decisions', d) as string), value: await codec.encode('decisions', d) });
-    for (const r of routed.requests) out.push({ topic: reqTopics.get(r.rm)!, key: Buffer.from(recordKey('requests', r) as string), value: await codec.encode('requests', r) });
+    for (const d of routed.decisions)
+      out.push({
+        topic: topicName(s.prefix, 'decisions'),
+        key: Buffer.from(recordKey('decisions', d) as string),
+        value: await codec.encode('decisions', d),
+      });
+    for (const r of routed.requests)
+      out.push({
+        topic: reqTopics.get(r.rm)!,
+        key: Buffer.from(recordKey('requests', r) as string),
+        value: await codec.encode('requests', r),
+      });
     for (const r of routed.requests) if (r.audit === true) stats.auditRequests++;
     stats.routed += routed.decisions.reduce((n, d) => n + (d.pairs?.length ?? 1), 0);
     return out;
@@ -89,22 +101,46 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
   const rng = new CounterRng(s.seed, s.run);
   const seen = new BoundedSet<string>(s.reliability.dedupePairs);
   const runner = await runStage(ctx, producer, {
-    name: 'router', groupId: `${s.prefix}router`, topics: [topicName(s.prefix, 'generations')], maxBatchSize: opts.maxBatchSize,
-    perRecord: (records$) => records$.pipe(
-      decodeRecords(codec, 'generations'),
-      limitInput(s.limits),
-      embedGenerations(encoder),
-      validateGeneration({ run: s.run, prior: s.prior, seen, limits: s.limits }),
-      awaitPosterior({ versions: replica.version$, required: (w) => (w.value ? w.value.generation.batch - s.lag : -Infinity), maxWaitMs: s.posteriorWaitMs, scheduler: opts.scheduler }),
-      tap((r) => { stats.waitedMs += r.waitedMs; if (r.timedOut) stats.timedOut++; }),
-    ).pipe(
-      routePairs({ run: s.run, seed: s.seed, lag: s.lag, arms: s.arms, d: s.prior.d, rng, clock, posteriors: (v) => replica.at(v), selection: s.selection }),
-      // Traced: the decisions are published (a `route pair` span per pair under the record's span).
-      tap((work) => traceDecisions('router', work.record, work.value?.decisions)),
-      // Shadow scoring: audit requests after the routed ones, on a draw of its own (routing untouched).
-      addAuditRequests({ arms: s.arms, isShadow: shadowPicker(s.seed, s.run, s.shadow?.fraction ?? 0) }),
-      deadLetterOn(stage, encodeRouted),
-    ),
+    name: 'router',
+    groupId: `${s.prefix}router`,
+    topics: [topicName(s.prefix, 'generations')],
+    maxBatchSize: opts.maxBatchSize,
+    perRecord: (records$) =>
+      records$
+        .pipe(
+          decodeRecords(codec, 'generations'),
+          limitInput(s.limits),
+          embedGenerations(encoder),
+          validateGeneration({ run: s.run, prior: s.prior, seen, limits: s.limits }),
+          awaitPosterior({
+            versions: replica.version$,
+            required: (w) => (w.value ? w.value.generation.batch - s.lag : -Infinity),
+            maxWaitMs: s.posteriorWaitMs,
+            scheduler: opts.scheduler,
+          }),
+          tap((r) => {
+            stats.waitedMs += r.waitedMs;
+            if (r.timedOut) stats.timedOut++;
+          }),
+        )
+        .pipe(
+          routePairs({
+            run: s.run,
+            seed: s.seed,
+            lag: s.lag,
+            arms: s.arms,
+            d: s.prior.d,
+            rng,
+            clock,
+            posteriors: (v) => replica.at(v),
+            selection: s.selection,
+          }),
+          // Traced: the decisions are published (a `route pair` span per pair under the record's span).
+          tap((work) => traceDecisions('router', work.record, work.value?.decisions)),
+          // Shadow scoring: audit requests after the routed ones, on a draw of its own (routing untouched).
+          addAuditRequests({ arms: s.arms, isShadow: shadowPicker(s.seed, s.run, s.shadow?.fraction ?? 0) }),
+          deadLetterOn(stage, encodeRouted),
+        ),
   });
 
   return {

@@ -18,14 +18,21 @@ export function activeStandby(name: string, factory: AppFactory): AppFactory {
     const log = ctx.log.namespace(name);
     let app: AppHandle | null = null;
     let starting: Promise<void> | null = null;
-    const fail = (err: unknown): void => { if (ctx.onFatal) ctx.onFatal(err); else log.error('lease failed', { err: String(err) }); };
+    const fail = (err: unknown): void => {
+      if (ctx.onFatal) ctx.onFatal(err);
+      else log.error('lease failed', { err: String(err) });
+    };
     // The lease's partitions are those of `dlq`: it exists in every loop and is rarely written.
     const lease = await bus.lease({
-      groupId: `${s.prefix}${name}.lease`, topic: topicName(s.prefix, 'dlq'), onError: fail,
+      groupId: `${s.prefix}${name}.lease`,
+      topic: topicName(s.prefix, 'dlq'),
+      onError: fail,
       onChange: (active) => {
         if (active && starting === null) {
           log.info('active: holding the lease, starting');
-          starting = factory(ctx).then((h) => { app = h; }, fail);
+          starting = factory(ctx).then((h) => {
+            app = h;
+          }, fail);
         } else if (!active && starting !== null) {
           fail(new RouterError('RR_BUS', `${name}: lost the lease while active`, { retriable: true }));
         }

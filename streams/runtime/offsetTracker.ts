@@ -34,7 +34,7 @@ export class OffsetTracker {
   private part(r: { topic: string; partition: number }): PartitionState {
     const key = keyOf(r.topic, r.partition);
     let p = this.parts.get(key);
-    if (p === undefined) this.parts.set(key, p = { topic: r.topic, partition: r.partition, next: -1n, pins: new Map() });
+    if (p === undefined) this.parts.set(key, (p = { topic: r.topic, partition: r.partition, next: -1n, pins: new Map() }));
     return p;
   }
 

@@ -57,7 +57,12 @@ export interface LoopConfigFile extends SettingsInput {
 }
 
 /** Generous for RLHF text (64 KiB prompt and response, 8192-wide vectors, 256 pairs a prompt); lower them per deployment. */
-export const inputLimitDefaults: InputLimits = { maxPromptBytes: 65_536, maxResponseBytes: 65_536, maxVectorLength: 8_192, maxPairsPerPrompt: 256 };
+export const inputLimitDefaults: InputLimits = {
+  maxPromptBytes: 65_536,
+  maxResponseBytes: 65_536,
+  maxVectorLength: 8_192,
+  maxPairsPerPrompt: 256,
+};
 
 export const loopDefaults = {
   seed: 1,
@@ -130,22 +135,29 @@ export function validateSettings(s: LoopSettings): LoopSettings {
   if (!isInt(s.lag, 1)) fail('lag', `must be an integer ≥ 1, got ${s.lag}`);
   if (!(Number.isFinite(s.tieEps) && s.tieEps >= 0)) fail('tieEps', `must be a finite number ≥ 0, got ${s.tieEps}`);
   if (!isInt(s.keepPerPrompt, 1)) fail('keepPerPrompt', `must be an integer ≥ 1, got ${s.keepPerPrompt}`);
-  for (const f of ['posteriorWaitMs', 'graceMs'] as const) if (!(Number.isFinite(s[f]) && s[f] >= 0)) fail(f, `must be a number of ms ≥ 0, got ${s[f]}`);
+  for (const f of ['posteriorWaitMs', 'graceMs'] as const)
+    if (!(Number.isFinite(s[f]) && s[f] >= 0)) fail(f, `must be a number of ms ≥ 0, got ${s[f]}`);
   if (!isInt(s.maxInFlight, 1)) fail('maxInFlight', `must be an integer ≥ 1, got ${s.maxInFlight}`);
   if (!isInt(s.partitions, 1)) fail('partitions', `must be an integer ≥ 1, got ${s.partitions}`);
   for (const [k, v] of Object.entries(s.reliability)) if (!isInt(v, 1)) fail(`reliability.${k}`, `must be an integer ≥ 1, got ${v}`);
-  for (const f of Object.keys(inputLimitDefaults) as (keyof InputLimits)[]) if (!isInt(s.limits?.[f], 1)) fail(`limits.${f}`, `must be an integer ≥ 1, got ${s.limits?.[f]}`);
+  for (const f of Object.keys(inputLimitDefaults) as (keyof InputLimits)[])
+    if (!isInt(s.limits?.[f], 1)) fail(`limits.${f}`, `must be an integer ≥ 1, got ${s.limits?.[f]}`);
   const width = s.prior.projection === null ? s.prior.d : s.prior.projection.inputDim;
   // In text mode the trainer sends no vectors: the encoder's width is checked against the prior's.
   if (s.encoder !== undefined && (typeof s.encoder !== 'string' || s.encoder === '')) fail('encoder', 'must be a model directory');
   if (s.sim !== undefined) {
     const simWidth = s.sim.config.inputDim ?? s.sim.config.d;
-    if (s.encoder === undefined && width !== simWidth) fail('sim.config', `the simulator makes embeddings of width ${simWidth}, the prior expects ${width}`);
+    if (s.encoder === undefined && width !== simWidth)
+      fail('sim.config', `the simulator makes embeddings of width ${simWidth}, the prior expects ${width}`);
     if (s.sim.config.seed !== s.seed) fail('sim.config.seed', `must equal seed (${s.seed}), got ${s.sim.config.seed}`);
   } else {
     // No simulator: every RM needs a real scorer backend (a production loop).
     const missing = s.arms.filter((rm) => s.scorers?.[rm] === undefined || s.scorers[rm]!.backend === 'sim');
-    if (missing.length > 0) fail('scorers', `without a "sim" section every RM needs a scorer backend; none (or "sim") for ${missing.map((m) => JSON.stringify(m)).join(', ')}`);
+    if (missing.length > 0)
+      fail(
+        'scorers',
+        `without a "sim" section every RM needs a scorer backend; none (or "sim") for ${missing.map((m) => JSON.stringify(m)).join(', ')}`,
+      );
   }
   if (s.shadow !== undefined) checkShadowFraction(s.shadow?.fraction); // RR_INVALID_CONFIG shadow.fraction
   return s;
@@ -163,7 +175,11 @@ export async function loadSettings(path: string): Promise<LoopSettings> {
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
   } catch (cause) {
-    throw new RouterError('RR_INVALID_CONFIG', `cannot read config ${path}: ${(cause as Error).message}`, { cause, field: 'config', source: path });
+    throw new RouterError('RR_INVALID_CONFIG', `cannot read config ${path}: ${(cause as Error).message}`, {
+      cause,
+      field: 'config',
+      source: path,
+    });
   }
   const file = json as Partial<LoopConfigFile>;
   if (typeof file?.prior !== 'string') fail('prior', `${path} must name the prior file ("prior": "prior.json")`);
@@ -172,9 +188,16 @@ export async function loadSettings(path: string): Promise<LoopSettings> {
   const sim = file.sim === undefined ? {} : { sim: { ...file.sim, ...(profiles ? { profiles: resolve(dirname(path), profiles) } : {}) } };
   const encoder = typeof file.encoder === 'string' ? { encoder: resolve(dirname(path), file.encoder) } : {};
   // A tfjs scorer's model directory resolves beside the file too.
-  const scorers = file.scorers && typeof file.scorers === 'object' ? { scorers: Object.fromEntries(Object.entries(file.scorers).map(([rm, c]) => {
-    const cfg = c as { modelDir?: unknown };
-    return [rm, typeof cfg?.modelDir === 'string' ? { ...cfg, modelDir: resolve(dirname(path), cfg.modelDir) } : c];
-  })) } : {};
+  const scorers =
+    file.scorers && typeof file.scorers === 'object'
+      ? {
+          scorers: Object.fromEntries(
+            Object.entries(file.scorers).map(([rm, c]) => {
+              const cfg = c as { modelDir?: unknown };
+              return [rm, typeof cfg?.modelDir === 'string' ? { ...cfg, modelDir: resolve(dirname(path), cfg.modelDir) } : c];
+            }),
+          ),
+        }
+      : {};
   return settingsFromJson({ ...file, ...sim, ...encoder, ...scorers }, prior, path);
 }

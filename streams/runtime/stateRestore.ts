@@ -47,7 +47,7 @@ export async function restoreAggregator(bus: Bus, codec: RecordCodec, s: LoopSet
   for (const { value: delta } of await decodeAll(bus, codec, s.prefix, 'posterior-deltas')) {
     if (delta.run !== s.run) continue;
     let rows = recorded.get(delta.batch);
-    if (rows === undefined) recorded.set(delta.batch, rows = new Map());
+    if (rows === undefined) recorded.set(delta.batch, (rows = new Map()));
     const arm = s.arms.indexOf(delta.rm);
     for (const row of delta.rows) rows.set(row.pairId, { arm, r: row.r });
   }

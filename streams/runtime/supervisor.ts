@@ -61,8 +61,10 @@ export interface SupervisorExit {
 export function isNonRetriable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
     const type = (e as { type?: unknown }).type;
-    if (type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' || type === 'GROUP_AUTHORIZATION_FAILED' || type === 'TOPIC_AUTHORIZATION_FAILED') return true;
-    if (isRouterError(e) && ['RR_INVALID_CONFIG', 'RR_INVALID_PRIOR', 'RR_SCHEMA', 'RR_IO', 'RR_INVALID_PROFILE'].includes(e.code)) return true;
+    if (type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' || type === 'GROUP_AUTHORIZATION_FAILED' || type === 'TOPIC_AUTHORIZATION_FAILED')
+      return true;
+    if (isRouterError(e) && ['RR_INVALID_CONFIG', 'RR_INVALID_PRIOR', 'RR_SCHEMA', 'RR_IO', 'RR_INVALID_PROFILE'].includes(e.code))
+      return true;
   }
   return false;
 }
@@ -100,13 +102,23 @@ export class Supervisor {
     let outageSince: number | null = null;
     let backoff = o.backoffMs ?? 250;
     let stats: Record<string, number> = {};
-    const exit = (code: number, reason: SupervisorExit['reason'], message: string): SupervisorExit =>
-      ({ code, reason, message, restarts: this.restarts, stats });
+    const exit = (code: number, reason: SupervisorExit['reason'], message: string): SupervisorExit => ({
+      code,
+      reason,
+      message,
+      restarts: this.restarts,
+      stats,
+    });
     for (;;) {
       if (this.#stopping) return exit(0, 'stopped', 'stopped');
       let failure: { err: unknown } | null = null;
       const outcome = new Promise<'failed' | 'done' | 'stopped'>((resolve) => {
-        this.#failCurrent = (err) => { if (failure === null) { failure = { err }; resolve('failed'); } };
+        this.#failCurrent = (err) => {
+          if (failure === null) {
+            failure = { err };
+            resolve('failed');
+          }
+        };
         this.#wake = () => resolve('stopped');
       });
       const bus = o.openBus();
@@ -117,20 +129,34 @@ export class Supervisor {
         const starting = o.startApp(bus, (err) => this.#failCurrent?.(err));
         // stop() or a failure while starting: do not wait for the start (its bus is about to be
         // closed); an app that still comes up afterwards is closed as soon as it does.
-        const aborted = outcome.then((ev): never => { throw new Error(`${ev} while starting`); });
+        const aborted = outcome.then((ev): never => {
+          throw new Error(`${ev} while starting`);
+        });
         const handle = await Promise.race([starting, aborted]).catch((err: unknown) => {
-          void starting.then((late) => late.close(), () => {});
+          void starting.then(
+            (late) => late.close(),
+            () => {},
+          );
           throw err;
         });
         cur.handle = handle;
         if (!this.#stopping && failure === null) {
           o.log.info('started', { app: o.name, incarnation: this.restarts });
-          if (outageSince !== null) o.log.info('recovered', { app: o.name, outageMs: Math.round(o.now() - outageSince), restarts: this.restarts });
+          if (outageSince !== null)
+            o.log.info('recovered', { app: o.name, outageMs: Math.round(o.now() - outageSince), restarts: this.restarts });
           outageSince = null;
           backoff = o.backoffMs ?? 250;
         }
         const done = (handle as { done?: Promise<void> }).done;
-        const finished = done ? done.then(() => 'done' as const, (err: unknown) => { this.#failCurrent?.(err); return 'failed' as const; }) : new Promise<never>(() => {});
+        const finished = done
+          ? done.then(
+              () => 'done' as const,
+              (err: unknown) => {
+                this.#failCurrent?.(err);
+                return 'failed' as const;
+              },
+            )
+          : new Promise<never>(() => {});
         event = this.#stopping ? 'stopped' : await Promise.race([outcome, finished]);
       } catch (err) {
         this.#failCurrent?.(err);
@@ -141,20 +167,30 @@ export class Supervisor {
       const closed = await this.#close(cur);
       if (event === 'done') return exit(closed ? 0 : 1, 'done', closed ? 'done' : 'done, but closing timed out');
       if (event === 'stopped' || this.#stopping) {
-        return closed ? exit(0, 'stopped', 'stopped') : exit(1, 'close-timeout', `${o.name}: closing took longer than ${o.closeTimeoutMs ?? 15_000} ms`);
+        return closed
+          ? exit(0, 'stopped', 'stopped')
+          : exit(1, 'close-timeout', `${o.name}: closing took longer than ${o.closeTimeoutMs ?? 15_000} ms`);
       }
       const err = (failure as { err: unknown } | null)?.err;
       o.log.warn('incarnation failed', { app: o.name, error: describe(err) });
       if (!closed) {
-        return exit(1, 'close-timeout', `${o.name}: could not close its Kafka clients within ${o.closeTimeoutMs ?? 15_000} ms after `
-          + `a failure (${describe(err)}); exiting so that no half-closed consumer stays alive`);
+        return exit(
+          1,
+          'close-timeout',
+          `${o.name}: could not close its Kafka clients within ${o.closeTimeoutMs ?? 15_000} ms after ` +
+            `a failure (${describe(err)}); exiting so that no half-closed consumer stays alive`,
+        );
       }
       if (isNonRetriable(err)) return exit(1, 'non-retriable', `${o.name}: ${describe(err)} (not retriable; exiting)`);
       outageSince ??= o.now();
       const left = o.outageLimitMs - (o.now() - outageSince);
       if (left <= 0) {
-        return exit(1, 'outage-limit', `${o.name}: could not recover within outageLimitMs = ${o.outageLimitMs} ms `
-          + `(${this.restarts} restarts; last error: ${describe(err)})`);
+        return exit(
+          1,
+          'outage-limit',
+          `${o.name}: could not recover within outageLimitMs = ${o.outageLimitMs} ms ` +
+            `(${this.restarts} restarts; last error: ${describe(err)})`,
+        );
       }
       await this.#pause(Math.min(backoff, left));
       backoff = Math.min(backoff * 2, o.maxBackoffMs ?? 2_000);
@@ -164,14 +200,21 @@ export class Supervisor {
 
   async #pause(ms: number): Promise<void> {
     const sleep = this.#o.sleep ?? ((t: number) => new Promise<void>((r) => setTimeout(r, t)));
-    await Promise.race([sleep(ms), new Promise<void>((r) => { this.#wake = r; })]);
+    await Promise.race([
+      sleep(ms),
+      new Promise<void>((r) => {
+        this.#wake = r;
+      }),
+    ]);
   }
 
   /** Closes the app, then the bus (every client it handed out); false when that takes too long. */
   async #close(cur: { bus: { close(): Promise<void> }; handle: AppHandle | null }): Promise<boolean> {
     const limit = this.#o.closeTimeoutMs ?? 15_000;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((r) => { timer = setTimeout(() => r(false), limit); });
+    const timeout = new Promise<false>((r) => {
+      timer = setTimeout(() => r(false), limit);
+    });
     const close = (async () => {
       await cur.handle?.close().catch((err: unknown) => this.#o.log.warn('app close failed', { error: describe(err) }));
       await cur.bus.close().catch((err: unknown) => this.#o.log.warn('bus close failed', { error: describe(err) }));

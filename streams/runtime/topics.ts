@@ -20,8 +20,12 @@ export async function createLoopTopics(bus: Bus, s: Pick<LoopSettings, 'prefix' 
 
 /** One line per topic, for `reward-router topics create`. */
 export function describePlan(plan: readonly TopicPlan[]): string {
-  return plan.map((p) => {
-    const cfg = Object.entries(p.configs).map(([k, v]) => `${k}=${v}`).join(' ');
-    return `${p.name}  partitions=${p.partitions}${cfg ? `  ${cfg}` : ''}`;
-  }).join('\n');
+  return plan
+    .map((p) => {
+      const cfg = Object.entries(p.configs)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
+      return `${p.name}  partitions=${p.partitions}${cfg ? `  ${cfg}` : ''}`;
+    })
+    .join('\n');
 }

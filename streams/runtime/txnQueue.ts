@@ -17,15 +17,20 @@ export class TxnQueue {
   private failure: { err: unknown } | null = null;
   committed = 0;
 
-  constructor(private readonly producer: BusProducer, private readonly groupId: string,
-    private readonly onFailure: (err: unknown) => void) {}
+  constructor(
+    private readonly producer: BusProducer,
+    private readonly groupId: string,
+    private readonly onFailure: (err: unknown) => void,
+  ) {}
 
   push(box: Outbox): void {
-    this.tail = this.tail.then(() => this.run(box)).catch((err: unknown) => {
-      if (this.failure !== null) return;
-      this.failure = { err };
-      this.onFailure(err);
-    });
+    this.tail = this.tail
+      .then(() => this.run(box))
+      .catch((err: unknown) => {
+        if (this.failure !== null) return;
+        this.failure = { err };
+        this.onFailure(err);
+      });
   }
 
   /** Resolves when every queued transaction has committed; rejects once one has failed. */
@@ -35,7 +40,10 @@ export class TxnQueue {
   }
 
   private async run(box: Outbox): Promise<void> {
-    if (this.failure !== null) { box.done?.(this.failure.err); return; }
+    if (this.failure !== null) {
+      box.done?.(this.failure.err);
+      return;
+    }
     try {
       await this.transact(box);
       box.done?.();

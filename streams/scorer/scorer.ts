@@ -39,32 +39,74 @@ export function scorerConfig(s: LoopSettings, rm: string): ScorerConfig {
   const cfg = s.scorers?.[rm];
   if (cfg !== undefined) return cfg;
   if (s.sim !== undefined) return { backend: 'sim' };
-  throw new RouterError('RR_INVALID_CONFIG', `scorers: RM ${JSON.stringify(rm)} has no scorer backend, and the loop has no "sim" section to simulate it`, { field: 'scorers' });
+  throw new RouterError(
+    'RR_INVALID_CONFIG',
+    `scorers: RM ${JSON.stringify(rm)} has no scorer backend, and the loop has no "sim" section to simulate it`,
+    { field: 'scorers' },
+  );
 }
 
 export async function startScorerApp(ctx: AppContext, opts: ScorerOptions = {}): Promise<AppHandle> {
   const { bus, codec, clock, settings: s } = ctx;
   const rm = opts.rm;
-  if (rm === undefined || !s.arms.includes(rm)) throw new RouterError('RR_INVALID_CONFIG', `scorer: rm ${JSON.stringify(rm)} is not one of ${s.arms.join(', ')}`, { field: 'rm' });
+  if (rm === undefined || !s.arms.includes(rm))
+    throw new RouterError('RR_INVALID_CONFIG', `scorer: rm ${JSON.stringify(rm)} is not one of ${s.arms.join(', ')}`, { field: 'rm' });
   const stats = { scored: 0, unscored: 0, microBatches: 0 };
   const cfg = opts.backend === undefined ? scorerConfig(s, rm) : undefined;
-  const backend = opts.backend ?? await createRmBackend(cfg!, { clock, seed: s.seed, run: s.run, rm, arms: s.arms, sim: s.sim, simDelayMs: opts.delayMs, timers: opts.timers });
-  ctx.log.info('scorer backend', { rm, kind: backend.kind, modelVersion: backend.modelVersion, ...('rung' in backend ? { rung: backend.rung } : {}) });
+  const backend =
+    opts.backend ??
+    (await createRmBackend(cfg!, {
+      clock,
+      seed: s.seed,
+      run: s.run,
+      rm,
+      arms: s.arms,
+      sim: s.sim,
+      simDelayMs: opts.delayMs,
+      timers: opts.timers,
+    }));
+  ctx.log.info('scorer backend', {
+    rm,
+    kind: backend.kind,
+    modelVersion: backend.modelVersion,
+    ...('rung' in backend ? { rung: backend.rung } : {}),
+  });
   // A backend that answers from memory (the simulator, recorded scores) takes each request at once.
   const bounds = cfg === undefined || cfg.backend === 'sim' ? simMicroBatch : cfg;
-  const score = scoreMicroBatch({ backend, arms: s.arms, clock, scheduler: opts.scheduler, maxPairs: opts.maxPairs ?? bounds.maxPairs,
-    maxWaitMs: opts.maxWaitMs ?? bounds.maxWaitMs, onBatch: () => { stats.microBatches++; } });
+  const score = scoreMicroBatch({
+    backend,
+    arms: s.arms,
+    clock,
+    scheduler: opts.scheduler,
+    maxPairs: opts.maxPairs ?? bounds.maxPairs,
+    maxWaitMs: opts.maxWaitMs ?? bounds.maxWaitMs,
+    onBatch: () => {
+      stats.microBatches++;
+    },
+  });
   const producer = await bus.producer();
   const runner = await runStage(ctx, producer, {
-    name: `scorer.${rm}`, groupId: `${s.prefix}scorer.${rm}`, topics: [requestsTopic(s.prefix, rm)], maxBatchSize: opts.maxBatchSize,
-    perRecord: (records$) => records$.pipe(
-      decodeRecords(codec, 'requests'),
-      score,
-      deadLetterOn({ codec, clock, prefix: s.prefix, stage: `scorer.${rm}` }, async (score) => {
-        for (const p of score.pairs) if (p.unscored != null) stats.unscored++; else stats.scored++;
-        return [{ topic: topicName(s.prefix, 'scores'), key: Buffer.from(recordKey('scores', score) as string), value: await codec.encode('scores', score) }];
-      }),
-    ),
+    name: `scorer.${rm}`,
+    groupId: `${s.prefix}scorer.${rm}`,
+    topics: [requestsTopic(s.prefix, rm)],
+    maxBatchSize: opts.maxBatchSize,
+    perRecord: (records$) =>
+      records$.pipe(
+        decodeRecords(codec, 'requests'),
+        score,
+        deadLetterOn({ codec, clock, prefix: s.prefix, stage: `scorer.${rm}` }, async (score) => {
+          for (const p of score.pairs)
+            if (p.unscored != null) stats.unscored++;
+            else stats.scored++;
+          return [
+            {
+              topic: topicName(s.prefix, 'scores'),
+              key: Buffer.from(recordKey('scores', score) as string),
+              value: await codec.encode('scores', score),
+            },
+          ];
+        }),
+      ),
   });
 
   return {

@@ -23,7 +23,10 @@ export class StoreCore {
   private nextTag = 0;
   private readonly posteriors: string;
 
-  constructor(private readonly ctx: AppContext, readonly state: PosteriorState) {
+  constructor(
+    private readonly ctx: AppContext,
+    readonly state: PosteriorState,
+  ) {
     this.held = state.arms.map(() => new Map<number, { delta: DeltaBatch; tag: number }>());
     this.posteriors = topicName(ctx.settings.prefix, 'posteriors');
   }

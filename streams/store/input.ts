@@ -10,9 +10,7 @@ import type { DeltaBatch } from '../../src/core/delta.ts';
 import type { PosteriorState } from '../../src/core/state.ts';
 
 export type StoreInput =
-  | { kind: 'delta'; arm: number; delta: DeltaBatch }
-  | { kind: 'foreign'; run: string }
-  | { kind: 'dead'; err: unknown };
+  { kind: 'delta'; arm: number; delta: DeltaBatch } | { kind: 'foreign'; run: string } | { kind: 'dead'; err: unknown };
 
 export async function classifyDelta(codec: RecordCodec, state: PosteriorState, r: BusRecord): Promise<StoreInput> {
   if (r.value === null) return { kind: 'dead', err: codecError('RR_DECODE', 'UNDECODABLE', 'record has no value') };
@@ -25,8 +23,10 @@ export async function classifyDelta(codec: RecordCodec, state: PosteriorState, r
     const d = state.d;
     if (rec.d !== d) throw codecError('RR_INVALID_DELTA', 'WRONG_VECTOR_LENGTH', `${where}: d=${rec.d}, posterior d=${d}`);
     for (const row of rec.rows) {
-      if (row.x.length !== d) throw codecError('RR_INVALID_DELTA', 'WRONG_VECTOR_LENGTH', `${where}: row ${row.pairId} has length ${row.x.length}`);
-      if (!Number.isFinite(row.r) || !row.x.every(Number.isFinite)) throw codecError('RR_INVALID_DELTA', 'NON_FINITE', `${where}: row ${row.pairId} is not finite`);
+      if (row.x.length !== d)
+        throw codecError('RR_INVALID_DELTA', 'WRONG_VECTOR_LENGTH', `${where}: row ${row.pairId} has length ${row.x.length}`);
+      if (!Number.isFinite(row.r) || !row.x.every(Number.isFinite))
+        throw codecError('RR_INVALID_DELTA', 'NON_FINITE', `${where}: row ${row.pairId} is not finite`);
     }
     const rows = rec.rows.map((row) => ({ pairId: row.pairId, x: Float64Array.from(row.x), r: row.r }));
     return { kind: 'delta', arm, delta: { run: rec.run, batch: rec.batch, rm: rec.rm, d: rec.d, rows } };

@@ -51,8 +51,13 @@ export async function startStoreApp(ctx: AppContext, opts: StoreOptions = {}): P
   };
   const queue = new TxnQueue(producer, groupId, fail);
 
-  consumer = await bus.consumer({ groupId, topics: [topicName(s.prefix, 'posterior-deltas')], fromBeginning: true,
-    autoCommit: false, onError: fail });
+  consumer = await bus.consumer({
+    groupId,
+    topics: [topicName(s.prefix, 'posterior-deltas')],
+    fromBeginning: true,
+    autoCommit: false,
+    onError: fail,
+  });
   await consumer.run((batch) => storeBatch(batch, core, queue, codec, groupId));
 
   return {
@@ -63,8 +68,7 @@ export async function startStoreApp(ctx: AppContext, opts: StoreOptions = {}): P
       await queue.idle().catch(() => {});
       await producer.close();
     },
-    stats: () => ({ ...core.stats, version: state.version, heldNow: core.heldNow,
-      transactions: queue.committed, failed: failed ? 1 : 0 }),
+    stats: () => ({ ...core.stats, version: state.version, heldNow: core.heldNow, transactions: queue.committed, failed: failed ? 1 : 0 }),
   };
 }
 
@@ -86,7 +90,15 @@ async function storeBatch(batch: BusBatch, core: StoreCore, queue: TxnQueue, cod
     trace?.outputs(out, from);
   }
   const plan = core.tracker.commitPlan();
-  queue.push({ records: [...out, ...plan.letters], offsets: plan.offsets,
-    done: traces.length === 0 ? undefined : (err) => { for (const t of traces) t.end(err); } });
+  queue.push({
+    records: [...out, ...plan.letters],
+    offsets: plan.offsets,
+    done:
+      traces.length === 0
+        ? undefined
+        : (err) => {
+            for (const t of traces) t.end(err);
+          },
+  });
   await queue.idle();
 }

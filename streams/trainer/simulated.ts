@@ -16,7 +16,10 @@ import type { TrainerModule } from './module.ts';
 
 /** The loop's simulator section, or RR_INVALID_CONFIG naming what needed it. */
 export function requireSim(s: LoopSettings, what: string): SimSettings {
-  if (s.sim === undefined) throw new RouterError('RR_INVALID_CONFIG', `sim: ${what} needs the loop's "sim" section (the simulated policy and RM pool)`, { field: 'sim' });
+  if (s.sim === undefined)
+    throw new RouterError('RR_INVALID_CONFIG', `sim: ${what} needs the loop's "sim" section (the simulated policy and RM pool)`, {
+      field: 'sim',
+    });
   return s.sim;
 }
 
@@ -28,15 +31,32 @@ export function simStream(s: LoopSettings): OnlineStream {
 /** The Generation records of one simulated batch (one per prompt, pairs in generation order). */
 export function generationRecords(ctx: Pick<AppContext, 'codec' | 'clock' | 'settings'>, b: SimBatch): Promise<OutRecord[]> {
   const { codec, clock, settings: s } = ctx;
-  return Promise.all(b.prompts.map(async (p) => {
-    // Text from the simulator's template banks; vectors only when the router has no encoder (text mode sends none).
-    const text = (pairId: string, side: 0 | 1) => simResponseText(p.category, p.promptId, responseIndices(pairId)[side], s.seed);
-    const g: Generation = {
-      run: s.run, batch: b.t, promptId: p.promptId, category: p.category, prompt: simPromptText(p.category, p.promptId, s.seed), messages: [], sentAtMs: clock.now(),
-      pairs: p.pairs.map((x) => ({ pairId: x.pairId, responseA: text(x.pairId, 0), responseB: text(x.pairId, 1), embedding: s.encoder === undefined ? Array.from(x.x) : [] })),
-    };
-    return { topic: topicName(s.prefix, 'generations'), key: Buffer.from(recordKey('generations', g) as string), value: await codec.encode('generations', g) };
-  }));
+  return Promise.all(
+    b.prompts.map(async (p) => {
+      // Text from the simulator's template banks; vectors only when the router has no encoder (text mode sends none).
+      const text = (pairId: string, side: 0 | 1) => simResponseText(p.category, p.promptId, responseIndices(pairId)[side], s.seed);
+      const g: Generation = {
+        run: s.run,
+        batch: b.t,
+        promptId: p.promptId,
+        category: p.category,
+        prompt: simPromptText(p.category, p.promptId, s.seed),
+        messages: [],
+        sentAtMs: clock.now(),
+        pairs: p.pairs.map((x) => ({
+          pairId: x.pairId,
+          responseA: text(x.pairId, 0),
+          responseB: text(x.pairId, 1),
+          embedding: s.encoder === undefined ? Array.from(x.x) : [],
+        })),
+      };
+      return {
+        topic: topicName(s.prefix, 'generations'),
+        key: Buffer.from(recordKey('generations', g) as string),
+        value: await codec.encode('generations', g),
+      };
+    }),
+  );
 }
 
 /** The simulated policy as the trainer app's module. */

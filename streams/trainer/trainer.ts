@@ -45,16 +45,23 @@ class LabelInbox {
   async take(t: number, n: number, closed: () => boolean): Promise<Label[] | null> {
     for (;;) {
       const m = this.#byBatch.get(t);
-      if (m && m.size >= n) { this.#byBatch.delete(t); this.floor = t + 1; return [...m.values()]; }
+      if (m && m.size >= n) {
+        this.#byBatch.delete(t);
+        this.floor = t + 1;
+        return [...m.values()];
+      }
       if (closed()) return null;
-      await new Promise<void>((r) => { this.#wake = r; });
+      await new Promise<void>((r) => {
+        this.#wake = r;
+      });
       this.#wake = null;
     }
   }
 
-  close(): void { this.#wake?.(); }
+  close(): void {
+    this.#wake?.();
+  }
 }
-
 
 /**
  * Where a (re)started trainer goes on: the batch after the last BATCH_END of this run on
@@ -86,8 +93,14 @@ async function followLabels(ctx: AppContext, inbox: LabelInbox, labelRecords: Ma
   const { bus, codec, settings: s } = ctx;
   const log = ctx.log.namespace('trainer');
   const consumer = await bus.consumer({
-    groupId: `${s.prefix}trainer`, topics: [topicName(s.prefix, 'labels')], fromBeginning: true, autoCommit: false,
-    onError: (err) => { log.error('consumer stopped', { err: String(err) }); ctx.onFatal?.(err); },
+    groupId: `${s.prefix}trainer`,
+    topics: [topicName(s.prefix, 'labels')],
+    fromBeginning: true,
+    autoCommit: false,
+    onError: (err) => {
+      log.error('consumer stopped', { err: String(err) });
+      ctx.onFatal?.(err);
+    },
   });
   await consumer.run(async (batch) => {
     for (const r of batch.records) {
@@ -109,11 +122,20 @@ async function followLabels(ctx: AppContext, inbox: LabelInbox, labelRecords: Ma
  * Batch t's feedback records: one LOSS per kept pair of its labels (the module's loss) and one
  * BATCH_END, with the send spans that continue each label's trace.
  */
-async function feedbackFor(ctx: AppContext, t: number, b: TrainerBatch, labels: readonly Label[], labelRecords: Map<string, BusRecord>):
-  Promise<{ out: OutRecord[]; spans: SendSpan[]; kept: number; keptCorrect: number }> {
+async function feedbackFor(
+  ctx: AppContext,
+  t: number,
+  b: TrainerBatch,
+  labels: readonly Label[],
+  labelRecords: Map<string, BusRecord>,
+): Promise<{ out: OutRecord[]; spans: SendSpan[]; kept: number; keptCorrect: number }> {
   const { codec, settings: s } = ctx;
   const log = ctx.log.namespace('trainer');
-  const record = async (f: Feedback): Promise<OutRecord> => ({ topic: topicName(s.prefix, 'feedback'), key: Buffer.from(s.run), value: await codec.encode('feedback', f) });
+  const record = async (f: Feedback): Promise<OutRecord> => ({
+    topic: topicName(s.prefix, 'feedback'),
+    key: Buffer.from(s.run),
+    value: await codec.encode('feedback', f),
+  });
   const out: OutRecord[] = [];
   const spans: SendSpan[] = [];
   let kept = 0;
@@ -122,13 +144,25 @@ async function feedbackFor(ctx: AppContext, t: number, b: TrainerBatch, labels: 
     const from = out.length;
     for (const pl of l.pairs) {
       const fb = b.feedback(pl.pairId, pl.chosen);
-      if (fb === undefined) { log.warn('label for a pair not in the batch', { pairId: pl.pairId }); continue; }
+      if (fb === undefined) {
+        log.warn('label for a pair not in the batch', { pairId: pl.pairId });
+        continue;
+      }
       out.push(await record({ run: s.run, batch: t, kind: 'LOSS', pairId: pl.pairId, loss: fb.loss, expectedPairs: null }));
       kept++;
       if (fb.correct) keptCorrect++;
     }
     // Traced: a label's losses continue its prompt's trace.
-    if (out.length > from) spans.push({ topic: out[from]!.topic, from, to: out.length, parent: labelRecords.get(l.promptId), batch: t, promptId: l.promptId, count: out.length - from });
+    if (out.length > from)
+      spans.push({
+        topic: out[from]!.topic,
+        from,
+        to: out.length,
+        parent: labelRecords.get(l.promptId),
+        batch: t,
+        promptId: l.promptId,
+        count: out.length - from,
+      });
     labelRecords.delete(l.promptId);
   }
   out.push(await record({ run: s.run, batch: t, kind: 'BATCH_END', pairId: null, loss: null, expectedPairs: kept }));
@@ -158,7 +192,12 @@ export async function startTrainerApp(ctx: AppContext, opts: TrainerOptions = {}
       // On a resume, the prompts of this batch that already went out are not sent twice.
       const fresh = b.generations.map((r, i) => ({ r, promptId: b.promptIds[i]! })).filter(({ r }) => !sent.has(r.key!.toString()));
       // Traced: each Generation record starts its prompt's trace with a `send` span.
-      await sendTraced(producer, 'trainer', fresh.map(({ r }) => r), () => fresh.map(({ r, promptId }, i) => ({ topic: r.topic, from: i, to: i + 1, run: s.run, batch: t, promptId })));
+      await sendTraced(
+        producer,
+        'trainer',
+        fresh.map(({ r }) => r),
+        () => fresh.map(({ r, promptId }, i) => ({ topic: r.topic, from: i, to: i + 1, run: s.run, batch: t, promptId })),
+      );
       const labels = await inbox.take(t, b.promptIds.length, () => closed);
       if (labels === null) return;
       const fb = await feedbackFor(ctx, t, b, labels, labelRecords);

@@ -13,14 +13,23 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 export function brokersFromEnv(): string[] {
   const raw = process.env.KAFKA_BROKERS;
   if (raw === undefined || raw.trim() === '') {
-    throw new Error('KAFKA_BROKERS is not set: run integration tests through `npm test` '
-      + '(it starts a broker), or start one with `npm run kafka:up` and export KAFKA_BROKERS=<printed address>.');
+    throw new Error(
+      'KAFKA_BROKERS is not set: run integration tests through `npm test` ' +
+        '(it starts a broker), or start one with `npm run kafka:up` and export KAFKA_BROKERS=<printed address>.',
+    );
   }
-  return raw.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  return raw
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
 }
 
 const LOG_LEVELS: Record<string, logLevel> = {
-  nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG,
+  nothing: logLevel.NOTHING,
+  error: logLevel.ERROR,
+  warn: logLevel.WARN,
+  info: logLevel.INFO,
+  debug: logLevel.DEBUG,
 };
 
 /**
@@ -117,8 +126,11 @@ const buf = (s: string): Buffer => Buffer.from(s, 'utf8');
 const str = (b: Buffer | null): string | null => (b === null ? null : b.toString('utf8'));
 
 /** Runs a consumer that collects every record it gets; the caller closes it (tracked by the bus too). */
-export async function collectRecords(bus: Bus, opts: ConsumerOptions,
-  onBatch?: (batch: BusBatch) => Promise<void>): Promise<{ consumer: BusConsumer; records: BusRecord[] }> {
+export async function collectRecords(
+  bus: Bus,
+  opts: ConsumerOptions,
+  onBatch?: (batch: BusBatch) => Promise<void>,
+): Promise<{ consumer: BusConsumer; records: BusRecord[] }> {
   const consumer = await bus.consumer(opts);
   const records: BusRecord[] = [];
   await consumer.run(async (batch) => {
@@ -135,15 +147,23 @@ export function busContract(label: string, opts: BusContractOptions): void {
 
   describe(`bus contract: ${label}`, { timeout: testTimeout * 8 }, () => {
     let bus: Bus;
-    before(async () => { bus = await opts.makeBus(); });
-    after(async () => { await bus.close(); });
+    before(async () => {
+      bus = await opts.makeBus();
+    });
+    after(async () => {
+      await bus.close();
+    });
 
     it('keeps per-partition order and puts a key on partitionForKey(key, n)', { timeout: testTimeout }, async () => {
       const topic = uniqueName('bus-order');
       await bus.createTopics([{ name: topic, partitions: 3 }]);
       const producer = await bus.producer();
-      const sent = Array.from({ length: 30 }, (_, i) => ({ topic, key: buf(`k${i % 10}`), value: buf(`v${i}`),
-        headers: { traceparent: buf(`tp-${i}`) } }));
+      const sent = Array.from({ length: 30 }, (_, i) => ({
+        topic,
+        key: buf(`k${i % 10}`),
+        value: buf(`v${i}`),
+        headers: { traceparent: buf(`tp-${i}`) },
+      }));
       await producer.send(sent.slice(0, 15));
       await producer.send(sent.slice(15));
       const { consumer, records } = await collectRecords(bus, { groupId: uniqueName('g-order'), topics: [topic], fromBeginning: true });
@@ -156,7 +176,11 @@ export function busContract(label: string, opts: BusContractOptions): void {
       }
       for (let p = 0; p < 3; p++) {
         const offsets = records.filter((r) => r.partition === p).map((r) => Number(r.offset));
-        assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b), `partition ${p} in offset order`);
+        assert.deepEqual(
+          offsets,
+          [...offsets].sort((a, b) => a - b),
+          `partition ${p} in offset order`,
+        );
       }
       for (let k = 0; k < 10; k++) {
         const values = records.filter((r) => str(r.key) === `k${k}`).map((r) => str(r.value));
@@ -171,8 +195,8 @@ export function busContract(label: string, opts: BusContractOptions): void {
       const groupId = uniqueName('g-resume');
       await bus.createTopics([{ name: topic, partitions: 1 }]);
       const producer = await bus.producer();
-      const send = (from: number, n: number) => producer.send(Array.from({ length: n }, (_, i) =>
-        ({ topic, key: buf('k'), value: buf(`v${from + i}`) })));
+      const send = (from: number, n: number) =>
+        producer.send(Array.from({ length: n }, (_, i) => ({ topic, key: buf('k'), value: buf(`v${from + i}`) })));
       await send(0, 5);
       const first = await collectRecords(bus, { groupId, topics: [topic], fromBeginning: true });
       await until(() => first.records.length >= 5, 'the first 5');
@@ -181,13 +205,19 @@ export function busContract(label: string, opts: BusContractOptions): void {
       await send(5, 3);
       const second = await collectRecords(bus, { groupId, topics: [topic], fromBeginning: true, autoCommit: false });
       await until(() => second.records.length >= 3, 'the 3 new ones');
-      assert.deepEqual(second.records.map((r) => str(r.value)), ['v5', 'v6', 'v7']);
+      assert.deepEqual(
+        second.records.map((r) => str(r.value)),
+        ['v5', 'v6', 'v7'],
+      );
       await second.consumer.commit([{ topic, partition: 0, offset: '7' }]); // next to read: 7, so v7 comes again
       await second.consumer.close();
 
       const third = await collectRecords(bus, { groupId, topics: [topic], fromBeginning: true });
       await until(() => third.records.length >= 1, 'the uncommitted one again');
-      assert.deepEqual(third.records.map((r) => [r.offset, str(r.value)]), [['7', 'v7']]);
+      assert.deepEqual(
+        third.records.map((r) => [r.offset, str(r.value)]),
+        [['7', 'v7']],
+      );
       await third.consumer.close();
       await producer.close();
     });
@@ -196,21 +226,37 @@ export function busContract(label: string, opts: BusContractOptions): void {
       const topic = uniqueName('bus-txn');
       await bus.createTopics([{ name: topic, partitions: 1 }]);
       const producer = await bus.producer({ transactionalId: uniqueName('txn') });
-      for (const [value, outcome] of [['a', 'commit'], ['b', 'abort'], ['c', 'commit']] as const) {
+      for (const [value, outcome] of [
+        ['a', 'commit'],
+        ['b', 'abort'],
+        ['c', 'commit'],
+      ] as const) {
         const txn = await producer.transaction();
         await txn.send([{ topic, key: buf('k'), value: buf(value) }]);
         await (outcome === 'commit' ? txn.commit() : txn.abort());
       }
       const { consumer, records } = await collectRecords(bus, { groupId: uniqueName('g-txn'), topics: [topic], fromBeginning: true });
       await until(() => records.some((r) => str(r.value) === 'c'), 'the last committed record');
-      assert.deepEqual(records.map((r) => str(r.value)), ['a', 'c']);
-      assert.deepEqual((await bus.readToEnd(topic)).map((r) => str(r.value)), ['a', 'c']);
-      assert.deepEqual((await bus.readToEnd(topic, { readCommitted: false })).map((r) => str(r.value)), ['a', 'b', 'c']);
+      assert.deepEqual(
+        records.map((r) => str(r.value)),
+        ['a', 'c'],
+      );
+      assert.deepEqual(
+        (await bus.readToEnd(topic)).map((r) => str(r.value)),
+        ['a', 'c'],
+      );
+      assert.deepEqual(
+        (await bus.readToEnd(topic, { readCommitted: false })).map((r) => str(r.value)),
+        ['a', 'b', 'c'],
+      );
 
       // An open transaction: readToEnd stops before it instead of waiting for it.
       const open = await producer.transaction();
       await open.send([{ topic, key: buf('k'), value: buf('open') }]);
-      assert.deepEqual((await bus.readToEnd(topic)).map((r) => str(r.value)), ['a', 'c']);
+      assert.deepEqual(
+        (await bus.readToEnd(topic)).map((r) => str(r.value)),
+        ['a', 'c'],
+      );
       await open.commit();
       await until(() => records.some((r) => str(r.value) === 'open'), 'the record once committed');
       await consumer.close();
@@ -221,7 +267,10 @@ export function busContract(label: string, opts: BusContractOptions): void {
       const input = uniqueName('bus-eos-in');
       const output = uniqueName('bus-eos-out');
       const groupId = uniqueName('g-eos');
-      await bus.createTopics([{ name: input, partitions: 1 }, { name: output, partitions: 1 }]);
+      await bus.createTopics([
+        { name: input, partitions: 1 },
+        { name: output, partitions: 1 },
+      ]);
       const plain = await bus.producer();
       await plain.send(['a', 'b', 'c', 'd'].map((v) => ({ topic: input, key: buf('k'), value: buf(v) })));
       const producer = await bus.producer({ transactionalId: uniqueName('eos') });
@@ -229,7 +278,9 @@ export function busContract(label: string, opts: BusContractOptions): void {
       // Consume-transform-produce; `finish` decides the transaction's fate.
       const pass = async (finish: 'commit' | 'abort', expected: number) => {
         const done: BusRecord[] = [];
-        const { consumer } = await collectRecords(bus, { groupId, topics: [input], fromBeginning: true, autoCommit: false },
+        const { consumer } = await collectRecords(
+          bus,
+          { groupId, topics: [input], fromBeginning: true, autoCommit: false },
           async (batch) => {
             const txn = await producer.transaction();
             await txn.send(batch.records.map((r) => ({ topic: output, key: r.key, value: buf(`${str(r.value)}!`) })));
@@ -237,19 +288,29 @@ export function busContract(label: string, opts: BusContractOptions): void {
             await txn.sendOffsets(groupId, [{ topic: input, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) }]);
             await (finish === 'commit' ? txn.commit() : txn.abort());
             done.push(...batch.records);
-          });
+          },
+        );
         await until(() => done.length >= expected, `${expected} records processed (${finish})`);
         await consumer.close();
         return done;
       };
       assert.equal((await pass('abort', 4)).length, 4);
       const again = await pass('commit', 4); // the abort left the group's offset where it was
-      assert.deepEqual(again.map((r) => str(r.value)), ['a', 'b', 'c', 'd']);
+      assert.deepEqual(
+        again.map((r) => str(r.value)),
+        ['a', 'b', 'c', 'd'],
+      );
       // Read the output first: on Kafka its commit markers being readable means the coordinator has
       // finished the commit, offsets included (EndTxn returns before the markers are written).
-      assert.deepEqual((await bus.readToEnd(output)).map((r) => str(r.value)), ['a!', 'b!', 'c!', 'd!']);
+      assert.deepEqual(
+        (await bus.readToEnd(output)).map((r) => str(r.value)),
+        ['a!', 'b!', 'c!', 'd!'],
+      );
       await plain.send([{ topic: input, key: buf('k'), value: buf('e') }]);
-      assert.deepEqual((await pass('commit', 1)).map((r) => str(r.value)), ['e']);
+      assert.deepEqual(
+        (await pass('commit', 1)).map((r) => str(r.value)),
+        ['e'],
+      );
       await producer.close();
       await plain.close();
     });
@@ -266,7 +327,10 @@ export function busContract(label: string, opts: BusContractOptions): void {
       assert.equal(consumer.paused, true);
       await send(['c', 'd', 'e']);
       const ends = await bus.endOffsets(topic);
-      assert.equal(ends.reduce((n, e) => n + Number(e.high) - Number(e.low), 0), 5);
+      assert.equal(
+        ends.reduce((n, e) => n + Number(e.high) - Number(e.low), 0),
+        5,
+      );
       await opts.settle();
       assert.equal(records.length, 2, 'nothing delivered while paused');
       consumer.resume();
@@ -279,14 +343,19 @@ export function busContract(label: string, opts: BusContractOptions): void {
     it('reads every partition to the end at call time, and reports topic configs', { timeout: testTimeout }, async () => {
       const topic = uniqueName('bus-restore');
       const compacted = uniqueName('bus-configs');
-      await bus.createTopics([{ name: topic, partitions: 3 },
-        { name: compacted, partitions: 1, configs: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.01' } }]);
+      await bus.createTopics([
+        { name: topic, partitions: 3 },
+        { name: compacted, partitions: 1, configs: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.01' } },
+      ]);
       assert.deepEqual(await bus.readToEnd(topic), []);
       const producer = await bus.producer();
       await producer.send(Array.from({ length: 12 }, (_, i) => ({ topic, key: buf(`k${i}`), value: buf(`v${i}`) })));
       const all = await bus.readToEnd(topic);
       assert.equal(all.length, 12);
-      assert.deepEqual(all.map((r) => r.partition), [...all.map((r) => r.partition)].sort((a, b) => a - b));
+      assert.deepEqual(
+        all.map((r) => r.partition),
+        [...all.map((r) => r.partition)].sort((a, b) => a - b),
+      );
       const configs = await bus.describeTopicConfig(compacted);
       assert.equal(configs['cleanup.policy'], 'compact');
       assert.equal(configs['min.cleanable.dirty.ratio'], '0.01');

@@ -31,8 +31,17 @@ export interface ReceivedPoint {
   sum?: number;
 }
 
-interface OtlpValue { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean; arrayValue?: { values?: OtlpValue[] } }
-interface OtlpAttr { key: string; value: OtlpValue }
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+  arrayValue?: { values?: OtlpValue[] };
+}
+interface OtlpAttr {
+  key: string;
+  value: OtlpValue;
+}
 
 function value(v: OtlpValue): AttrValue {
   if (v.stringValue !== undefined) return v.stringValue;
@@ -43,7 +52,8 @@ function value(v: OtlpValue): AttrValue {
   return undefined;
 }
 
-const attrs = (list: OtlpAttr[] | undefined): Record<string, AttrValue> => Object.fromEntries((list ?? []).map((a) => [a.key, value(a.value)]));
+const attrs = (list: OtlpAttr[] | undefined): Record<string, AttrValue> =>
+  Object.fromEntries((list ?? []).map((a) => [a.key, value(a.value)]));
 
 export interface OtlpReceiver {
   readonly url: string;
@@ -67,10 +77,16 @@ export async function startOtlpReceiver(opts: { keep?: boolean } = {}): Promise<
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = req.url ?? '';
-      if (req.method === 'GET' && path === '/stats') { res.writeHead(200).end(JSON.stringify({ ...counts, requests: Object.fromEntries(requests) })); return; }
+      if (req.method === 'GET' && path === '/stats') {
+        res.writeHead(200).end(JSON.stringify({ ...counts, requests: Object.fromEntries(requests) }));
+        return;
+      }
       requests.set(path, (requests.get(path) ?? 0) + 1);
       // Protobuf (the exporters' default encoding) is accepted and counted as a request, not parsed.
-      if (req.headers['content-type'] === 'application/x-protobuf') { res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(); return; }
+      if (req.headers['content-type'] === 'application/x-protobuf') {
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+        return;
+      }
       try {
         let body = Buffer.concat(chunks);
         if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
@@ -93,12 +109,22 @@ export async function startOtlpReceiver(opts: { keep?: boolean } = {}): Promise<
   if (addr === null || typeof addr === 'string') throw new Error('receiver has no port');
   return {
     url: `http://127.0.0.1:${addr.port}`,
-    spans, points, requests, counts,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    spans,
+    points,
+    requests,
+    counts,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
-interface ResourceSpans { resource?: { attributes?: OtlpAttr[] }; scopeSpans?: { spans?: Array<Record<string, unknown>> }[] }
+interface ResourceSpans {
+  resource?: { attributes?: OtlpAttr[] };
+  scopeSpans?: { spans?: Array<Record<string, unknown>> }[];
+}
 
 function collectSpans(json: Record<string, unknown>, out: ReceivedSpan[]): void {
   for (const rs of (json.resourceSpans ?? []) as ResourceSpans[]) {
@@ -106,7 +132,12 @@ function collectSpans(json: Record<string, unknown>, out: ReceivedSpan[]): void 
     for (const ss of rs.scopeSpans ?? []) {
       for (const s of ss.spans ?? []) {
         out.push({
-          service, traceId: String(s.traceId), spanId: String(s.spanId), parentSpanId: String(s.parentSpanId ?? ''), name: String(s.name), kind: Number(s.kind),
+          service,
+          traceId: String(s.traceId),
+          spanId: String(s.spanId),
+          parentSpanId: String(s.parentSpanId ?? ''),
+          name: String(s.name),
+          kind: Number(s.kind),
           attributes: attrs(s.attributes as OtlpAttr[]),
           links: ((s.links ?? []) as Array<{ traceId: string; spanId: string }>).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
           status: (s.status ?? {}) as ReceivedSpan['status'],
@@ -116,15 +147,28 @@ function collectSpans(json: Record<string, unknown>, out: ReceivedSpan[]): void 
   }
 }
 
-interface OtlpPoint { attributes?: OtlpAttr[]; asInt?: string | number; asDouble?: number; count?: string | number; sum?: number }
-interface OtlpMetric { name: string; sum?: { dataPoints?: OtlpPoint[] }; gauge?: { dataPoints?: OtlpPoint[] }; histogram?: { dataPoints?: OtlpPoint[] } }
+interface OtlpPoint {
+  attributes?: OtlpAttr[];
+  asInt?: string | number;
+  asDouble?: number;
+  count?: string | number;
+  sum?: number;
+}
+interface OtlpMetric {
+  name: string;
+  sum?: { dataPoints?: OtlpPoint[] };
+  gauge?: { dataPoints?: OtlpPoint[] };
+  histogram?: { dataPoints?: OtlpPoint[] };
+}
 
 function collectPoints(json: Record<string, unknown>, out: ReceivedPoint[]): void {
   for (const rm of (json.resourceMetrics ?? []) as Array<{ scopeMetrics?: { metrics?: OtlpMetric[] }[] }>) {
     for (const sm of rm.scopeMetrics ?? []) {
       for (const m of sm.metrics ?? []) {
-        for (const p of m.sum?.dataPoints ?? m.gauge?.dataPoints ?? []) out.push({ name: m.name, attributes: attrs(p.attributes), value: Number(p.asInt ?? p.asDouble ?? 0) });
-        for (const p of m.histogram?.dataPoints ?? []) out.push({ name: m.name, attributes: attrs(p.attributes), value: Number(p.count ?? 0), sum: p.sum });
+        for (const p of m.sum?.dataPoints ?? m.gauge?.dataPoints ?? [])
+          out.push({ name: m.name, attributes: attrs(p.attributes), value: Number(p.asInt ?? p.asDouble ?? 0) });
+        for (const p of m.histogram?.dataPoints ?? [])
+          out.push({ name: m.name, attributes: attrs(p.attributes), value: Number(p.count ?? 0), sum: p.sum });
       }
     }
   }

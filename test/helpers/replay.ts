@@ -6,7 +6,10 @@ import { topicName } from '../../src/records/topics.ts';
 import type { LoopSettings } from '../../streams/runtime/context.ts';
 import { createLoopTopics } from '../../streams/runtime/topics.ts';
 
-export interface LossChange { pairId: string; loss: number }
+export interface LossChange {
+  pairId: string;
+  loss: number;
+}
 
 export async function copyRun(bus: Bus, codec: RecordCodec, s: LoopSettings, into: string, change?: LossChange): Promise<void> {
   await createLoopTopics(bus, { ...s, prefix: into });

@@ -33,7 +33,11 @@ export interface OutageResult {
   requestsSeen: number;
 }
 
-export async function outageRun(bus: Bus, prefix: string, o: { batches: number; downAt: number; upAt: number | null; clock: Clock }): Promise<OutageResult> {
+export async function outageRun(
+  bus: Bus,
+  prefix: string,
+  o: { batches: number; downAt: number; upAt: number | null; clock: Clock },
+): Promise<OutageResult> {
   let server: FakeServer = await startFake(openrlhfAnswer);
   const port = server.port;
   let requestsSeen = 0;
@@ -41,18 +45,40 @@ export async function outageRun(bus: Bus, prefix: string, o: { batches: number; 
   const rm = base.arms[0]!;
   const settings = testSettings({
     prefix,
-    scorers: { [rm]: { backend: 'http', protocol: 'openrlhf', url: `${server.url}/reward`, modelVersion: 'fake-openrlhf@1',
-      maxPairs: 64, maxWaitMs: 2, timeoutMs: 2_000, retries: 2, backoffBaseMs: 5, backoffCapMs: 20, breakerFailures: 3, breakerOpenMs: 0 } },
+    scorers: {
+      [rm]: {
+        backend: 'http',
+        protocol: 'openrlhf',
+        url: `${server.url}/reward`,
+        modelVersion: 'fake-openrlhf@1',
+        maxPairs: 64,
+        maxWaitMs: 2,
+        timeoutMs: 2_000,
+        retries: 2,
+        backoffBaseMs: 5,
+        backoffCapMs: 20,
+        breakerFailures: 3,
+        breakerOpenMs: 0,
+      },
+    },
   });
   const codec: RecordCodec = new SingleObjectCodec();
   let chain = Promise.resolve();
   try {
     const summary = await runLoop({
-      bus, settings, batches: o.batches, clock: o.clock, log: quietLog, codec,
+      bus,
+      settings,
+      batches: o.batches,
+      clock: o.clock,
+      log: quietLog,
+      codec,
       onProgress: (t) => {
         // Outage control runs between batches (the trainer waits for labels before the next one).
         chain = chain.then(async () => {
-          if (t === o.downAt) { requestsSeen += server.bodies.length; await server.close(); }
+          if (t === o.downAt) {
+            requestsSeen += server.bodies.length;
+            await server.close();
+          }
           if (t === o.upAt) server = await startFake(openrlhfAnswer, port);
         });
       },
@@ -63,7 +89,8 @@ export async function outageRun(bus: Bus, prefix: string, o: { batches: number; 
       Promise.all((await bus.readToEnd(topicName(prefix, base))).map((r) => codec.decode(base, r.value!) as Promise<T>));
     const routed = new Set<string>();
     let otherRouted = 0;
-    for (const d of (await read<Decision>('decisions')).flatMap(pairDecisions)) { // one record per prompt (Decision v2)
+    for (const d of (await read<Decision>('decisions')).flatMap(pairDecisions)) {
+      // one record per prompt (Decision v2)
       if (d.chosenRm === rm) routed.add(d.pairId);
       else otherRouted++;
     }
@@ -80,8 +107,19 @@ export async function outageRun(bus: Bus, prefix: string, o: { batches: number; 
     }
     const labels = await read<Label>('labels');
     const labeled = new Set(labels.flatMap((l) => l.pairs.map((p) => p.pairId)));
-    return { summary, rm, routed, scored, unscored, deadLettered, labeled, otherRouted,
-      prompts: o.batches * settings.sim!.config.promptsPerBatch, labels: new Set(labels.map((l) => l.promptId)).size, requestsSeen };
+    return {
+      summary,
+      rm,
+      routed,
+      scored,
+      unscored,
+      deadLettered,
+      labeled,
+      otherRouted,
+      prompts: o.batches * settings.sim!.config.promptsPerBatch,
+      labels: new Set(labels.map((l) => l.promptId)).size,
+      requestsSeen,
+    };
   } finally {
     await server.close();
   }
@@ -102,7 +140,11 @@ export function checkOutage(r: OutageResult, batches: number, restarted: boolean
   if (restarted) assert.ok(r.scored.size > 0 && r.requestsSeen > 0, 'scored before and after the outage');
   const unavailable = r.summary.deadLetters.RM_UNAVAILABLE ?? 0;
   assert.equal(unavailable, r.unscored.size, 'dlq RM_UNAVAILABLE = unscored pairs');
-  assert.deepEqual(Object.keys(r.summary.deadLetters).filter((k) => k !== 'RM_UNAVAILABLE'), [], 'no other dead letters');
+  assert.deepEqual(
+    Object.keys(r.summary.deadLetters).filter((k) => k !== 'RM_UNAVAILABLE'),
+    [],
+    'no other dead letters',
+  );
   assert.equal(r.summary.snapshots.length, 4);
   for (const s of r.summary.snapshots) assert.equal(s.version, batches - 1, `${s.rm}: posterior reached the last batch`);
 }

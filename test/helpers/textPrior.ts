@@ -9,13 +9,20 @@ export function textPrior(encoder: PriorEncoder | undefined, width: number, d = 
   const w = rng.sequence('w');
   const unit = (v: Float64Array) => v.map((x) => x / Math.hypot(...v));
   const prior: PriorFile = {
-    format: PRIOR_FORMAT, d, arms: [...defaultPool],
+    format: PRIOR_FORMAT,
+    d,
+    arms: [...defaultPool],
     embeddings: defaultPool.map((a) => unit(Float64Array.from({ length: d }, () => rng.sequence(a).normal()))),
     projection: {
-      inputDim: width, weight: Array.from({ length: d }, () => Float64Array.from({ length: width }, () => 0.2 * w.normal())),
-      bias: new Float64Array(d), gamma: new Float64Array(d).fill(1), beta: new Float64Array(d), eps: 1e-5,
+      inputDim: width,
+      weight: Array.from({ length: d }, () => Float64Array.from({ length: width }, () => 0.2 * w.normal())),
+      bias: new Float64Array(d),
+      gamma: new Float64Array(d).fill(1),
+      beta: new Float64Array(d),
+      eps: 1e-5,
     },
-    metrics: { router_accuracy: null, fixed: {} }, training: { seed: 11, epochs: 0, lossWeights: { bt: 1, cls: 0, reg: 0 } },
+    metrics: { router_accuracy: null, fixed: {} },
+    training: { seed: 11, epochs: 0, lossWeights: { bt: 1, cls: 0, reg: 0 } },
   };
   return encoder === undefined ? prior : { ...prior, encoder };
 }

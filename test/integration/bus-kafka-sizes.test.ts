@@ -10,7 +10,12 @@ import { snapshotBytes } from '../../src/records/sizes.ts';
 import { brokersFromEnv, TEST_CONSUMER_SETTINGS, uniqueName, waitFor } from '../helpers/kafka.ts';
 
 describe('large records on the real broker', { timeout: 60_000 }, () => {
-  const bus = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('sizes'), logLevel: logLevel.NOTHING, consumerTiming: TEST_CONSUMER_SETTINGS });
+  const bus = createKafkaBus({
+    brokers: brokersFromEnv(),
+    clientId: uniqueName('sizes'),
+    logLevel: logLevel.NOTHING,
+    consumerTiming: TEST_CONSUMER_SETTINGS,
+  });
   after(() => bus.close());
 
   it('sends snapshot-sized records to one partition, plainly and in a transaction', async () => {
@@ -26,7 +31,11 @@ describe('large records on the real broker', { timeout: 60_000 }, () => {
     await txn.commit();
     // EndTxn returns before the commit markers are written: poll until the transaction is readable.
     let read = await bus.readToEnd(topic);
-    await waitFor(async () => (read = await bus.readToEnd(topic)).length === 8, { timeoutMs: 20_000, intervalMs: 100, message: 'the transaction readable' });
+    await waitFor(async () => (read = await bus.readToEnd(topic)).length === 8, {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      message: 'the transaction readable',
+    });
     assert.equal(read.length, 8);
     assert.deepEqual(read.map((r) => r.key!.toString()).join(''), 'abcdabcd');
     assert.ok(read.every((r) => r.value!.length === size));

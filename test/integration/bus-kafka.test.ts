@@ -5,8 +5,16 @@ import { after, before, describe, it } from 'node:test';
 import { createKafkaBus } from '../../src/bus/kafka/index.ts';
 import { createMemoryBus } from '../../src/bus/memory/index.ts';
 import type { Bus } from '../../src/bus/types.ts';
-import { brokersFromEnv, busContract, collectRecords, kafkaConfig, TEST_CONSUMER_SETTINGS, testLogLevel, uniqueName,
-  waitFor } from '../helpers/kafka.ts';
+import {
+  brokersFromEnv,
+  busContract,
+  collectRecords,
+  kafkaConfig,
+  TEST_CONSUMER_SETTINGS,
+  testLogLevel,
+  uniqueName,
+  waitFor,
+} from '../helpers/kafka.ts';
 
 const buf = (s: string): Buffer => Buffer.from(s, 'utf8');
 const str = (b: Buffer | null): string | null => (b === null ? null : b.toString('utf8'));
@@ -14,20 +22,30 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function testBus(prefix = ''): Bus {
   const { connectionTimeout, requestTimeout, retry } = kafkaConfig('bus-kafka');
-  return createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('bus-kafka'), logLevel: testLogLevel(), prefix,
-    kafkaConfig: { connectionTimeout, requestTimeout, retry }, consumerTiming: TEST_CONSUMER_SETTINGS,
-    transactionTimeout: 10_000, joinTimeoutMs: 20_000 });
+  return createKafkaBus({
+    brokers: brokersFromEnv(),
+    clientId: uniqueName('bus-kafka'),
+    logLevel: testLogLevel(),
+    prefix,
+    kafkaConfig: { connectionTimeout, requestTimeout, retry },
+    consumerTiming: TEST_CONSUMER_SETTINGS,
+    transactionTimeout: 10_000,
+    joinTimeoutMs: 20_000,
+  });
 }
 
 // A paused consumer gets several fetch cycles (maxWaitTimeInMs 250) to deliver wrongly; the contract
 // has already waited for the records to be in the log (endOffsets), so they would have been fetched.
-busContract('kafka', { makeBus: () => testBus(), settle: () => sleep(4 * TEST_CONSUMER_SETTINGS.maxWaitTimeInMs),
-  timeoutMs: 20_000 });
+busContract('kafka', { makeBus: () => testBus(), settle: () => sleep(4 * TEST_CONSUMER_SETTINGS.maxWaitTimeInMs), timeoutMs: 20_000 });
 
 describe('kafka bus adapter', { timeout: 120_000 }, () => {
   let bus: Bus;
-  before(() => { bus = testBus(); });
-  after(async () => { await bus.close(); });
+  before(() => {
+    bus = testBus();
+  });
+  after(async () => {
+    await bus.close();
+  });
 
   it('puts each key on the partition the in-process bus picks', { timeout: 45_000 }, async () => {
     const topic = uniqueName('bus-kafka-keys');
@@ -49,18 +67,32 @@ describe('kafka bus adapter', { timeout: 120_000 }, () => {
   it('compacts a cleanup.policy=compact topic: readToEnd returns the latest value per key', { timeout: 45_000 }, async () => {
     const topic = uniqueName('bus-kafka-compact');
     // docs/kafka-local.md, "Compaction on demand": small segments and no lag, so the cleaner runs within about a second.
-    await bus.createTopics([{ name: topic, partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.ms': '100',
-      'min.cleanable.dirty.ratio': '0.01', 'min.compaction.lag.ms': '0', 'delete.retention.ms': '100' } }]);
+    await bus.createTopics([
+      {
+        name: topic,
+        partitions: 1,
+        configs: {
+          'cleanup.policy': 'compact',
+          'segment.ms': '100',
+          'min.cleanable.dirty.ratio': '0.01',
+          'min.compaction.lag.ms': '0',
+          'delete.retention.ms': '100',
+        },
+      },
+    ]);
     assert.equal((await bus.describeTopicConfig(topic))['cleanup.policy'], 'compact');
     const producer = await bus.producer();
     for (let i = 0; i < 5; i++) await producer.send(['a', 'b'].map((k) => ({ topic, key: buf(k), value: buf(`${k}${i}`) })));
     await sleep(150); // > segment.ms: the next append rolls the segment, which makes the old one cleanable
     await producer.send([{ topic, key: buf('c'), value: buf('c0') }]);
     let latest: string[] = [];
-    await waitFor(async () => {
-      latest = (await bus.readToEnd(topic)).map((r) => `${r.offset}:${str(r.key)}=${str(r.value)}`);
-      return latest.length === 3;
-    }, { timeoutMs: 20_000, intervalMs: 300, message: 'the cleaner to compact the topic' });
+    await waitFor(
+      async () => {
+        latest = (await bus.readToEnd(topic)).map((r) => `${r.offset}:${str(r.key)}=${str(r.value)}`);
+        return latest.length === 3;
+      },
+      { timeoutMs: 20_000, intervalMs: 300, message: 'the cleaner to compact the topic' },
+    );
     assert.deepEqual(latest, ['8:a=a4', '9:b=b4', '10:c=c0']);
     await producer.close();
   });
@@ -74,7 +106,10 @@ describe('kafka bus adapter', { timeout: 120_000 }, () => {
     const errors: unknown[] = [];
     const consumer = await bus.consumer({ groupId, topics: [topic], fromBeginning: true, onError: (e) => errors.push(e) });
     let calls = 0;
-    await consumer.run(async () => { calls += 1; throw new Error('boom'); });
+    await consumer.run(async () => {
+      calls += 1;
+      throw new Error('boom');
+    });
     await waitFor(() => errors.length === 1, { timeoutMs: 20_000, message: 'onError' });
     assert.equal((errors[0] as Error).message, 'boom');
     assert.equal(calls, 1, 'not retried');
@@ -99,7 +134,10 @@ describe('kafka bus adapter', { timeout: 120_000 }, () => {
       assert.equal(records[0]!.topic, topic);
       await consumer.commit([{ topic, partition: 0, offset: '1' }]);
       // The wire name carries the prefix: the unprefixed bus sees the same records there.
-      assert.deepEqual((await bus.readToEnd(`${prefix}${topic}`)).map((r) => str(r.value)), ['v']);
+      assert.deepEqual(
+        (await bus.readToEnd(`${prefix}${topic}`)).map((r) => str(r.value)),
+        ['v'],
+      );
       await consumer.close();
       await producer.close();
     } finally {

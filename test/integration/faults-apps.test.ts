@@ -14,7 +14,10 @@ import { tally } from './fixtures/tally.ts';
 
 const brokers = (): string => brokersFromEnv().join(',');
 const procs: AppProcess[] = [];
-const track = (p: AppProcess): AppProcess => { procs.push(p); return p; };
+const track = (p: AppProcess): AppProcess => {
+  procs.push(p);
+  return p;
+};
 
 describe('app faults, each app its own process', { timeout: 400_000 }, () => {
   const admin = new kafkajs.Kafka(kafkaConfig(uniqueName('faults-admin'))).admin();
@@ -48,68 +51,84 @@ describe('app faults, each app its own process', { timeout: 400_000 }, () => {
       const { groups } = await admin.describeGroups([group]);
       assert.deepEqual(groups[0]?.members.map((m) => m.clientId) ?? [], [], `no member left in the group (SIGTERM after ${delayMs} ms)`);
     }
-    assert.ok(cases.some((c) => !c.joined), 'at least one SIGTERM came before the join completed');
+    assert.ok(
+      cases.some((c) => !c.joined),
+      'at least one SIGTERM came before the join completed',
+    );
     console.log(`RELIABILITY sigterm-join ${JSON.stringify(cases)}`);
   });
 
-  it('two routers and two scorers for one RM, one of each SIGKILLed; the labeler SIGKILLed and restarted: bit-identical', { timeout: 300_000 }, async () => {
-    const B = 10;
-    const { config, settings } = await writeLoop({ prefix: `${uniqueName('scale')}.`, batches: B });
-    const reference = await referenceRun(settings, B);
-    const bus = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('scale'), logLevel: testLogLevel() });
-    try {
-      await createLoopTopics(bus, settings);
-      const base = ['--config', config, '--brokers', brokers()];
-      const [rm0, rm1] = ARMS as [string, string];
-      const apps = {
-        store: spawnRun('store', ['store', ...base]),
-        aggregator: spawnRun('aggregator', ['aggregator', ...base]),
-        scorerA1: spawnRun('scorer-a1', ['scorer', '--rm', rm0, ...base]),
-        scorerA2: spawnRun('scorer-a2', ['scorer', '--rm', rm0, ...base]),
-        scorerB: spawnRun('scorer-b', ['scorer', '--rm', rm1, ...base]),
-        labeler: spawnRun('labeler', ['labeler', ...base]),
-        router1: spawnRun('router-1', ['router', '--instance', 'r1', ...base]),
-        router2: spawnRun('router-2', ['router', '--instance', 'r2', ...base]),
-      };
-      Object.values(apps).forEach(track);
-      await Promise.all(Object.values(apps).map((a) => a.waitLine(started, 120_000, true)));
-      const trainer = track(spawnRun('trainer', ['trainer', '--batches', String(B), ...base]));
-      const batchDone = (k: number) => (l: Record<string, unknown>) => l.message === 'batch done' && (l.batch as number) >= k;
+  it(
+    'two routers and two scorers for one RM, one of each SIGKILLed; the labeler SIGKILLed and restarted: bit-identical',
+    { timeout: 300_000 },
+    async () => {
+      const B = 10;
+      const { config, settings } = await writeLoop({ prefix: `${uniqueName('scale')}.`, batches: B });
+      const reference = await referenceRun(settings, B);
+      const bus = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('scale'), logLevel: testLogLevel() });
+      try {
+        await createLoopTopics(bus, settings);
+        const base = ['--config', config, '--brokers', brokers()];
+        const [rm0, rm1] = ARMS as [string, string];
+        const apps = {
+          store: spawnRun('store', ['store', ...base]),
+          aggregator: spawnRun('aggregator', ['aggregator', ...base]),
+          scorerA1: spawnRun('scorer-a1', ['scorer', '--rm', rm0, ...base]),
+          scorerA2: spawnRun('scorer-a2', ['scorer', '--rm', rm0, ...base]),
+          scorerB: spawnRun('scorer-b', ['scorer', '--rm', rm1, ...base]),
+          labeler: spawnRun('labeler', ['labeler', ...base]),
+          router1: spawnRun('router-1', ['router', '--instance', 'r1', ...base]),
+          router2: spawnRun('router-2', ['router', '--instance', 'r2', ...base]),
+        };
+        Object.values(apps).forEach(track);
+        await Promise.all(Object.values(apps).map((a) => a.waitLine(started, 120_000, true)));
+        const trainer = track(spawnRun('trainer', ['trainer', '--batches', String(B), ...base]));
+        const batchDone = (k: number) => (l: Record<string, unknown>) => l.message === 'batch done' && (l.batch as number) >= k;
 
-      await trainer.waitLine(batchDone(2), 120_000, true);
-      apps.router2.proc.kill('SIGKILL');
-      apps.scorerA2.proc.kill('SIGKILL');
-      await trainer.waitLine(batchDone(5), 120_000, true);
-      apps.labeler.proc.kill('SIGKILL');
-      await apps.labeler.exited;
-      const restartedAt = performance.now();
-      const labeler = track(spawnRun('labeler-2', ['labeler', ...base]));
-      const done = trainer.lines.filter((l) => l.message === 'batch done').length;
-      await trainer.waitLine(batchDone(done), 120_000, true);
-      const restartToMovingMs = Math.round(performance.now() - restartedAt);
-      assert.equal((await trainer.exited).code, 0);
+        await trainer.waitLine(batchDone(2), 120_000, true);
+        apps.router2.proc.kill('SIGKILL');
+        apps.scorerA2.proc.kill('SIGKILL');
+        await trainer.waitLine(batchDone(5), 120_000, true);
+        apps.labeler.proc.kill('SIGKILL');
+        await apps.labeler.exited;
+        const restartedAt = performance.now();
+        const labeler = track(spawnRun('labeler-2', ['labeler', ...base]));
+        const done = trainer.lines.filter((l) => l.message === 'batch done').length;
+        await trainer.waitLine(batchDone(done), 120_000, true);
+        const restartToMovingMs = Math.round(performance.now() - restartedAt);
+        assert.equal((await trainer.exited).code, 0);
 
-      await assertBitIdenticalToReference(bus, settings, B, reference);
-      const t = await tally(bus, settings);
-      assert.equal(t.decided, t.pairsIn, 'pairs in = decisions');
-      assert.equal(t.scored, t.decided, 'every decided pair scored and labelled');
-      const survivors = [apps.store, apps.aggregator, apps.scorerA1, apps.scorerB, labeler, apps.router1];
-      const peakMiB = Object.fromEntries(survivors.map((a) => [a.name, Math.round((a.peakRssKiB() ?? 0) / 1024)]));
-      for (const a of survivors) a.proc.kill('SIGTERM');
-      for (const a of survivors) assert.equal((await a.exited).code, 0, `${a.name} exits 0 on SIGTERM`);
-      // The replica group of the router that closed is gone; the SIGKILLed one's has no offsets (no lag).
-      const replicaGroups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${settings.prefix}router-replica-`));
-      assert.ok(!replicaGroups.includes(`${settings.prefix}router-replica-r1`), 'router r1 deleted its replica group');
-      for (const g of replicaGroups) assert.deepEqual((await admin.fetchOffsets({ groupId: g })).flatMap((x) => x.partitions.filter((p) => p.offset !== '-1')), [], `${g} holds no offsets`);
-      console.log(`RELIABILITY scale-out ${JSON.stringify({ batches: B, restartToMovingMs, peakMiB, ...t })}`);
-    } finally {
-      await bus.close();
-    }
-  });
+        await assertBitIdenticalToReference(bus, settings, B, reference);
+        const t = await tally(bus, settings);
+        assert.equal(t.decided, t.pairsIn, 'pairs in = decisions');
+        assert.equal(t.scored, t.decided, 'every decided pair scored and labelled');
+        const survivors = [apps.store, apps.aggregator, apps.scorerA1, apps.scorerB, labeler, apps.router1];
+        const peakMiB = Object.fromEntries(survivors.map((a) => [a.name, Math.round((a.peakRssKiB() ?? 0) / 1024)]));
+        for (const a of survivors) a.proc.kill('SIGTERM');
+        for (const a of survivors) assert.equal((await a.exited).code, 0, `${a.name} exits 0 on SIGTERM`);
+        // The replica group of the router that closed is gone; the SIGKILLed one's has no offsets (no lag).
+        const replicaGroups = (await admin.listGroups()).groups
+          .map((g) => g.groupId)
+          .filter((g) => g.startsWith(`${settings.prefix}router-replica-`));
+        assert.ok(!replicaGroups.includes(`${settings.prefix}router-replica-r1`), 'router r1 deleted its replica group');
+        for (const g of replicaGroups)
+          assert.deepEqual(
+            (await admin.fetchOffsets({ groupId: g })).flatMap((x) => x.partitions.filter((p) => p.offset !== '-1')),
+            [],
+            `${g} holds no offsets`,
+          );
+        console.log(`RELIABILITY scale-out ${JSON.stringify({ batches: B, restartToMovingMs, peakMiB, ...t })}`);
+      } finally {
+        await bus.close();
+      }
+    },
+  );
 });
 
 describe('standby aggregator and store', { timeout: 300_000 }, () => {
-  after(() => { for (const p of procs) p.proc.kill('SIGKILL'); });
+  after(() => {
+    for (const p of procs) p.proc.kill('SIGKILL');
+  });
 
   it('two of each, the lease holders SIGKILLed mid-run: the standbys take over, bit-identical', { timeout: 300_000 }, async () => {
     const B = 8;
@@ -131,7 +150,10 @@ describe('standby aggregator and store', { timeout: 300_000 }, () => {
       await Promise.all(all.map((a) => a.waitLine(started, 120_000, true)));
       const isActive = (l: Record<string, unknown>) => typeof l.message === 'string' && l.message.startsWith('active');
       const holder = async (two: AppProcess[]) => {
-        await waitFor(() => two.filter((a) => a.lines.some(isActive)).length === 1, { timeoutMs: 60_000, message: 'exactly one lease holder' });
+        await waitFor(() => two.filter((a) => a.lines.some(isActive)).length === 1, {
+          timeoutMs: 60_000,
+          message: 'exactly one lease holder',
+        });
         return two.find((a) => a.lines.some(isActive))!;
       };
       const trainer = track(spawnRun('trainer', ['trainer', '--batches', String(B), ...base]));

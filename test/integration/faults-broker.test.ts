@@ -15,7 +15,15 @@ import type { Bus } from '../../src/bus/types.ts';
 import { CounterRng } from '../../src/core/rng.ts';
 import { createLoopTopics } from '../../streams/runtime/topics.ts';
 import { testLogLevel, uniqueName } from '../helpers/kafka.ts';
-import { assertBitIdenticalToReference, referenceRun, spawnLoopApps, spawnRun, started, writeLoop, type AppProcess } from './fixtures/procLoop.ts';
+import {
+  assertBitIdenticalToReference,
+  referenceRun,
+  spawnLoopApps,
+  spawnRun,
+  started,
+  writeLoop,
+  type AppProcess,
+} from './fixtures/procLoop.ts';
 import { tally } from './fixtures/tally.ts';
 
 const BATCHES = Number(process.env.RR_OUTAGE_BATCHES ?? 8);
@@ -53,51 +61,57 @@ describe('broker outages under a multi-process loop', { timeout: 600_000 }, () =
   const plan = Array.from({ length: RUNS }, (_, run) => drawn.slice(run * PER_RUN, (run + 1) * PER_RUN).sort((a, b) => a - b));
 
   for (const [run, moments] of plan.entries()) {
-    it(`run ${run + 1}/${RUNS}: broker down ${OUTAGE_MS} ms after batch ${moments.join(', ')}: bit-identical posteriors, every count adds up`, { timeout: 300_000 }, async () => {
-      broker ??= await startBroker({ dir });
-      const brokers = broker.brokers;
-      const { config, settings } = await writeLoop({ prefix: `${uniqueName('outage')}.`, batches: BATCHES });
-      const reference = await referenceRun(settings, BATCHES);
-      const admin = newBus(brokers);
-      await createLoopTopics(admin, settings);
-      await admin.close();
+    it(
+      `run ${run + 1}/${RUNS}: broker down ${OUTAGE_MS} ms after batch ${moments.join(', ')}: bit-identical posteriors, every count adds up`,
+      { timeout: 300_000 },
+      async () => {
+        broker ??= await startBroker({ dir });
+        const brokers = broker.brokers;
+        const { config, settings } = await writeLoop({ prefix: `${uniqueName('outage')}.`, batches: BATCHES });
+        const reference = await referenceRun(settings, BATCHES);
+        const admin = newBus(brokers);
+        await createLoopTopics(admin, settings);
+        await admin.close();
 
-      const apps = spawnLoopApps(config, brokers, settings);
-      procs.push(...apps);
-      await Promise.all(apps.map((a) => a.waitLine(started, 120_000, true)));
-      const trainer = spawnRun('trainer', ['trainer', '--batches', String(BATCHES), '--config', config, '--brokers', brokers]);
-      procs.push(trainer);
-      const batchDone = (k: number) => (l: Record<string, unknown>) => l.message === 'batch done' && (l.batch as number) >= k;
-      const recoveries: number[] = [];
-      for (const k of moments) {
-        await trainer.waitLine(batchDone(k), 180_000, true);
-        await broker.stop();
-        await sleep(OUTAGE_MS);
-        broker = await startBroker({ dir });
-        assert.equal(broker.brokers, brokers, 'same port after the restart');
-        const back = performance.now();
-        await trainer.waitLine(batchDone(k + 1), 180_000, true);
-        recoveries.push(Math.round(performance.now() - back));
-      }
-      assert.equal((await trainer.exited).code, 0, 'the trainer finished every batch');
+        const apps = spawnLoopApps(config, brokers, settings);
+        procs.push(...apps);
+        await Promise.all(apps.map((a) => a.waitLine(started, 120_000, true)));
+        const trainer = spawnRun('trainer', ['trainer', '--batches', String(BATCHES), '--config', config, '--brokers', brokers]);
+        procs.push(trainer);
+        const batchDone = (k: number) => (l: Record<string, unknown>) => l.message === 'batch done' && (l.batch as number) >= k;
+        const recoveries: number[] = [];
+        for (const k of moments) {
+          await trainer.waitLine(batchDone(k), 180_000, true);
+          await broker.stop();
+          await sleep(OUTAGE_MS);
+          broker = await startBroker({ dir });
+          assert.equal(broker.brokers, brokers, 'same port after the restart');
+          const back = performance.now();
+          await trainer.waitLine(batchDone(k + 1), 180_000, true);
+          recoveries.push(Math.round(performance.now() - back));
+        }
+        assert.equal((await trainer.exited).code, 0, 'the trainer finished every batch');
 
-      const bus = newBus(brokers);
-      try {
-        await assertBitIdenticalToReference(bus, settings, BATCHES, reference);
-        const t = await tally(bus, settings);
-        assert.equal(t.pairsIn, BATCHES * 8 * 6);
-        assert.equal(t.decided, t.pairsIn, 'pairs in = decisions');
-        assert.equal(t.scored + t.deadLettered, t.decided, 'decisions = labelled + dead-lettered');
-        assert.equal(t.deltas, BATCHES * settings.arms.length);
-        const restarts = Object.fromEntries(apps.map((a) => [a.name, a.lines.filter(started).length - 1]));
-        const peakMiB = Object.fromEntries(apps.map((a) => [a.name, Math.round((a.peakRssKiB() ?? 0) / 1024)]));
-        for (const a of apps) a.proc.kill('SIGTERM');
-        const codes = await Promise.all(apps.map((a) => a.exited));
-        for (const [i, c] of codes.entries()) assert.equal(c.code, 0, `${apps[i]!.name} exited 0 on SIGTERM`);
-        console.log(`RELIABILITY broker-outage ${JSON.stringify({ seed: SEED, run, batches: BATCHES, moments, outageMs: OUTAGE_MS, recoveryMs: recoveries, restarts, peakMiB, ...t })}`);
-      } finally {
-        await bus.close();
-      }
-    });
+        const bus = newBus(brokers);
+        try {
+          await assertBitIdenticalToReference(bus, settings, BATCHES, reference);
+          const t = await tally(bus, settings);
+          assert.equal(t.pairsIn, BATCHES * 8 * 6);
+          assert.equal(t.decided, t.pairsIn, 'pairs in = decisions');
+          assert.equal(t.scored + t.deadLettered, t.decided, 'decisions = labelled + dead-lettered');
+          assert.equal(t.deltas, BATCHES * settings.arms.length);
+          const restarts = Object.fromEntries(apps.map((a) => [a.name, a.lines.filter(started).length - 1]));
+          const peakMiB = Object.fromEntries(apps.map((a) => [a.name, Math.round((a.peakRssKiB() ?? 0) / 1024)]));
+          for (const a of apps) a.proc.kill('SIGTERM');
+          const codes = await Promise.all(apps.map((a) => a.exited));
+          for (const [i, c] of codes.entries()) assert.equal(c.code, 0, `${apps[i]!.name} exited 0 on SIGTERM`);
+          console.log(
+            `RELIABILITY broker-outage ${JSON.stringify({ seed: SEED, run, batches: BATCHES, moments, outageMs: OUTAGE_MS, recoveryMs: recoveries, restarts, peakMiB, ...t })}`,
+          );
+        } finally {
+          await bus.close();
+        }
+      },
+    );
   }
 });

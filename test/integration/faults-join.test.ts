@@ -42,7 +42,11 @@ describe('SIGTERM inside the group join', { timeout: 180_000 }, () => {
       const stopMs = Math.round(performance.now() - t0);
       assert.equal(code, 0, `exit 0; last log lines: ${JSON.stringify(app.lines.slice(-4))}`);
       const { groups } = await admin.describeGroups([group]);
-      assert.deepEqual(groups[0]?.members.map((m) => m.memberId) ?? [], [], `no member left in the group (stopped in ${stopMs} ms; ${JSON.stringify(app.lines.slice(-3))})`);
+      assert.deepEqual(
+        groups[0]?.members.map((m) => m.memberId) ?? [],
+        [],
+        `no member left in the group (stopped in ${stopMs} ms; ${JSON.stringify(app.lines.slice(-3))})`,
+      );
       console.log(`RELIABILITY sigterm-in-join ${JSON.stringify({ groupStateAtSigterm: state, stopMs })}`);
     } finally {
       await admin.disconnect();

@@ -11,15 +11,25 @@ import { freePort } from '../../deploy/kafka/kafka.mjs';
 import { brokersFromEnv, uniqueName, waitFor } from '../helpers/kafka.ts';
 
 function cli(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
-const exited = (c: ChildProcess) => new Promise<number | null>((r) => { if (c.exitCode !== null) r(c.exitCode); else c.once('exit', (code) => r(code)); });
+const exited = (c: ChildProcess) =>
+  new Promise<number | null>((r) => {
+    if (c.exitCode !== null) r(c.exitCode);
+    else c.once('exit', (code) => r(code));
+  });
 
 describe('run <app> --health-port on the real broker', { timeout: 180_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'rr-health-'));
   let router: ChildProcess | undefined;
   after(async () => {
-    if (router && router.exitCode === null) { router.kill('SIGKILL'); await exited(router); }
+    if (router && router.exitCode === null) {
+      router.kill('SIGKILL');
+      await exited(router);
+    }
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -30,10 +40,12 @@ describe('run <app> --health-port on the real broker', { timeout: 180_000 }, () 
     const brokers = brokersFromEnv().join(',');
     const topics = cli(['topics', 'create', '--config', join(dir, 'loop.json'), '--brokers', brokers]);
     assert.equal(await exited(topics), 0);
-    const port = await freePort() as number;
+    const port = (await freePort()) as number;
     router = cli(['run', 'router', '--config', join(dir, 'loop.json'), '--brokers', brokers, '--health-port', String(port)]);
     let out = '';
-    router.stderr!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+    router.stderr!.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
     const get = async (path: string) => {
       try {
         const res = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -47,7 +59,16 @@ describe('run <app> --health-port on the real broker', { timeout: 180_000 }, () 
     const ready = JSON.parse((await get('/readyz')).body) as { started: boolean; joined: boolean; caughtUp: boolean };
     assert.deepEqual([ready.started, ready.joined, ready.caughtUp], [true, true, true]);
     const metrics = (await get('/metrics')).body;
-    for (const name of ['rr_records_in_total', 'rr_records_out_total', 'rr_dead_letters_total', 'rr_consumer_lag', 'rr_record_latency_seconds', 'rr_posterior_version', 'rr_app_stat', 'rr_process_cpu_seconds_total']) {
+    for (const name of [
+      'rr_records_in_total',
+      'rr_records_out_total',
+      'rr_dead_letters_total',
+      'rr_consumer_lag',
+      'rr_record_latency_seconds',
+      'rr_posterior_version',
+      'rr_app_stat',
+      'rr_process_cpu_seconds_total',
+    ]) {
       assert.ok(metrics.includes(`# TYPE ${name} `), name);
     }
     assert.match(metrics, /rr_app_stat\{app="router",name="posteriorVersion"\} -1/);

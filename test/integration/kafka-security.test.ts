@@ -20,20 +20,35 @@ interface SecureBroker {
   stop(): Promise<void>;
 }
 
-interface Run { code: number | null; out: string; timedOut: boolean }
+interface Run {
+  code: number | null;
+  out: string;
+  timedOut: boolean;
+}
 
 /** Runs the CLI; kills it after `limitMs` (then timedOut) so a hang fails the test instead of stalling it. */
 function cli(args: string[], env: Record<string, string>, limitMs: number): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      env: { ...process.env, ...env, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, limitMs);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out, timedOut }); });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, limitMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, timedOut });
+    });
   });
 }
 
@@ -43,7 +58,7 @@ describe('Kafka security: SASL/SCRAM over TLS', { timeout: 240_000 }, () => {
   let password: string;
   let user: string;
   before(async () => {
-    broker = await startBroker({ saslSsl: true }) as SecureBroker;
+    broker = (await startBroker({ saslSsl: true })) as SecureBroker;
     password = broker.saslSsl.users[0]!.password;
     user = broker.saslSsl.users[0]!.username;
     dir = await mkdtemp(join(tmpdir(), 'rr-sec-'));
@@ -54,11 +69,18 @@ describe('Kafka security: SASL/SCRAM over TLS', { timeout: 240_000 }, () => {
   });
 
   const secureEnv = (mechanism: string, pw: string): Record<string, string> => ({
-    KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: user, KAFKA_SASL_PASSWORD: pw, KAFKA_SSL_CA_FILE: broker.saslSsl.caFile,
+    KAFKA_SASL_MECHANISM: mechanism,
+    KAFKA_SASL_USERNAME: user,
+    KAFKA_SASL_PASSWORD: pw,
+    KAFKA_SSL_CA_FILE: broker.saslSsl.caFile,
   });
 
   it('the loop runs over SCRAM-SHA-512 + TLS from env; the password is in no output line', async () => {
-    const r = await cli(['start', '--brokers', broker.saslSsl.brokers, '--batches', '3', '--d', '16', '--epochs', '2'], secureEnv('scram-sha-512', password), 120_000);
+    const r = await cli(
+      ['start', '--brokers', broker.saslSsl.brokers, '--batches', '3', '--d', '16', '--epochs', '2'],
+      secureEnv('scram-sha-512', password),
+      120_000,
+    );
     assert.equal(r.timedOut, false, r.out);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /batches: 3 /);
@@ -67,13 +89,34 @@ describe('Kafka security: SASL/SCRAM over TLS', { timeout: 240_000 }, () => {
   });
 
   it('topics create over SCRAM-SHA-256 with flags and a password file', async () => {
-    const init = await cli(['loop', 'init', '--out', join(dir, 'loop.json'), '--d', '16', '--epochs', '2', '--prefix', 'sec256.'], {}, 120_000);
+    const init = await cli(
+      ['loop', 'init', '--out', join(dir, 'loop.json'), '--d', '16', '--epochs', '2', '--prefix', 'sec256.'],
+      {},
+      120_000,
+    );
     assert.equal(init.code, 0, init.out);
     const pwFile = join(dir, 'pw');
     writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
-    const r = await cli(['topics', 'create', '--config', join(dir, 'loop.json'), '--brokers', broker.saslSsl.brokers,
-      '--kafka-sasl-mechanism', 'scram-sha-256', '--kafka-sasl-username', user, '--kafka-sasl-password-file', pwFile,
-      '--kafka-ssl-ca-file', broker.saslSsl.caFile], {}, 60_000);
+    const r = await cli(
+      [
+        'topics',
+        'create',
+        '--config',
+        join(dir, 'loop.json'),
+        '--brokers',
+        broker.saslSsl.brokers,
+        '--kafka-sasl-mechanism',
+        'scram-sha-256',
+        '--kafka-sasl-username',
+        user,
+        '--kafka-sasl-password-file',
+        pwFile,
+        '--kafka-ssl-ca-file',
+        broker.saslSsl.caFile,
+      ],
+      {},
+      60_000,
+    );
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /posteriors/);
     assert.ok(!r.out.includes(password));
@@ -81,7 +124,11 @@ describe('Kafka security: SASL/SCRAM over TLS', { timeout: 240_000 }, () => {
 
   it('a wrong password ends the command with a clear error, not a hang, and is never printed', async () => {
     const wrong = 'not-the-password-4711';
-    const r = await cli(['run', 'router', '--config', join(dir, 'loop.json'), '--brokers', broker.saslSsl.brokers], secureEnv('scram-sha-512', wrong), 60_000);
+    const r = await cli(
+      ['run', 'router', '--config', join(dir, 'loop.json'), '--brokers', broker.saslSsl.brokers],
+      secureEnv('scram-sha-512', wrong),
+      60_000,
+    );
     assert.equal(r.timedOut, false, 'the command hung on a wrong password');
     assert.equal(r.code, 2, r.out);
     assert.match(r.out, /RR_BROKER \(kafka-sasl\): Kafka SASL authentication failed \(SASL SCRAM-SHA-512 as rr-client, TLS\)/);
@@ -94,14 +141,27 @@ describe('Kafka security: SASL/SCRAM over TLS', { timeout: 240_000 }, () => {
     const prefix = 'pysec.';
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
       const child = spawn(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'clients/python/tests/test_security.py'], {
-        env: { ...process.env, ...secureEnv('scram-sha-256', password), RR_SASL_BROKERS: broker.saslSsl.brokers, RR_SASL_RUN: 'py-run', RR_SASL_PREFIX: prefix },
+        env: {
+          ...process.env,
+          ...secureEnv('scram-sha-256', password),
+          RR_SASL_BROKERS: broker.saslSsl.brokers,
+          RR_SASL_RUN: 'py-run',
+          RR_SASL_PREFIX: prefix,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
-      child.stdout.on('data', (c: Buffer) => { out += c.toString('utf8'); });
-      child.stderr.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString('utf8');
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        out += c.toString('utf8');
+      });
       const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-      child.on('close', (code) => { clearTimeout(timer); resolve({ code, out }); });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, out });
+      });
     });
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /2 passed/);

@@ -59,7 +59,11 @@ describe('kafka smoke (real broker)', { timeout: 90_000 }, () => {
     const seen: Seen[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async (payload) => { seen.push(toSeen(payload)); } });
+    await consumer.run({
+      eachMessage: async (payload) => {
+        seen.push(toSeen(payload));
+      },
+    });
     await waitFor(() => seen.length >= 1, { timeoutMs: 30_000, message: 'the produced record to arrive' });
 
     assert.equal(seen.length, 1);
@@ -104,7 +108,11 @@ describe('kafka smoke (real broker)', { timeout: 90_000 }, () => {
     const values: string[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async (payload) => { values.push(toSeen(payload).value ?? '<null>'); } });
+    await consumer.run({
+      eachMessage: async (payload) => {
+        values.push(toSeen(payload).value ?? '<null>');
+      },
+    });
     await waitFor(() => values.includes('sentinel'), { timeoutMs: 30_000, message: 'the sentinel record to arrive' });
 
     assert.deepEqual(values, ['committed', 'sentinel']);

@@ -23,11 +23,18 @@ async function loopOn(bus: Bus, prefix: string): Promise<LoopSummary> {
 
 describe('the loop on the real broker', { timeout: 300_000 }, () => {
   const buses: Bus[] = [];
-  after(async () => { await Promise.all(buses.map((b) => b.close().catch(() => {}))); });
+  after(async () => {
+    await Promise.all(buses.map((b) => b.close().catch(() => {})));
+  });
 
   it('ends with posteriors bit-identical to the in-process bus', async () => {
     const memory = await loopOn(createMemoryBus(), 'mem.');
-    const kafkaBus = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('loop'), logLevel: testLogLevel(), consumerTiming: TEST_CONSUMER_SETTINGS });
+    const kafkaBus = createKafkaBus({
+      brokers: brokersFromEnv(),
+      clientId: uniqueName('loop'),
+      logLevel: testLogLevel(),
+      consumerTiming: TEST_CONSUMER_SETTINGS,
+    });
     buses.push(kafkaBus);
     const kafka = await loopOn(kafkaBus, `${uniqueName('loop')}.`);
     assert.equal(kafka.batches, BATCHES);

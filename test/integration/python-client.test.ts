@@ -38,12 +38,22 @@ async function decoded<B extends 'generations' | 'feedback' | 'decisions' | 'dlq
 function pytest(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   const python = execFileSync('bash', ['clients/python/setup-venv.sh'], { encoding: 'utf8' }).trim();
   return new Promise((resolve) => {
-    const child = spawn(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
   });
 }
 
@@ -62,7 +72,7 @@ describe('the Python client as the trainer, with the TypeScript apps on the real
     assert.equal(r.code, 0, r.out);
   });
 
-  it('a 10-batch loop driven from Python: records decode both ways, counts add up, decisions equal the TypeScript trainer\'s', async () => {
+  it("a 10-batch loop driven from Python: records decode both ways, counts add up, decisions equal the TypeScript trainer's", async () => {
     // Reference: the TypeScript trainer on the in-process bus.
     const prefix = `${uniqueName('py')}.`;
     const s = testSettings({ prefix });
@@ -73,13 +83,20 @@ describe('the Python client as the trainer, with the TypeScript apps on the real
     const refDecisions = await decoded(memory, prefix, 'decisions');
     await memory.close();
     const batches = Array.from({ length: BATCHES }, (_, t) => ({
-      t, generations: refGenerations.filter((g) => g.batch === t), feedback: refFeedback.filter((f) => f.batch === t),
+      t,
+      generations: refGenerations.filter((g) => g.batch === t),
+      feedback: refFeedback.filter((f) => f.batch === t),
     }));
     const fixture = join(dir, 'fixture.json');
     writeFileSync(fixture, JSON.stringify({ run: s.run, prefix, batches }));
 
     // The TypeScript apps on Kafka, everything but the trainer.
-    kafka = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('py-apps'), logLevel: testLogLevel(), consumerTiming: TEST_CONSUMER_SETTINGS });
+    kafka = createKafkaBus({
+      brokers: brokersFromEnv(),
+      clientId: uniqueName('py-apps'),
+      logLevel: testLogLevel(),
+      consumerTiming: TEST_CONSUMER_SETTINGS,
+    });
     const ctx: AppContext = { bus: kafka, codec, clock: counterClock(), log: quietLog, settings: s };
     await createLoopTopics(kafka, s);
     apps.push(await startStoreApp(ctx), await startAggregatorApp(ctx));
@@ -89,7 +106,11 @@ describe('the Python client as the trainer, with the TypeScript apps on the real
     apps.push(router);
 
     const result = join(dir, 'result.json');
-    const r = await pytest(['clients/python/tests/test_e2e.py'], { RR_E2E_FIXTURE: fixture, RR_E2E_RESULT: result, KAFKA_BROKERS: brokersFromEnv().join(',') });
+    const r = await pytest(['clients/python/tests/test_e2e.py'], {
+      RR_E2E_FIXTURE: fixture,
+      RR_E2E_RESULT: result,
+      KAFKA_BROKERS: brokersFromEnv().join(','),
+    });
     assert.equal(r.code, 0, r.out);
     const counts = JSON.parse(readFileSync(result, 'utf8')) as Record<string, number>;
     assert.equal(counts.batches, BATCHES);
@@ -97,7 +118,12 @@ describe('the Python client as the trainer, with the TypeScript apps on the real
     assert.equal(counts.losses, refFeedback.filter((f) => f.kind === 'LOSS').length);
 
     // The router applies the last batch's posterior: every batch went round the loop.
-    await firstValueFrom(router.replica.version$.pipe(filter((v) => v >= BATCHES - 1), timeout({ first: 120_000 })));
+    await firstValueFrom(
+      router.replica.version$.pipe(
+        filter((v) => v >= BATCHES - 1),
+        timeout({ first: 120_000 }),
+      ),
+    );
 
     // Python's records, decoded by TypeScript: the reference's, field for field (sentAtMs aside).
     // (Partitions interleave differently on the two buses: compare as sorted sets of JSON lines.)

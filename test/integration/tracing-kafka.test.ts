@@ -31,17 +31,29 @@ function traceparent(r: BusRecord): { traceId: string; spanId: string } {
 
 describe('tracing on the real broker', { timeout: 300_000 }, () => {
   const cleanup: (() => Promise<unknown>)[] = [];
-  after(async () => { for (const c of cleanup.reverse()) await c().catch(() => {}); });
+  after(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => {});
+  });
 
   it('one pair, one trace across five stages and a transactional send; every record carries it; metrics exported', async () => {
     const receiver = await startOtlpReceiver();
     cleanup.push(() => receiver.close());
-    const otel = startTelemetry({ serviceName: 'rr-tracing-test', endpoint: receiver.url, protocol: 'http/json', metricIntervalMs: 60_000 });
+    const otel = startTelemetry({
+      serviceName: 'rr-tracing-test',
+      endpoint: receiver.url,
+      protocol: 'http/json',
+      metricIntervalMs: 60_000,
+    });
     assert.ok(otel !== null);
     const prefix = `${uniqueName('trace')}.`;
     const settings = testSettings({ prefix });
     const codec = new SingleObjectCodec();
-    const raw: Bus = createKafkaBus({ brokers: brokersFromEnv(), clientId: uniqueName('trace'), logLevel: testLogLevel(), consumerTiming: TEST_CONSUMER_SETTINGS });
+    const raw: Bus = createKafkaBus({
+      brokers: brokersFromEnv(),
+      clientId: uniqueName('trace'),
+      logLevel: testLogLevel(),
+      consumerTiming: TEST_CONSUMER_SETTINGS,
+    });
     cleanup.push(() => raw.close());
     const bus = meterBus(raw, otel.telemetry, { app: 'loop', codec, dlqTopic: topicName(prefix, 'dlq') });
     // One undecodable generation: a dead letter (UNDECODABLE) for the metric, the loop goes on.
@@ -87,7 +99,7 @@ describe('tracing on the real broker', { timeout: 300_000 }, () => {
     assert.equal(a['rr.seed'], decision.seed);
     const routerSpan = byId.get(route.parentSpanId)!;
     assert.equal(routerSpan.name, `process ${topicName(prefix, 'generations')}`);
-    assert.deepEqual(routerSpan.attributes['rr.arms'], decision.arms, 'arm names once, on the prompt\'s router span');
+    assert.deepEqual(routerSpan.attributes['rr.arms'], decision.arms, "arm names once, on the prompt's router span");
     assert.equal(routerSpan.attributes['rr.prompt.id'], decision.promptId);
     assert.deepEqual(a['rr.arm.means'], decision.means);
     assert.deepEqual(a['rr.arm.stds'], decision.stds);
@@ -98,12 +110,13 @@ describe('tracing on the real broker', { timeout: 300_000 }, () => {
 
     // At least five stages in the one trace.
     const stages = new Set(trace.map((s) => s.attributes['rr.stage']));
-    for (const stage of ['router', `scorer.${decision.chosenRm}`, 'labeler', 'trainer', 'aggregator']) assert.ok(stages.has(stage), `trace lacks a ${stage} span: ${[...stages].join(', ')}`);
+    for (const stage of ['router', `scorer.${decision.chosenRm}`, 'labeler', 'trainer', 'aggregator'])
+      assert.ok(stages.has(stage), `trace lacks a ${stage} span: ${[...stages].join(', ')}`);
 
     // The pair's transactional send (the aggregator's span of its LOSS record), whose ancestors
     // run back through every stage to the trainer's send (the root).
     const send = trace.find((s) => s.name === `send ${topicName(prefix, 'posterior-deltas')}` && s.attributes['rr.pair.id'] === pairId);
-    assert.ok(send, 'no transactional send span in the pair\'s trace');
+    assert.ok(send, "no transactional send span in the pair's trace");
     assert.equal(send.attributes['rr.transactional'], true);
     assert.equal(send.attributes['rr.rm'], decision.chosenRm);
     assert.equal(send.attributes['rr.loss'], loss.f.loss);
@@ -111,24 +124,33 @@ describe('tracing on the real broker', { timeout: 300_000 }, () => {
     const chain: ReceivedSpan[] = [];
     for (let s: ReceivedSpan | undefined = send; s !== undefined; s = s.parentSpanId ? byId.get(s.parentSpanId) : undefined) chain.push(s);
     // The label comes out of whichever RM's score completed the prompt: any scorer of the pool.
-    assert.deepEqual(chain.map((s) => String(s.attributes['rr.stage']).replace(/^scorer\..*$/, 'scorer')), ['aggregator', 'trainer', 'trainer', 'labeler', 'scorer', 'router', 'trainer']);
+    assert.deepEqual(
+      chain.map((s) => String(s.attributes['rr.stage']).replace(/^scorer\..*$/, 'scorer')),
+      ['aggregator', 'trainer', 'trainer', 'labeler', 'scorer', 'router', 'trainer'],
+    );
     assert.equal(chain.at(-1)!.name, `send ${topicName(prefix, 'generations')}`);
-    assert.equal(chain.at(-1)!.parentSpanId, '', 'the trainer\'s send is the root');
-    assert.equal(traceparent(loss.r).spanId, chain[1]!.spanId, 'the LOSS record carries the trainer\'s send span');
+    assert.equal(chain.at(-1)!.parentSpanId, '', "the trainer's send is the root");
+    assert.equal(traceparent(loss.r).spanId, chain[1]!.spanId, "the LOSS record carries the trainer's send span");
     assert.equal(send.attributes['rr.source.offset'], Number(loss.r.offset));
 
     // The delta record of (batch, RM): its span links to the pair's send; the store continues its trace into the snapshot.
-    const delta = (await Promise.all(deltas.map(async (r) => ({ r, d: await codec.decode('posterior-deltas', r.value!) }))))
-      .find((x) => x.d.batch === BATCHES - 1 && x.d.rm === decision.chosenRm)!;
+    const delta = (await Promise.all(deltas.map(async (r) => ({ r, d: await codec.decode('posterior-deltas', r.value!) })))).find(
+      (x) => x.d.batch === BATCHES - 1 && x.d.rm === decision.chosenRm,
+    )!;
     assert.ok(delta.d.rows.some((row) => row.pairId === pairId));
     const deltaSpan = byId.get(traceparent(delta.r).spanId);
-    assert.ok(deltaSpan, 'the delta\'s span was exported');
-    assert.ok(deltaSpan.links.some((l) => l.spanId === send.spanId && l.traceId === send.traceId), 'the delta span links to the pair\'s send');
-    const store = spans.find((s) => s.name.startsWith('process ') && s.attributes['rr.stage'] === 'store' && s.parentSpanId === deltaSpan.spanId);
-    assert.ok(store, 'the store continues the delta\'s trace');
+    assert.ok(deltaSpan, "the delta's span was exported");
+    assert.ok(
+      deltaSpan.links.some((l) => l.spanId === send.spanId && l.traceId === send.traceId),
+      "the delta span links to the pair's send",
+    );
+    const store = spans.find(
+      (s) => s.name.startsWith('process ') && s.attributes['rr.stage'] === 'store' && s.parentSpanId === deltaSpan.spanId,
+    );
+    assert.ok(store, "the store continues the delta's trace");
     const snapshots = await Promise.all(posteriors.map(async (r) => ({ r, p: await codec.decode('posteriors', r.value!) })));
     const snap = snapshots.find((x) => x.p.rm === decision.chosenRm && x.p.version === BATCHES - 1)!;
-    assert.equal(traceparent(snap.r).spanId, store.spanId, 'the snapshot carries the store\'s span');
+    assert.equal(traceparent(snap.r).spanId, store.spanId, "the snapshot carries the store's span");
 
     // Metrics (cumulative: the last point per attribute set).
     const last = new Map<string, { name: string; attributes: Record<string, unknown>; value: number }>();
@@ -136,10 +158,21 @@ describe('tracing on the real broker', { timeout: 300_000 }, () => {
     const total = (name: string, where: (attrs: Record<string, unknown>) => boolean = () => true) =>
       [...last.values()].filter((p) => p.name === name && where(p.attributes)).reduce((n, p) => n + p.value, 0);
     assert.equal(total('rr.decisions'), summary.pairs);
-    for (const rm of settings.arms) assert.equal(total('rr.decisions', (x) => x['rr.rm'] === rm), all.filter((d) => d.chosenRm === rm).length, rm);
+    for (const rm of settings.arms)
+      assert.equal(
+        total('rr.decisions', (x) => x['rr.rm'] === rm),
+        all.filter((d) => d.chosenRm === rm).length,
+        rm,
+      );
     assert.equal(total('rr.reward'), losses.filter((x) => x.f.kind === 'LOSS').length);
-    assert.equal(total('rr.dead_letters', (x) => x['rr.dead_letter.reason'] === 'UNDECODABLE'), 1);
-    assert.ok([...last.values()].some((p) => p.name === 'messaging.kafka.consumer.lag'), 'consumer lag exported');
+    assert.equal(
+      total('rr.dead_letters', (x) => x['rr.dead_letter.reason'] === 'UNDECODABLE'),
+      1,
+    );
+    assert.ok(
+      [...last.values()].some((p) => p.name === 'messaging.kafka.consumer.lag'),
+      'consumer lag exported',
+    );
     assert.ok(total('messaging.client.consumed.messages') > 0 && total('messaging.client.sent.messages') > 0);
   });
 });

@@ -28,7 +28,14 @@ describe('aggregator dead letters', () => {
     const key = Buffer.from(s.run);
     const fb = async (f: Feedback): Promise<OutRecord> => ({ topic: fbTopic, key, value: await ctx.codec.encode('feedback', f) });
     const dec = async (d: Decision): Promise<OutRecord> => ({ topic: decTopic, key, value: await ctx.codec.encode('decisions', d) });
-    const loss = (pairId: string, value: number, batch = 0): Feedback => ({ run: s.run, batch, kind: 'LOSS', pairId, loss: value, expectedPairs: null });
+    const loss = (pairId: string, value: number, batch = 0): Feedback => ({
+      run: s.run,
+      batch,
+      kind: 'LOSS',
+      pairId,
+      loss: value,
+      expectedPairs: null,
+    });
 
     const b0 = syntheticBatch(s, 0);
     const good = b0.decisions[0]!;
@@ -55,15 +62,27 @@ describe('aggregator dead letters', () => {
     await waitFor(async () => (await readDeadLetters(bus, ctx.codec, s.prefix)).length === 9, { message: '9 dead letters' });
 
     const letters = await readDeadLetters(bus, ctx.codec, s.prefix);
-    assert.deepEqual(letters.map((l) => l.reason).sort(), ['DUPLICATE_PAIR', 'LATE_FEEDBACK', 'NON_FINITE', 'UNDECODABLE', 'UNDECODABLE',
-      'UNKNOWN_PAIR', 'UNKNOWN_RM', 'UNKNOWN_SCHEMA', 'WRONG_VECTOR_LENGTH']);
+    assert.deepEqual(letters.map((l) => l.reason).sort(), [
+      'DUPLICATE_PAIR',
+      'LATE_FEEDBACK',
+      'NON_FINITE',
+      'UNDECODABLE',
+      'UNDECODABLE',
+      'UNKNOWN_PAIR',
+      'UNKNOWN_RM',
+      'UNKNOWN_SCHEMA',
+      'WRONG_VECTOR_LENGTH',
+    ]);
     for (const l of letters) assert.equal(l.stage, 'aggregator');
     const ghost = letters.find((l) => l.reason === 'UNKNOWN_PAIR')!;
     assert.equal((await ctx.codec.decode('feedback', ghost.original)).pairId, 'b0-ghost');
 
     const emitted = (await readDeltas(bus, ctx.codec, s.prefix))
-      .sort((a, b) => a.value.batch - b.value.batch || s.arms.indexOf(a.value.rm) - s.arms.indexOf(b.value.rm)).map((d) => d.bytes.toString('hex'));
-    const expected = await Promise.all(referenceDeltas(s, 3).map(async (d) => (await ctx.codec.encode('posterior-deltas', toDeltaRecord(d))).toString('hex')));
+      .sort((a, b) => a.value.batch - b.value.batch || s.arms.indexOf(a.value.rm) - s.arms.indexOf(b.value.rm))
+      .map((d) => d.bytes.toString('hex'));
+    const expected = await Promise.all(
+      referenceDeltas(s, 3).map(async (d) => (await ctx.codec.encode('posterior-deltas', toDeltaRecord(d))).toString('hex')),
+    );
     assert.deepEqual(emitted, expected);
     assert.equal(app.stats().deadLetters, 9);
     await app.close();

@@ -12,9 +12,19 @@ import { readDeadLetters, readDeltas } from '../integration/fixtures/read.ts';
 import { referenceDeltas, toDeltaRecord } from '../integration/fixtures/reference.ts';
 import { waitFor } from '../helpers/kafka.ts';
 
-const spec = (name: string): FixtureSpec => ({ run: 'run-1', prefix: `${name}.`, seed: 7, arms: ['rm-a', 'rm-b', 'rm-c'], d: 3, graceMs: 1000, pairs: 8 });
+const spec = (name: string): FixtureSpec => ({
+  run: 'run-1',
+  prefix: `${name}.`,
+  seed: 7,
+  arms: ['rm-a', 'rm-b', 'rm-c'],
+  d: 3,
+  graceMs: 1000,
+  pairs: 8,
+});
 
-async function setup(s: FixtureSpec): Promise<{ bus: MemoryBus; ctx: ReturnType<typeof makeContext>; send(records: OutRecord[]): Promise<void> }> {
+async function setup(
+  s: FixtureSpec,
+): Promise<{ bus: MemoryBus; ctx: ReturnType<typeof makeContext>; send(records: OutRecord[]): Promise<void> }> {
   const bus = createMemoryBus();
   await createStateTopics(bus, s);
   const ctx = makeContext(bus, s);
@@ -23,8 +33,13 @@ async function setup(s: FixtureSpec): Promise<{ bus: MemoryBus; ctx: ReturnType<
 }
 
 /** The expected delta bytes of batches [from, to), in (batch, arm) order. */
-async function expectedBytes(ctx: ReturnType<typeof makeContext>, s: FixtureSpec, to: number, from = 0,
-  drop?: (batch: number, pairId: string) => boolean): Promise<string[]> {
+async function expectedBytes(
+  ctx: ReturnType<typeof makeContext>,
+  s: FixtureSpec,
+  to: number,
+  from = 0,
+  drop?: (batch: number, pairId: string) => boolean,
+): Promise<string[]> {
   const deltas = referenceDeltas(s, to, drop).filter((d) => d.batch >= from);
   return Promise.all(deltas.map(async (d) => (await ctx.codec.encode('posterior-deltas', toDeltaRecord(d))).toString('hex')));
 }
@@ -36,10 +51,11 @@ async function emittedBytes(ctx: ReturnType<typeof makeContext>, s: FixtureSpec)
   return deltas.map((d) => d.bytes.toString('hex'));
 }
 
-const deltaCount = async (ctx: ReturnType<typeof makeContext>, s: FixtureSpec): Promise<number> => (await readDeltas(ctx.bus, ctx.codec, s.prefix)).length;
+const deltaCount = async (ctx: ReturnType<typeof makeContext>, s: FixtureSpec): Promise<number> =>
+  (await readDeltas(ctx.bus, ctx.codec, s.prefix)).length;
 
 describe('aggregator app', () => {
-  it('closes windows strictly in batch order, with the pure core\'s deltas', async () => {
+  it("closes windows strictly in batch order, with the pure core's deltas", async () => {
     const s = spec('order');
     const { bus, ctx, send } = await setup(s);
     const app = await startAggregatorApp(ctx);
@@ -51,7 +67,11 @@ describe('aggregator app', () => {
     for (let t = 2; t < 6; t++) await send(await batchRecords(ctx, s, t));
     await waitFor(async () => (await deltaCount(ctx, s)) === 18, { message: '18 deltas' });
     const inTopic = await readDeltas(bus, ctx.codec, s.prefix);
-    for (const rm of s.arms) assert.deepEqual(inTopic.filter((d) => d.value.rm === rm).map((d) => d.value.batch), [0, 1, 2, 3, 4, 5]);
+    for (const rm of s.arms)
+      assert.deepEqual(
+        inTopic.filter((d) => d.value.rm === rm).map((d) => d.value.batch),
+        [0, 1, 2, 3, 4, 5],
+      );
     assert.deepEqual(await emittedBytes(ctx, s), await expectedBytes(ctx, s, 6));
     assert.equal(app.stats().closed, 6);
     assert.equal(app.stats().deadLetters, 0);
@@ -83,7 +103,7 @@ describe('aggregator app', () => {
     await bus.close();
   });
 
-  it('closes a batch whose BATCH_END never comes graceMs after a later batch\'s, counted; the next batches go on', async () => {
+  it("closes a batch whose BATCH_END never comes graceMs after a later batch's, counted; the next batches go on", async () => {
     const s = spec('noend');
     const { bus, ctx, send } = await setup(s);
     const scheduler = new VirtualTimeScheduler();

@@ -14,7 +14,7 @@ import { plain, readBin, readValue, UPDATE, writeBin } from '../fixtures/avro/go
 
 const catalog = SchemaCatalog.load();
 const codec = new SingleObjectCodec(catalog);
-const baseOf = (name: string): TopicBase => (Object.values(topicSpecs).find((s) => s.record === name)!).base;
+const baseOf = (name: string): TopicBase => Object.values(topicSpecs).find((s) => s.record === name)!.base;
 
 function rejects(fn: () => unknown, code: ErrorCode, reason: DeadLetterReason): void {
   assert.throws(fn, (e: unknown) => {
@@ -80,7 +80,10 @@ describe('single-object codec', () => {
   it('rejects a value that does not match its schema with RR_ENCODE naming the field', () => {
     const label = readValue('Label') as { pairs: object[] };
     const bad = { ...label, pairs: [{ ...label.pairs[0], chosen: 'C' }] };
-    assert.throws(() => codec.encodeSync('labels', bad as never), (e: unknown) => isRouterError(e, 'RR_ENCODE') && /chosen: "C"/.test(String(e.field)));
+    assert.throws(
+      () => codec.encodeSync('labels', bad as never),
+      (e: unknown) => isRouterError(e, 'RR_ENCODE') && /chosen: "C"/.test(String(e.field)),
+    );
   });
 });
 
@@ -88,12 +91,22 @@ describe('schema evolution (BACKWARD: old writers, new reader)', () => {
   const v0 = (name: string) => catalog.entries().find((e) => e.name === name && e.version === 'v0')!;
 
   it('reads a Score written with v0 (no modelVersion) with the default filled', () => {
-    const { modelVersion: _drop, promptPairs: _p, pairs, ...rest } = readValue('Score') as Record<string, unknown> & { pairs: { index: number }[] };
+    const {
+      modelVersion: _drop,
+      promptPairs: _p,
+      pairs,
+      ...rest
+    } = readValue('Score') as Record<string, unknown> & { pairs: { index: number }[] };
     const old = { ...rest, pairs: pairs.map(({ index: _i, ...p }) => p) };
     const bytes = encodeSingleObject(v0('Score'), old);
     assert.notDeepEqual(bytes.subarray(2, 10), catalog.schema('Score').fingerprintLE);
     // v1 fields read as their defaults: modelVersion "unknown", promptPairs 0, index −1
-    assert.deepEqual(plain(codec.decodeSync('scores', bytes)), { ...rest, modelVersion: 'unknown', promptPairs: 0, pairs: old.pairs.map((p) => ({ ...p, index: -1 })) });
+    assert.deepEqual(plain(codec.decodeSync('scores', bytes)), {
+      ...rest,
+      modelVersion: 'unknown',
+      promptPairs: 0,
+      pairs: old.pairs.map((p) => ({ ...p, index: -1 })),
+    });
   });
 
   it('reads a Generation written with v0 (no category) as category null', () => {
@@ -109,13 +122,13 @@ describe('schema evolution (BACKWARD: old writers, new reader)', () => {
     const { prompt: _p, messages: _m, ...old } = readValue('Generation') as Record<string, unknown>;
     const bytes = encodeSingleObject(entry('Generation', 'v1'), old);
     assert.notDeepEqual(bytes.subarray(2, 10), catalog.schema('Generation').fingerprintLE);
-    assert.deepEqual(plain(codec.decodeSync('generations', bytes)), { ...plain(old) as object, prompt: '', messages: [] });
+    assert.deepEqual(plain(codec.decodeSync('generations', bytes)), { ...(plain(old) as object), prompt: '', messages: [] });
   });
 
   it('reads a ScoringRequest written with v0 (no prompt, no messages) as prompt "" and messages []', () => {
     const { prompt: _p, messages: _m, ...old } = readValue('ScoringRequest') as Record<string, unknown>;
     const bytes = encodeSingleObject(entry('ScoringRequest', 'v0'), old);
-    assert.deepEqual(plain(codec.decodeSync('requests', bytes)), { ...plain(old) as object, prompt: '', messages: [] });
+    assert.deepEqual(plain(codec.decodeSync('requests', bytes)), { ...(plain(old) as object), prompt: '', messages: [] });
   });
 });
 
@@ -131,7 +144,7 @@ describe('schema evolution (FORWARD: new writers, previous readers)', () => {
   it('a current Generation (prompt, messages, a pair with no vector) reads with the v1 reader: same fields, new ones skipped', () => {
     const { prompt: _p, messages: _m, ...rest } = readValue('Generation') as Record<string, unknown>;
     assert.deepEqual(readAs('Generation', 'v1'), plain(rest));
-    const pairs = (rest.pairs as { embedding: number[] }[]);
+    const pairs = rest.pairs as { embedding: number[] }[];
     assert.equal(pairs[1]!.embedding.length, 0, 'the fixture has a pair whose vector is not supplied (empty array)');
   });
 
@@ -209,20 +222,38 @@ describe('decode failures are typed, with the DeadLetter reason', () => {
 
 describe('the encode scratch and the bounds guard on arrays of doubles', () => {
   const generation = (pairs: number, d: number) => ({
-    run: 'r', batch: 3, promptId: 'p', category: null, prompt: 'q', messages: [], sentAtMs: 1,
-    pairs: Array.from({ length: pairs }, (_, k) => ({ pairId: `p/${k}`, responseA: 'a', responseB: 'b', embedding: Array.from({ length: d }, (_, j) => (k * d + j) / 7 - 3) })),
+    run: 'r',
+    batch: 3,
+    promptId: 'p',
+    category: null,
+    prompt: 'q',
+    messages: [],
+    sentAtMs: 1,
+    pairs: Array.from({ length: pairs }, (_, k) => ({
+      pairId: `p/${k}`,
+      responseA: 'a',
+      responseB: 'b',
+      embedding: Array.from({ length: d }, (_, j) => (k * d + j) / 7 - 3),
+    })),
   });
 
   it('writes the same bytes as marker + fingerprint + avsc toBuffer, below 1 KiB, above it, and above the scratch (it grows)', () => {
     const entry = catalog.schema('Generation');
-    for (const [pairs, d] of [[1, 4], [15, 64], [40, 512]] as const) {
+    for (const [pairs, d] of [
+      [1, 4],
+      [15, 64],
+      [40, 512],
+    ] as const) {
       const value = generation(pairs, d);
       const bytes = codec.encodeSync('generations', value);
       assert.deepEqual(bytes, Buffer.concat([MARKER, entry.fingerprintLE, entry.type.toBuffer(value)]));
       assert.deepEqual(plain(codec.decodeSync('generations', bytes)), plain(value));
     }
     // A small one after the big one still gets exactly its own bytes.
-    assert.deepEqual(codec.encodeSync('generations', generation(1, 4)), Buffer.concat([MARKER, entry.fingerprintLE, entry.type.toBuffer(generation(1, 4))]));
+    assert.deepEqual(
+      codec.encodeSync('generations', generation(1, 4)),
+      Buffer.concat([MARKER, entry.fingerprintLE, entry.type.toBuffer(generation(1, 4))]),
+    );
   });
 
   it('a Generation cut at every length inside its embeddings → RR_DECODE / UNDECODABLE', () => {

@@ -47,13 +47,21 @@ describe('Confluent wire format (fake registry on 127.0.0.1)', () => {
 
   it('resolves an older writer (Score v0 registered by an old scorer) with defaults', async () => {
     const v0 = catalog.entries().find((e) => e.name === 'Score' && e.version === 'v0')!;
-    const { id } = await codec.registry.register({ type: 'AVRO' as never, schema: JSON.stringify(v0.json) }, { subject: 'rr.scores-value' });
+    const { id } = await codec.registry.register(
+      { type: 'AVRO' as never, schema: JSON.stringify(v0.json) },
+      { subject: 'rr.scores-value' },
+    );
     const { modelVersion: _drop, promptPairs: _p, pairs, ...rest } = score;
     const old = { ...rest, pairs: pairs.map(({ index: _i, ...p }) => p) };
     const head = Buffer.alloc(5);
     head.writeUInt32BE(id, 1);
     const decoded = await codec.decode('scores', Buffer.concat([head, v0.type.toBuffer(old)]));
-    assert.deepEqual(plain(decoded), { ...rest, modelVersion: 'unknown', promptPairs: 0, pairs: old.pairs.map((p) => ({ ...p, index: -1 })) });
+    assert.deepEqual(plain(decoded), {
+      ...rest,
+      modelVersion: 'unknown',
+      promptPairs: 0,
+      pairs: old.pairs.map((p) => ({ ...p, index: -1 })),
+    });
   });
 
   it('maps failures to typed errors with reasons', async () => {

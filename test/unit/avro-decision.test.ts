@@ -17,16 +17,16 @@ const codec = new SingleObjectCodec(catalog);
 const v1 = catalog.entries().find((e) => e.name === 'Decision' && e.version === 'v1')!;
 
 describe('Decision v2 (per prompt) and v1 (per pair)', () => {
-  it('a v1 record reads with the current reader: pairs empty, pairDecisions gives the record\'s one pair', () => {
+  it("a v1 record reads with the current reader: pairs empty, pairDecisions gives the record's one pair", () => {
     const old = readValue('Decision.v1') as Decision;
     const bytes = encodeSingleObject(v1, old);
     assert.notDeepEqual(bytes.subarray(2, 10), catalog.schema('Decision').fingerprintLE);
     const read = codec.decodeSync('decisions', bytes);
-    assert.deepEqual(plain(read), { ...plain(old) as object, pairs: [] });
+    assert.deepEqual(plain(read), { ...(plain(old) as object), pairs: [] });
     assert.deepEqual(plain(pairDecisions(read)), [plain(old)]);
   });
 
-  it('the current golden record reads with the v1 reader: the prompt\'s fields, no pair', () => {
+  it("the current golden record reads with the v1 reader: the prompt's fields, no pair", () => {
     const { pairs: _p, ...rest } = readValue('Decision') as Decision;
     const body = readBin('Decision').subarray(10);
     assert.deepEqual(plain(v1.type.fromBuffer(body, v1.type.createResolver(catalog.schema('Decision').type))), plain(rest));
@@ -34,7 +34,7 @@ describe('Decision v2 (per prompt) and v1 (per pair)', () => {
     assert.deepEqual(rest.context, []);
   });
 
-  it('pairDecisions gives every pair of a v2 record bit for bit, with the prompt\'s fields and chosenRm = arms[chosen]', () => {
+  it("pairDecisions gives every pair of a v2 record bit for bit, with the prompt's fields and chosenRm = arms[chosen]", () => {
     const value = readValue('Decision') as Decision;
     const read = codec.decodeSync('decisions', readBin('Decision'));
     const pairs = pairDecisions(read);
@@ -45,12 +45,28 @@ describe('Decision v2 (per prompt) and v1 (per pair)', () => {
       assert.equal(p.chosenRm, value.arms[want.chosen]);
       assert.equal(p.posteriorVersion, 2);
       assert.equal(p.seed, 42);
-      for (const f of ['context', 'means', 'stds', 'samples'] as const) assert.ok(p[f].every((v, k) => Object.is(v, want[f][k])), f);
+      for (const f of ['context', 'means', 'stds', 'samples'] as const)
+        assert.ok(
+          p[f].every((v, k) => Object.is(v, want[f][k])),
+          f,
+        );
     });
     assert.ok(Object.is(pairs[1]!.context[0], -0));
     assert.equal(pairs[1]!.context[1], 5e-324);
     // promptDecision builds the same record.
-    const built = promptDecision({ run: value.run, batch: value.batch, promptId: value.promptId, method: value.method, seed: value.seed, posteriorVersion: value.posteriorVersion, arms: value.arms, decidedAtMs: value.decidedAtMs }, value.pairs!);
+    const built = promptDecision(
+      {
+        run: value.run,
+        batch: value.batch,
+        promptId: value.promptId,
+        method: value.method,
+        seed: value.seed,
+        posteriorVersion: value.posteriorVersion,
+        arms: value.arms,
+        decidedAtMs: value.decidedAtMs,
+      },
+      value.pairs!,
+    );
     assert.deepEqual(codec.encodeSync('decisions', built), readBin('Decision'));
   });
 });

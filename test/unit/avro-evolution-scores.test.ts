@@ -27,7 +27,10 @@ describe('Score v2: pairs[].unscored', () => {
   it('a current Score reads with the v1 reader (unscored skipped); an unscored pair reads there as NaN scores', () => {
     const { audit: _a, ...cur } = readValue('Score') as Score;
     assert.deepEqual(readAs('Score', 'v1', readBin('Score')), { ...cur, pairs: cur.pairs.map(({ unscored: _u, ...p }) => p) });
-    const withUnscored: Score = { ...cur, pairs: [...cur.pairs, { pairId: 'p-0007/1', index: 1, scoreA: NaN, scoreB: NaN, unscored: 'RM_UNAVAILABLE' }] };
+    const withUnscored: Score = {
+      ...cur,
+      pairs: [...cur.pairs, { pairId: 'p-0007/1', index: 1, scoreA: NaN, scoreB: NaN, unscored: 'RM_UNAVAILABLE' }],
+    };
     const bytes = codec.encodeSync('scores', withUnscored);
     const back = plain(codec.decodeSync('scores', bytes)) as Score;
     assert.equal(back.pairs[1]!.unscored, 'RM_UNAVAILABLE');
@@ -45,12 +48,15 @@ describe('Score v2: pairs[].unscored', () => {
 });
 
 describe('Score v3 and ScoringRequest v2: audit (shadow scoring)', () => {
-  for (const [name, base, prev] of [['Score', 'scores', 'v2'], ['ScoringRequest', 'requests', 'v1']] as const) {
+  for (const [name, base, prev] of [
+    ['Score', 'scores', 'v2'],
+    ['ScoringRequest', 'requests', 'v1'],
+  ] as const) {
     it(`a ${name} written with ${prev} (no audit) reads with audit false`, () => {
       const { audit: _a, ...old } = readValue(name) as Score | ScoringRequest;
       const bytes = encodeSingleObject(entry(name, prev), old);
       assert.notDeepEqual(bytes.subarray(2, 10), catalog.schema(name).fingerprintLE);
-      assert.deepEqual(plain(codec.decodeSync(base, bytes)), { ...plain(old) as object, audit: false });
+      assert.deepEqual(plain(codec.decodeSync(base, bytes)), { ...(plain(old) as object), audit: false });
     });
 
     it(`a current ${name} with audit true reads with the ${prev} reader (field skipped) and as audit true now`, () => {

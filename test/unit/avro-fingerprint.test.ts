@@ -15,7 +15,9 @@ interface Vector {
 }
 
 // apache/avro share/test/data/schema-tests.txt, cases 000–033 (source and commit in the file).
-const { vectors } = JSON.parse(fs.readFileSync(new URL('../fixtures/avro/pcf-vectors.json', import.meta.url), 'utf8')) as { vectors: Vector[] };
+const { vectors } = JSON.parse(fs.readFileSync(new URL('../fixtures/avro/pcf-vectors.json', import.meta.url), 'utf8')) as {
+  vectors: Vector[];
+};
 
 describe('CRC-64-AVRO (Rabin) fingerprint', () => {
   it('of zero bytes is EMPTY', () => {
@@ -30,7 +32,8 @@ describe('CRC-64-AVRO (Rabin) fingerprint', () => {
   const withFp = vectors.filter((v) => v.fingerprint !== undefined);
   it(`matches all ${withFp.length} fingerprints of Avro's schema-tests.txt`, () => {
     assert.ok(withFp.length >= 26);
-    for (const v of withFp) assert.equal(rabinSigned(Buffer.from(v.canonical, 'utf8')), BigInt(v.fingerprint!), `case ${v.id}: ${v.canonical}`);
+    for (const v of withFp)
+      assert.equal(rabinSigned(Buffer.from(v.canonical, 'utf8')), BigInt(v.fingerprint!), `case ${v.id}: ${v.canonical}`);
   });
 
   it('signed and unsigned forms agree bit for bit, both signs covered', () => {
@@ -43,7 +46,7 @@ describe('CRC-64-AVRO (Rabin) fingerprint', () => {
     const le = rabinLE(Buffer.from('"null"'));
     assert.equal(le.length, 8);
     assert.equal(le.readBigInt64LE(0), 7195948357588979594n);
-    assert.equal(fingerprintHex(rabinOfText('"null"')), (7195948357588979594n).toString(16).padStart(16, '0'));
+    assert.equal(fingerprintHex(rabinOfText('"null"')), 7195948357588979594n.toString(16).padStart(16, '0'));
   });
 });
 
@@ -53,12 +56,16 @@ describe('Parsing Canonical Form', () => {
   });
 
   it('fingerprint(PCF(input)) = published fingerprint, end to end', () => {
-    for (const v of vectors.filter((x) => x.fingerprint)) assert.equal(BigInt.asIntN(64, rabinOfText(canonicalFormOfText(v.input))), BigInt(v.fingerprint!), `case ${v.id}`);
+    for (const v of vectors.filter((x) => x.fingerprint))
+      assert.equal(BigInt.asIntN(64, rabinOfText(canonicalFormOfText(v.input))), BigInt(v.fingerprint!), `case ${v.id}`);
   });
 
   it('inherits the enclosing namespace into nested named types and references', () => {
     const s = {
-      type: 'record', name: 'Outer', namespace: 'a.b', doc: 'x',
+      type: 'record',
+      name: 'Outer',
+      namespace: 'a.b',
+      doc: 'x',
       fields: [
         { name: 'e', type: { type: 'enum', name: 'E', symbols: ['X'], default: 'X', doc: 'y' }, default: 'X' },
         { name: 'f', type: 'E' },
@@ -76,12 +83,22 @@ describe('Parsing Canonical Form', () => {
   });
 
   it('rejects malformed schemas with RR_SCHEMA', () => {
-    for (const bad of ['{"type":"record","fields":[]}', '{"type":"enum","name":"E","symbols":[1]}', '{"type":"array"}', '{"type":"fixed","name":"F","size":-1}', '{not json']) {
-      assert.throws(() => canonicalFormOfText(bad), (e) => isRouterError(e, 'RR_SCHEMA'), bad);
+    for (const bad of [
+      '{"type":"record","fields":[]}',
+      '{"type":"enum","name":"E","symbols":[1]}',
+      '{"type":"array"}',
+      '{"type":"fixed","name":"F","size":-1}',
+      '{not json',
+    ]) {
+      assert.throws(
+        () => canonicalFormOfText(bad),
+        (e) => isRouterError(e, 'RR_SCHEMA'),
+        bad,
+      );
     }
   });
 
-  it('of every project schema equals avsc\'s schema() output and ignores doc edits', () => {
+  it("of every project schema equals avsc's schema() output and ignores doc edits", () => {
     const catalog = SchemaCatalog.load();
     assert.equal(catalog.entries().length, 19); // 9 current + 10 evolution
     for (const e of catalog.entries()) {

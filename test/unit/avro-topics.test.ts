@@ -19,7 +19,10 @@ describe('topic names', () => {
   it('prefix + base; illegal prefixes rejected', () => {
     assert.equal(topicName('rr.', 'scores'), 'rr.scores');
     assert.equal(topicName('', 'posterior-deltas'), 'posterior-deltas');
-    assert.throws(() => topicName('rr/', 'scores'), (e) => isRouterError(e, 'RR_INVALID_CONFIG'));
+    assert.throws(
+      () => topicName('rr/', 'scores'),
+      (e) => isRouterError(e, 'RR_INVALID_CONFIG'),
+    );
   });
 
   it('keeps legal RM names verbatim and sanitizes others with a hash tag', () => {
@@ -30,7 +33,10 @@ describe('topic names', () => {
     assert.notEqual(requestsTopic('rr.', 'a b'), requestsTopic('rr.', 'a_b'));
     assert.notEqual(requestsTopic('rr.', 'a b'), requestsTopic('rr.', 'a  b'));
     assert.match(requestsTopic('', 'модель/ü'), /^requests\._-[0-9a-f]{8}$/);
-    assert.throws(() => requestsTopic('rr.', ''), (e) => isRouterError(e, 'RR_INVALID_CONFIG'));
+    assert.throws(
+      () => requestsTopic('rr.', ''),
+      (e) => isRouterError(e, 'RR_INVALID_CONFIG'),
+    );
   });
 
   it('fits long RM names into 249 characters', () => {
@@ -43,8 +49,14 @@ describe('topic names', () => {
 
   it('rejects pools whose topics collide, also up to Kafka\'s "." / "_" metric collision', () => {
     assert.equal(requestsTopics('rr.', ['a', 'gpt-4.1 (judge)', 'b']).size, 3);
-    assert.throws(() => requestsTopics('rr.', ['a', 'a']), (e) => isRouterError(e, 'RR_INVALID_CONFIG'));
-    assert.throws(() => requestsTopics('rr.', ['m.v1', 'm_v1']), (e) => isRouterError(e, 'RR_INVALID_CONFIG') && /colliding/.test(e.message));
+    assert.throws(
+      () => requestsTopics('rr.', ['a', 'a']),
+      (e) => isRouterError(e, 'RR_INVALID_CONFIG'),
+    );
+    assert.throws(
+      () => requestsTopics('rr.', ['m.v1', 'm_v1']),
+      (e) => isRouterError(e, 'RR_INVALID_CONFIG') && /colliding/.test(e.message),
+    );
   });
 
   it('maps full names back to bases', () => {
@@ -54,7 +66,7 @@ describe('topic names', () => {
     assert.equal(baseOfTopic('rr.', 'other.scores'), undefined);
   });
 
-  it('keys: run:promptId, run, rm, or the dead letter\'s original key', () => {
+  it("keys: run:promptId, run, rm, or the dead letter's original key", () => {
     assert.equal(recordKey('scores', readValue('Score') as Score), 'run-2026-01:p-0007');
     assert.equal(recordKey('labels', readValue('Label') as never), 'run-2026-01');
     assert.equal(recordKey('posteriors', readValue('PosteriorSnapshot') as never), 'gpt-4.1 (judge)');
@@ -87,11 +99,24 @@ describe('topic configs', () => {
 function maxSnapshot(d: number): PosteriorSnapshot {
   // The largest values the limits allow: longest ids, most runs, huge counters.
   const id = (c: string): string => c.repeat(defaultSizeLimits.maxIdBytes);
-  const applied = Object.fromEntries(Array.from({ length: defaultSizeLimits.maxRuns }, (_, i) => [String(i).padStart(defaultSizeLimits.maxIdBytes, 'r'), MAX_LONG]));
+  const applied = Object.fromEntries(
+    Array.from({ length: defaultSizeLimits.maxRuns }, (_, i) => [String(i).padStart(defaultSizeLimits.maxIdBytes, 'r'), MAX_LONG]),
+  );
   const dd = new Float64Array(d * d).fill(Math.PI);
   return {
-    run: id('r'), rm: id('m'), version: MAX_LONG, d, lambda0: 50, sigma2: 1, refreshEvery: 2 ** 31 - 1,
-    n: -MAX_LONG, sinceRefresh: -(2 ** 31), precision: f64ToBytes(dd), b: f64ToBytes(new Float64Array(d)), factor: f64ToBytes(dd), applied,
+    run: id('r'),
+    rm: id('m'),
+    version: MAX_LONG,
+    d,
+    lambda0: 50,
+    sigma2: 1,
+    refreshEvery: 2 ** 31 - 1,
+    n: -MAX_LONG,
+    sinceRefresh: -(2 ** 31),
+    precision: f64ToBytes(dd),
+    b: f64ToBytes(new Float64Array(d)),
+    factor: f64ToBytes(dd),
+    applied,
   };
 }
 
@@ -106,8 +131,19 @@ describe('size bounds', () => {
       // A real posterior of a short run id is well within it.
       const p = ArmPosterior.fromPrior(new Float64Array(d).fill(0.01), { lambda0: 50, sigma2: 1, refreshEvery: 2048 }).snapshot();
       const real: PosteriorSnapshot = {
-        run: 'run-1', rm: 'gpt-4.1 (judge)', version: 12, d, lambda0: p.lambda0, sigma2: p.sigma2, refreshEvery: p.refreshEvery, n: p.n, sinceRefresh: p.sinceRefresh,
-        precision: f64ToBytes(p.precision), b: f64ToBytes(p.b), factor: f64ToBytes(p.factor), applied: { 'run-1': 12 },
+        run: 'run-1',
+        rm: 'gpt-4.1 (judge)',
+        version: 12,
+        d,
+        lambda0: p.lambda0,
+        sigma2: p.sigma2,
+        refreshEvery: p.refreshEvery,
+        n: p.n,
+        sinceRefresh: p.sinceRefresh,
+        precision: f64ToBytes(p.precision),
+        b: f64ToBytes(p.b),
+        factor: f64ToBytes(p.factor),
+        applied: { 'run-1': 12 },
       };
       const size = codec.encodeSync('posteriors', real).length;
       assert.ok(size <= snapshotBytes(d) && size >= 16 * d * d);
@@ -116,10 +152,21 @@ describe('size bounds', () => {
 
   it('deltaBytes bounds a delta with long ids', () => {
     const s = new CounterRng(3, 'sizes').sequence('x');
-    for (const [d, rows] of [[8, 0], [64, 100], [768, 7]] as const) {
+    for (const [d, rows] of [
+      [8, 0],
+      [64, 100],
+      [768, 7],
+    ] as const) {
       const delta = {
-        run: 'r'.repeat(256), batch: MAX_LONG, rm: 'm'.repeat(256), d,
-        rows: Array.from({ length: rows }, (_, i) => ({ pairId: String(i).padStart(256, 'p'), x: Array.from({ length: d }, () => s.normal()), r: 1 })),
+        run: 'r'.repeat(256),
+        batch: MAX_LONG,
+        rm: 'm'.repeat(256),
+        d,
+        rows: Array.from({ length: rows }, (_, i) => ({
+          pairId: String(i).padStart(256, 'p'),
+          x: Array.from({ length: d }, () => s.normal()),
+          r: 1,
+        })),
       };
       const size = codec.encodeSync('posterior-deltas', delta).length;
       assert.equal(size, deltaBytes(d, rows), `d=${d} rows=${rows}`);

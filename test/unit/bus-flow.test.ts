@@ -7,13 +7,24 @@ import type { AckableBatch } from '../../src/bus/flow.ts';
 import { createMemoryBus } from '../../src/bus/memory/index.ts';
 import { waitFor } from '../helpers/kafka.ts';
 
-const settle = async (): Promise<void> => { for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); };
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
 
 describe('bus flow control', () => {
   it('InFlightGate pauses at the bound and resumes only a pause it made', () => {
     const calls: string[] = [];
-    const consumer = { paused: false,
-      pause() { this.paused = true; calls.push('pause'); }, resume() { this.paused = false; calls.push('resume'); } };
+    const consumer = {
+      paused: false,
+      pause() {
+        this.paused = true;
+        calls.push('pause');
+      },
+      resume() {
+        this.paused = false;
+        calls.push('resume');
+      },
+    };
     const gate = new InFlightGate(consumer, 3);
     gate.acquire(2);
     assert.deepEqual(calls, []);
@@ -40,7 +51,10 @@ describe('bus flow control', () => {
     const sub = consumeBatches(consumer, { maxInFlight: 10 }).subscribe((batch) => {
       held.push(batch);
       seen += batch.records.length;
-      maxHeld = Math.max(maxHeld, held.reduce((n, b) => n + b.records.length, 0));
+      maxHeld = Math.max(
+        maxHeld,
+        held.reduce((n, b) => n + b.records.length, 0),
+      );
     });
     await settle();
     // Paused at ≥ 10 in flight: at most one batch (4) past the bound, nothing more however long we wait.

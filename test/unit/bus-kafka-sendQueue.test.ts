@@ -12,11 +12,16 @@ const tags = (rs: OutRecord[]): string => rs.map((r) => r.key!.toString()).join(
 /** A fake request function whose requests complete (or fail) only when the test says so. */
 function manualRequests() {
   const requests: { records: OutRecord[]; done(): void; fail(err: Error): void }[] = [];
-  const request = (records: OutRecord[]) => new Promise<void>((resolve, reject) => { requests.push({ records, done: resolve, fail: reject }); });
+  const request = (records: OutRecord[]) =>
+    new Promise<void>((resolve, reject) => {
+      requests.push({ records, done: resolve, fail: reject });
+    });
   return { requests, request };
 }
 
-const settle = async (): Promise<void> => { for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); };
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
 
 describe('SendQueue: batching sends while a request is in flight', () => {
   it('sends the first at once; the ones made meanwhile share the next request, in order; each resolves with its own request', async () => {
@@ -72,7 +77,9 @@ describe('SendQueue: batching sends while a request is in flight', () => {
     // 12 records of 60,000 bytes (under the large-record cut): two requests under REQUEST_BYTES.
     const big = Array.from({ length: 12 }, (_, i) => rec(String.fromCharCode(97 + i), 60_000));
     let bigDone = false;
-    const rest = q.send(big).then(() => { bigDone = true; });
+    const rest = q.send(big).then(() => {
+      bigDone = true;
+    });
     requests[0]!.done();
     await first;
     await settle();

@@ -9,9 +9,19 @@ const rec = (bytes: number, tag: string): OutRecord => ({ topic: 't', key: Buffe
 
 describe('splitting produce requests by size', () => {
   it('sends each large record alone and packs small ones under the request cap, in order', () => {
-    const records = [rec(10, 'a'), rec(LARGE_RECORD_BYTES, 'B'), rec(10, 'c'), rec(LARGE_RECORD_BYTES + 1, 'D'), rec(LARGE_RECORD_BYTES * 2, 'E'), rec(10, 'f')];
+    const records = [
+      rec(10, 'a'),
+      rec(LARGE_RECORD_BYTES, 'B'),
+      rec(10, 'c'),
+      rec(LARGE_RECORD_BYTES + 1, 'D'),
+      rec(LARGE_RECORD_BYTES * 2, 'E'),
+      rec(10, 'f'),
+    ];
     const parts = splitForRequests(records);
-    assert.deepEqual(parts.map((p) => p.map((r) => r.key!.toString()).join('')), ['a', 'B', 'c', 'D', 'E', 'f']);
+    assert.deepEqual(
+      parts.map((p) => p.map((r) => r.key!.toString()).join('')),
+      ['a', 'B', 'c', 'D', 'E', 'f'],
+    );
     const many = Array.from({ length: 100 }, (_, i) => rec(20_000, String(i % 10)));
     const packed = splitForRequests(many);
     assert.deepEqual(packed.flat(), many);

@@ -9,7 +9,9 @@ import { busContract, collectRecords, uniqueName, waitFor } from '../helpers/kaf
 const buf = (s: string): Buffer => Buffer.from(s, 'utf8');
 const str = (b: Buffer | null): string | null => (b === null ? null : b.toString('utf8'));
 /** Lets every pending delivery run: the in-process bus needs no timers, only turns of the event loop. */
-const settle = async (): Promise<void> => { for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); };
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
 
 busContract('in-process', { makeBus: () => createMemoryBus(), settle, timeoutMs: 2_000 });
 
@@ -27,9 +29,11 @@ describe('in-process bus', () => {
     assert.deepEqual(latest, ['a=a4', 'c=c4']);
     // Offsets never move: the survivors keep theirs, and new records continue after the old end.
     const ends = await bus.endOffsets('posteriors');
-    assert.equal(ends.reduce((n, e) => n + Number(e.high), 0), 16);
-    await assert.rejects(producer.send([{ topic: 'posteriors', key: null, value: buf('x') }]),
-      (err) => isRouterError(err, 'RR_BUS'));
+    assert.equal(
+      ends.reduce((n, e) => n + Number(e.high), 0),
+      16,
+    );
+    await assert.rejects(producer.send([{ topic: 'posteriors', key: null, value: buf('x') }]), (err) => isRouterError(err, 'RR_BUS'));
     await bus.close();
   });
 
@@ -45,7 +49,10 @@ describe('in-process bus', () => {
     bus.compact();
     await t2.abort();
     bus.compact();
-    assert.deepEqual((await bus.readToEnd('state', { readCommitted: false })).map((r) => str(r.value)), ['v1']);
+    assert.deepEqual(
+      (await bus.readToEnd('state', { readCommitted: false })).map((r) => str(r.value)),
+      ['v1'],
+    );
     await bus.close();
   });
 
@@ -53,8 +60,14 @@ describe('in-process bus', () => {
     const bus = createMemoryBus({ clock: counterClock(1_000) });
     await bus.createTopics([{ name: 't', partitions: 1 }]);
     const producer = await bus.producer();
-    await producer.send([{ topic: 't', key: null, value: buf('x') }, { topic: 't', key: null, value: buf('y') }]);
-    assert.deepEqual((await bus.readToEnd('t')).map((r) => r.timestamp), ['1001', '1002']);
+    await producer.send([
+      { topic: 't', key: null, value: buf('x') },
+      { topic: 't', key: null, value: buf('y') },
+    ]);
+    assert.deepEqual(
+      (await bus.readToEnd('t')).map((r) => r.timestamp),
+      ['1001', '1002'],
+    );
     await bus.close();
   });
 
@@ -69,7 +82,10 @@ describe('in-process bus', () => {
     const t2 = await fresh.transaction();
     await t2.send([{ topic: 't', key: buf('k'), value: buf('fresh') }]);
     await t2.commit();
-    assert.deepEqual((await bus.readToEnd('t')).map((r) => str(r.value)), ['fresh']);
+    assert.deepEqual(
+      (await bus.readToEnd('t')).map((r) => str(r.value)),
+      ['fresh'],
+    );
     await assert.rejects(old.send([]), (err) => isRouterError(err, 'RR_BUS'));
     await bus.close();
   });
@@ -100,7 +116,9 @@ describe('in-process bus', () => {
     const errors: unknown[] = [];
     const groupId = uniqueName('g');
     const consumer = await bus.consumer({ groupId, topics: ['t'], fromBeginning: true, onError: (e) => errors.push(e) });
-    await consumer.run(async () => { throw new Error('boom'); });
+    await consumer.run(async () => {
+      throw new Error('boom');
+    });
     await waitFor(() => errors.length === 1, { timeoutMs: 2_000 });
     assert.equal((errors[0] as Error).message, 'boom');
     const again = await collectRecords(bus, { groupId, topics: ['t'], fromBeginning: true });

@@ -17,17 +17,38 @@ import { Telemetry } from '../../src/telemetry/telemetry.ts';
 function busWithCapabilities(calls: string[]): Bus {
   const bus = createMemoryBus();
   return Object.assign(bus, {
-    lease: async () => { calls.push('lease'); return { active: true, close: async () => {} }; },
-    deleteGroups: async (ids: string[]) => { calls.push(`deleteGroups ${ids.join(',')}`); },
-    emptyGroups: async (prefix: string) => { calls.push(`emptyGroups ${prefix}`); return []; },
+    lease: async () => {
+      calls.push('lease');
+      return { active: true, close: async () => {} };
+    },
+    deleteGroups: async (ids: string[]) => {
+      calls.push(`deleteGroups ${ids.join(',')}`);
+    },
+    emptyGroups: async (prefix: string) => {
+      calls.push(`emptyGroups ${prefix}`);
+      return [];
+    },
   });
 }
 
 describe('observed bus', () => {
   const codec = new SingleObjectCodec();
   const wrappers: Record<string, (b: Bus) => Bus> = {
-    prometheus: (b) => instrumentBus(b, { app: 'x', metrics: createAppMetrics({ processMetrics: false }), codec, dlqTopic: 'dlq', posteriorsTopic: 'p', deltasTopic: 'd' }),
-    opentelemetry: (b) => meterBus(b, new Telemetry({ tracer: trace.getTracer('t'), meter: metrics.getMeter('t'), propagator: propagation }), { app: 'x', codec, dlqTopic: 'dlq' }),
+    prometheus: (b) =>
+      instrumentBus(b, {
+        app: 'x',
+        metrics: createAppMetrics({ processMetrics: false }),
+        codec,
+        dlqTopic: 'dlq',
+        posteriorsTopic: 'p',
+        deltasTopic: 'd',
+      }),
+    opentelemetry: (b) =>
+      meterBus(b, new Telemetry({ tracer: trace.getTracer('t'), meter: metrics.getMeter('t'), propagator: propagation }), {
+        app: 'x',
+        codec,
+        dlqTopic: 'dlq',
+      }),
   };
   for (const [name, wrap] of Object.entries(wrappers)) {
     it(`keeps lease, deleteGroups and emptyGroups (${name} metrics)`, async () => {

@@ -20,8 +20,15 @@ function keys(): Buffer[] {
   return out;
 }
 
-const metadata = (n: number): PartitionMetadata[] => Array.from({ length: n }, (_, partitionId) =>
-  ({ partitionId, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 }));
+const metadata = (n: number): PartitionMetadata[] =>
+  Array.from({ length: n }, (_, partitionId) => ({
+    partitionId,
+    leader: 1,
+    replicas: [1],
+    isr: [1],
+    offlineReplicas: [],
+    partitionErrorCode: 0,
+  }));
 
 describe('bus partitioner', () => {
   it('murmur2 equals kafkajs murmur2 on every key', () => {

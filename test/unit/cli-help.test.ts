@@ -16,12 +16,22 @@ import { scenarioNames } from '../../src/sim/scenarios.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-interface Run { code: number | null; out: string; err: string; pid: number | undefined }
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+  pid: number | undefined;
+}
 
 function node(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, timeout: opts.timeout ?? 60_000, maxBuffer: 16 << 20 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: stdout, err: stderr, pid: child.pid }));
+    const child = execFile(
+      process.execPath,
+      args,
+      { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, timeout: opts.timeout ?? 60_000, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: stdout, err: stderr, pid: child.pid }),
+    );
   });
 }
 
@@ -35,20 +45,34 @@ function optionsOf(help: string): Map<string, string> {
   let last: string | undefined;
   for (const line of section.split('\n')) {
     const m = /^ {2}(?:-\w, )?(--[\w-]+)(?: [<[][^>\]]*[>\]])?\s+(.*)$/.exec(line);
-    if (m) { last = m[1]!; out.set(last, m[2]!); } else if (last && line.trim() !== '') out.set(last, `${out.get(last)} ${line.trim()}`);
+    if (m) {
+      last = m[1]!;
+      out.set(last, m[2]!);
+    } else if (last && line.trim() !== '') out.set(last, `${out.get(last)} ${line.trim()}`);
   }
   return out;
 }
 
 const kafkaCommands = ['start', 'run', 'topics create', 'replay', 'trace'];
-const otherCommands = ['eval', 'offline train', 'sim offline-data', 'sim text-data', 'sim verdicts', 'encoder fetch', 'rm serve', 'loop init'];
+const otherCommands = [
+  'eval',
+  'offline train',
+  'sim offline-data',
+  'sim text-data',
+  'sim verdicts',
+  'encoder fetch',
+  'rm serve',
+  'loop init',
+];
 
 /** `reward-router <command> --help` of every command, spawned once each (in parallel). */
 const helps = new Map<string, Run>();
-const ready = Promise.all([...kafkaCommands, ...otherCommands, ''].map(async (c) => {
-  const r = await node(['bin/reward-router.mjs', ...c.split(' ').filter(Boolean), '--help'], { env: fromSource });
-  helps.set(c, r);
-}));
+const ready = Promise.all(
+  [...kafkaCommands, ...otherCommands, ''].map(async (c) => {
+    const r = await node(['bin/reward-router.mjs', ...c.split(' ').filter(Boolean), '--help'], { env: fromSource });
+    helps.set(c, r);
+  }),
+);
 
 async function help(command: string): Promise<string> {
   await ready;
@@ -89,23 +113,33 @@ describe('CLI help', { timeout: 120_000 }, () => {
     assert.ok(instance !== undefined, 'run --help has --instance');
     assert.match(instance, /default: <hostname>-<pid>/);
     assert.doesNotMatch(instance, /default: "?\d+"?\)/, 'a digits-only default is a PID');
-    for (const [c, r] of helps) assert.doesNotMatch(r.out, new RegExp(`default: "?${r.pid}"?\\)`), `${c || 'root'} --help shows its own PID ${r.pid} as a default`);
+    for (const [c, r] of helps)
+      assert.doesNotMatch(r.out, new RegExp(`default: "?${r.pid}"?\\)`), `${c || 'root'} --help shows its own PID ${r.pid} as a default`);
   });
 
   it('every scenario list is the one of src/sim/scenarios.ts', async () => {
     for (const c of ['eval', 'start', 'loop init', 'sim verdicts']) {
       const desc = optionsOf(await help(c)).get('--scenario');
       assert.ok(desc !== undefined, `${c} has --scenario`);
-      const listed = desc.replace(/^simulator scenario: /, '').split(/\s*\|\s*/).map((s) => s.split(/\s/)[0]!);
+      const listed = desc
+        .replace(/^simulator scenario: /, '')
+        .split(/\s*\|\s*/)
+        .map((s) => s.split(/\s/)[0]!);
       assert.deepEqual(listed, c === 'eval' ? [...scenarioNames, 'all'] : [...scenarioNames], `${c}: ${desc}`);
     }
   });
 
   it('required flags say so, optional ones do not', async () => {
     const required: Record<string, string[]> = {
-      'sim offline-data': ['--out'], 'sim text-data': ['--out'], 'sim verdicts': ['--out'], 'offline train': ['--data', '--out'],
-      'loop init': ['--out'], 'topics create': ['--config', '--brokers'], run: ['--config', '--brokers'],
-      replay: ['--config', '--namespace', '--into'], trace: ['--namespace', '--brokers'],
+      'sim offline-data': ['--out'],
+      'sim text-data': ['--out'],
+      'sim verdicts': ['--out'],
+      'offline train': ['--data', '--out'],
+      'loop init': ['--out'],
+      'topics create': ['--config', '--brokers'],
+      run: ['--config', '--brokers'],
+      replay: ['--config', '--namespace', '--into'],
+      trace: ['--namespace', '--brokers'],
     };
     for (const c of [...kafkaCommands, ...otherCommands]) {
       const opts = optionsOf(await help(c));
@@ -159,7 +193,11 @@ describe('the compiled build', { timeout: 240_000 }, () => {
     copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
     cpSync(join(ROOT, 'bin'), join(pkg, 'bin'), { recursive: true });
     for (const d of ['data', 'schemas', 'node_modules']) symlinkSync(join(ROOT, d), join(pkg, d), 'dir');
-    assert.doesNotMatch(readFileSync(join(pkg, 'dist', 'src', 'cli', 'main.js'), 'utf8'), /from '\.[^']*\.ts'/, 'relative .ts specifiers rewritten');
+    assert.doesNotMatch(
+      readFileSync(join(pkg, 'dist', 'src', 'cli', 'main.js'), 'utf8'),
+      /from '\.[^']*\.ts'/,
+      'relative .ts specifiers rewritten',
+    );
 
     const env = { ...process.env, REWARD_ROUTER_FROM_SOURCE: '' };
     const rootHelp = await node([join(pkg, 'bin', 'reward-router.mjs'), '--help'], { cwd: pkg, env });
@@ -171,23 +209,39 @@ describe('the compiled build', { timeout: 240_000 }, () => {
 
     // --help loads the command registrations only: no package but commander (kafkajs, tfjs,
     // OpenTelemetry, avsc, RxJS load in the actions), none of the apps, none of src/cli/actions/.
-    writeFileSync(join(pkg, 'log-hook.mjs'), "export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write(`LOADED ${r.url}\\n`); return r; }\n");
+    writeFileSync(
+      join(pkg, 'log-hook.mjs'),
+      'export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write(`LOADED ${r.url}\\n`); return r; }\n',
+    );
     writeFileSync(join(pkg, 'log.mjs'), "import { register } from 'node:module'; register('./log-hook.mjs', import.meta.url);\n");
     for (const c of [[], ['start'], ['run'], ['eval'], ['offline', 'train'], ['rm', 'serve']]) {
       const r = await node(['--import', join(pkg, 'log.mjs'), join(pkg, 'bin', 'reward-router.mjs'), ...c, '--help'], { cwd: pkg, env });
       assert.equal(r.code, 0, r.err);
       const loaded = [...r.err.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]!);
-      assert.ok(loaded.some((u) => u.endsWith('/dist/src/cli/main.js')), `${c.join(' ')}: the hook saw the CLI load`);
-      const heavy = loaded.filter((u) => (u.includes('/node_modules/') && !u.includes('/node_modules/commander/')) || /\/dist\/(streams\/|src\/cli\/actions\/)/.test(u));
+      assert.ok(
+        loaded.some((u) => u.endsWith('/dist/src/cli/main.js')),
+        `${c.join(' ')}: the hook saw the CLI load`,
+      );
+      const heavy = loaded.filter(
+        (u) =>
+          (u.includes('/node_modules/') && !u.includes('/node_modules/commander/')) || /\/dist\/(streams\/|src\/cli\/actions\/)/.test(u),
+      );
       assert.deepEqual(heavy, [], `${c.join(' ') || 'root'} --help loaded ${heavy.join(', ')}`);
     }
 
     // A real command from dist/: the profiles (data/) and the Avro schemas (schemas/) resolve from the package root.
     const out = join(pkg, 'v.jsonl');
-    const verdicts = await node([join(pkg, 'bin', 'reward-router.mjs'), 'sim', 'verdicts', '--out', out, '--batches', '1', '--d', '4'], { cwd: pkg, env });
+    const verdicts = await node([join(pkg, 'bin', 'reward-router.mjs'), 'sim', 'verdicts', '--out', out, '--batches', '1', '--d', '4'], {
+      cwd: pkg,
+      env,
+    });
     assert.equal(verdicts.code, 0, verdicts.err);
     assert.match(verdicts.out, new RegExp(`to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-    const start = await node([join(pkg, 'bin', 'reward-router.mjs'), 'start', '--batches', '2', '--d', '8', '--epochs', '1'], { cwd: pkg, env, timeout: 120_000 });
+    const start = await node([join(pkg, 'bin', 'reward-router.mjs'), 'start', '--batches', '2', '--d', '8', '--epochs', '1'], {
+      cwd: pkg,
+      env,
+      timeout: 120_000,
+    });
     assert.equal(start.code, 0, start.err);
     assert.match(start.out, /batches: 2 /);
     // The temporary package has no src/: bin/reward-router.mjs can only have run dist/.

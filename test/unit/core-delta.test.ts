@@ -13,7 +13,11 @@ const vec = () => Float64Array.from({ length: d }, () => s.normal() / Math.sqrt(
 const updates = Array.from({ length: 20 }, (_, i) => ({ pairId: `p${String(i).padStart(2, '0')}`, arm: i % 2, x: vec(), r: s.uniform() }));
 
 function fresh(): PosteriorState {
-  return PosteriorState.fromPriors('run', ARMS, [vec(), vec()].map(() => new Float64Array(d).fill(0.1)));
+  return PosteriorState.fromPriors(
+    'run',
+    ARMS,
+    [vec(), vec()].map(() => new Float64Array(d).fill(0.1)),
+  );
 }
 
 describe('posterior deltas', () => {
@@ -31,7 +35,8 @@ describe('posterior deltas', () => {
     const partA = buildDeltas('run', 0, ARMS, d, updates.slice(0, 7));
     const partB = buildDeltas('run', 0, ARMS, d, updates.slice(7).reverse());
     const merged = ARMS.map((_, k) => mergeDeltas(partB[k]!, partA[k]!));
-    const x = fresh(), y = fresh();
+    const x = fresh(),
+      y = fresh();
     whole.forEach((dl) => x.apply(dl));
     merged.forEach((dl) => y.apply(dl));
     for (let k = 0; k < 2; k++) {
@@ -57,25 +62,44 @@ describe('posterior deltas', () => {
     const [a] = buildDeltas('run', 0, ARMS, d, updates.slice(0, 4));
     assert.equal(mergeDeltas(a!, a!).rows.length, a!.rows.length);
     const bad: DeltaBatch = { ...a!, rows: a!.rows.map((r) => ({ ...r, r: r.r + 1 })) };
-    assert.throws(() => mergeDeltas(a!, bad), (e: unknown) => isRouterError(e, 'RR_INVALID_DELTA'));
+    assert.throws(
+      () => mergeDeltas(a!, bad),
+      (e: unknown) => isRouterError(e, 'RR_INVALID_DELTA'),
+    );
   });
 
   it('rejects malformed deltas with typed errors', () => {
-    assert.throws(() => buildDeltas('run', 0, ARMS, d, [{ pairId: 'p', arm: 0, x: new Float64Array(d - 1), r: 0 }]),
-      (e: unknown) => isRouterError(e, 'RR_INVALID_DELTA') && e.field === 'updates[0].x');
-    assert.throws(() => buildDeltas('run', 0, ARMS, d, [{ pairId: 'p', arm: 0, x: new Float64Array(d), r: NaN }]),
-      (e: unknown) => isRouterError(e, 'RR_INVALID_DELTA') && e.field === 'updates[0].r');
+    assert.throws(
+      () => buildDeltas('run', 0, ARMS, d, [{ pairId: 'p', arm: 0, x: new Float64Array(d - 1), r: 0 }]),
+      (e: unknown) => isRouterError(e, 'RR_INVALID_DELTA') && e.field === 'updates[0].x',
+    );
+    assert.throws(
+      () => buildDeltas('run', 0, ARMS, d, [{ pairId: 'p', arm: 0, x: new Float64Array(d), r: NaN }]),
+      (e: unknown) => isRouterError(e, 'RR_INVALID_DELTA') && e.field === 'updates[0].r',
+    );
     const st = fresh();
-    assert.throws(() => st.apply({ run: 'run', batch: 0, rm: 'zzz', d, rows: [] }), (e: unknown) => isRouterError(e, 'RR_UNKNOWN_ARM'));
-    assert.throws(() => st.apply({ run: 'other', batch: 0, rm: 'a', d, rows: [] }), (e: unknown) => isRouterError(e, 'RR_INVALID_DELTA'));
+    assert.throws(
+      () => st.apply({ run: 'run', batch: 0, rm: 'zzz', d, rows: [] }),
+      (e: unknown) => isRouterError(e, 'RR_UNKNOWN_ARM'),
+    );
+    assert.throws(
+      () => st.apply({ run: 'other', batch: 0, rm: 'a', d, rows: [] }),
+      (e: unknown) => isRouterError(e, 'RR_INVALID_DELTA'),
+    );
   });
 
   it('a restored state continues bit-identically', () => {
     const st = fresh();
     buildDeltas('run', 0, ARMS, d, updates.slice(0, 10)).forEach((dl) => st.apply(dl));
-    const copy = PosteriorState.restore('run', [0, 1].map((k) => st.snapshot(k)));
+    const copy = PosteriorState.restore(
+      'run',
+      [0, 1].map((k) => st.snapshot(k)),
+    );
     const next = buildDeltas('run', 1, ARMS, d, updates.slice(10));
-    next.forEach((dl) => { st.apply(dl); copy.apply(dl); });
+    next.forEach((dl) => {
+      st.apply(dl);
+      copy.apply(dl);
+    });
     for (let k = 0; k < 2; k++) assert.deepEqual(Buffer.from(copy.posteriors[k]!.mean.buffer), Buffer.from(st.posteriors[k]!.mean.buffer));
     assert.deepEqual(copy.versions, [1, 1]);
   });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EmaZNormalizer, QuantileNormalizer, laserQuantileConfig, quantileSorted } from '../../src/core/normalize.ts';
 
-const fb = (losses: number[], prefix = 'p') => losses.map((loss, i) => ({ pairId: `${prefix}${String(i).padStart(3, '0')}`, arm: 0, loss }));
+const fb = (losses: number[], prefix = 'p') =>
+  losses.map((loss, i) => ({ pairId: `${prefix}${String(i).padStart(3, '0')}`, arm: 0, loss }));
 
 describe('batch baseline + quantile normalization', () => {
   it('returns 0.5 while the history holds fewer than 20 advantages', () => {
@@ -45,10 +46,22 @@ describe('batch baseline + quantile normalization', () => {
 
   it('the bounded-memory option keeps only the last N advantages', () => {
     const n = new QuantileNormalizer({ window: 30 });
-    for (let b = 0; b < 10; b++) n.rewards(fb(Array.from({ length: 16 }, (_, i) => i + b), `b${b}-`));
+    for (let b = 0; b < 10; b++)
+      n.rewards(
+        fb(
+          Array.from({ length: 16 }, (_, i) => i + b),
+          `b${b}-`,
+        ),
+      );
     assert.equal(n.historySize, 30);
     const global = new QuantileNormalizer();
-    for (let b = 0; b < 10; b++) global.rewards(fb(Array.from({ length: 16 }, (_, i) => i + b), `b${b}-`));
+    for (let b = 0; b < 10; b++)
+      global.rewards(
+        fb(
+          Array.from({ length: 16 }, (_, i) => i + b),
+          `b${b}-`,
+        ),
+      );
     assert.equal(global.historySize, 160);
   });
 

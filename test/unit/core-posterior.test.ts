@@ -15,8 +15,14 @@ function directSolve(A: Float64Array, b: Float64Array, d: number): Float64Array 
     let p = c;
     for (let r = c + 1; r < d; r++) if (Math.abs(M[r * d + c]!) > Math.abs(M[p * d + c]!)) p = r;
     if (p !== c) {
-      for (let j = 0; j < d; j++) { const t = M[c * d + j]!; M[c * d + j] = M[p * d + j]!; M[p * d + j] = t; }
-      const t = y[c]!; y[c] = y[p]!; y[p] = t;
+      for (let j = 0; j < d; j++) {
+        const t = M[c * d + j]!;
+        M[c * d + j] = M[p * d + j]!;
+        M[p * d + j] = t;
+      }
+      const t = y[c]!;
+      y[c] = y[p]!;
+      y[p] = t;
     }
     for (let r = c + 1; r < d; r++) {
       const f = M[r * d + c]! / M[c * d + c]!;
@@ -48,8 +54,12 @@ describe('ArmPosterior', () => {
       const p = ArmPosterior.fromPrior(unit(s, d), { lambda0: 50, sigma2: 1, refreshEvery });
       for (let i = 0; i < 10_000; i++) p.update(unit(s, d), s.uniform());
       const ref = directSolve(p.precision, p.b, d);
-      let err = 0, norm = 0;
-      for (let i = 0; i < d; i++) { err = Math.max(err, Math.abs(p.mean[i]! - ref[i]!)); norm = Math.max(norm, Math.abs(ref[i]!)); }
+      let err = 0,
+        norm = 0;
+      for (let i = 0; i < d; i++) {
+        err = Math.max(err, Math.abs(p.mean[i]! - ref[i]!));
+        norm = Math.max(norm, Math.abs(ref[i]!));
+      }
       assert.ok(err / norm < 1e-9, `refreshEvery=${refreshEvery}: relative error ${err / norm}`);
       const health = p.check();
       assert.ok(health.residual < 1e-10, `residual ${health.residual}`);
@@ -72,7 +82,12 @@ describe('ArmPosterior', () => {
     const p = ArmPosterior.fromPrior(unit(s, d), { lambda0: 50, sigma2: 1, refreshEvery: 7 });
     for (let i = 0; i < 20; i++) p.update(unit(s, d), s.uniform());
     const q = ArmPosterior.restore(p.snapshot());
-    for (let i = 0; i < 20; i++) { const x = unit(s, d); const r = s.uniform(); p.update(x, r); q.update(x, r); }
+    for (let i = 0; i < 20; i++) {
+      const x = unit(s, d);
+      const r = s.uniform();
+      p.update(x, r);
+      q.update(x, r);
+    }
     assert.deepEqual(Buffer.from(q.mean.buffer), Buffer.from(p.mean.buffer));
     assert.deepEqual(Buffer.from(q.factor.buffer), Buffer.from(p.factor.buffer));
   });
@@ -95,7 +110,8 @@ describe('linalg', () => {
   });
 
   it('batched quadratic forms equal one-at-a-time solves, bit for bit', () => {
-    const d = 40, N = 70;
+    const d = 40,
+      N = 70;
     const s = new CounterRng(11, 'qf').sequence('x');
     const A = new Float64Array(d * d);
     for (let i = 0; i < d; i++) A[i * d + i] = 3;

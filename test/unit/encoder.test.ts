@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isRouterError } from '../../src/core/errors.ts';
 import { parsePrior, serializePrior, type PriorEncoder } from '../../src/core/prior.ts';
-import { checkPriorEncoder, encoderInstalled, FEATURIZATION, loadMiniLM, pairFeature, promptOf, promptResponseText } from '../../src/encoder/index.ts';
+import {
+  checkPriorEncoder,
+  encoderInstalled,
+  FEATURIZATION,
+  loadMiniLM,
+  pairFeature,
+  promptOf,
+  promptResponseText,
+} from '../../src/encoder/index.ts';
 import { parseTextLine } from '../../src/offline/textJsonl.ts';
 import { syntheticPrior } from './streams-fixtures.ts';
 
@@ -24,7 +32,16 @@ describe('pair featurization', () => {
     assert.equal(promptResponseText('Q?', 'A.'), 'Q?\n\nA.');
     assert.equal(promptResponseText('', 'A.'), 'A.');
     assert.equal(promptOf({ prompt: 'Q?', messages: [{ role: 'user', content: 'other' }] }), 'Q?');
-    assert.equal(promptOf({ prompt: '', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Q?' }] }), 'system: Be brief.\nuser: Q?');
+    assert.equal(
+      promptOf({
+        prompt: '',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Q?' },
+        ],
+      }),
+      'system: Be brief.\nuser: Q?',
+    );
     assert.equal(promptOf({}), '');
   });
 });
@@ -43,7 +60,10 @@ describe('the prior records its encoder', () => {
 
   it('refuses an encoder whose dimension is not the prior input width', () => {
     const json = JSON.parse(serializePrior({ ...syntheticPrior(), encoder: { ...minilm, dim: 768 } }));
-    assert.throws(() => parsePrior(json, 'mem'), (e: unknown) => isRouterError(e, 'RR_INVALID_PRIOR') && e.field === 'encoder.dim');
+    assert.throws(
+      () => parsePrior(json, 'mem'),
+      (e: unknown) => isRouterError(e, 'RR_INVALID_PRIOR') && e.field === 'encoder.dim',
+    );
   });
 });
 
@@ -61,13 +81,19 @@ describe('checkPriorEncoder', () => {
     ['no encoder at all', undefined],
   ] as const) {
     it(`refuses a prior with ${what}: RR_ENCODER_MISMATCH naming both encoders`, () => {
-      assert.throws(() => checkPriorEncoder(prior === undefined ? {} : { encoder: prior }, minilm, 'prior.json'), (e: unknown) => {
-        assert.ok(isRouterError(e, 'RR_ENCODER_MISMATCH'), String(e));
-        assert.match(e.message, /all-MiniLM-L6-v2-int8 \(sha256:aa/);
-        assert.match(e.message, prior === undefined ? /none \(vectors supplied by the data\)/ : new RegExp(`${prior.name} \\(${prior.checksum}`));
-        assert.deepEqual((e as unknown as { routerEncoder: PriorEncoder }).routerEncoder, minilm);
-        return true;
-      });
+      assert.throws(
+        () => checkPriorEncoder(prior === undefined ? {} : { encoder: prior }, minilm, 'prior.json'),
+        (e: unknown) => {
+          assert.ok(isRouterError(e, 'RR_ENCODER_MISMATCH'), String(e));
+          assert.match(e.message, /all-MiniLM-L6-v2-int8 \(sha256:aa/);
+          assert.match(
+            e.message,
+            prior === undefined ? /none \(vectors supplied by the data\)/ : new RegExp(`${prior.name} \\(${prior.checksum}`),
+          );
+          assert.deepEqual((e as unknown as { routerEncoder: PriorEncoder }).routerEncoder, minilm);
+          return true;
+        },
+      );
     });
   }
 });
@@ -89,7 +115,10 @@ describe('offline text JSONL', () => {
 
   it('rejects bad lines with RR_INVALID_JSONL naming the field', () => {
     const bad = (text: string, field: string, arms?: string[]) =>
-      assert.throws(() => parseTextLine(text, 3, 'f', arms), (e: unknown) => isRouterError(e, 'RR_INVALID_JSONL') && e.field === field && e.source === 'f:3');
+      assert.throws(
+        () => parseTextLine(text, 3, 'f', arms),
+        (e: unknown) => isRouterError(e, 'RR_INVALID_JSONL') && e.field === field && e.source === 'f:3',
+      );
     bad(line({ labels: { m1: 1 }, scores: { m1: [1, 2] } }), 'labels');
     bad(line({}), 'labels');
     bad(line({ scores: { m1: [1, 2] } }), 'preferred');

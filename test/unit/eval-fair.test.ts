@@ -17,8 +17,14 @@ const models = ['Skywork-Reward-V2-Qwen3-0.6B', 'Skywork-Reward-V2-Llama-3.2-3B'
 describe('tie-breaking', () => {
   it('argmax without a key keeps the lowest index; with a key the larger key wins a tie only', () => {
     assert.equal(argmax([1, 3, 3, 2]), 1);
-    assert.equal(argmax([1, 3, 3, 2], (k) => [0, 0.1, 0.9, 1][k]!), 2);
-    assert.equal(argmax([1, 3, 2.9, 2], (k) => [0, 0.1, 0.9, 1][k]!), 1);
+    assert.equal(
+      argmax([1, 3, 3, 2], (k) => [0, 0.1, 0.9, 1][k]!),
+      2,
+    );
+    assert.equal(
+      argmax([1, 3, 2.9, 2], (k) => [0, 0.1, 0.9, 1][k]!),
+      1,
+    );
   });
 
   it("LinUCB's batch 0 (every index equal) spreads pairs over the arms, the same arms in any pool order", () => {
@@ -26,7 +32,12 @@ describe('tie-breaking', () => {
     const ids = Array.from({ length: 400 }, (_, i) => `p${i}`);
     const x = ids.map(() => Float64Array.from([1, 0, 0, 0]));
     const route = (arms: string[]) => {
-      const p = laserRouter({ arms, embeddings: arms.map(() => new Float64Array(d)), rng: new CounterRng(1, 'r'), tieRng: new CounterRng(1, 'r/tie') });
+      const p = laserRouter({
+        arms,
+        embeddings: arms.map(() => new Float64Array(d)),
+        rng: new CounterRng(1, 'r'),
+        tieRng: new CounterRng(1, 'r/tie'),
+      });
       return p.route(0, makeBatch(ids, x, d)).map((dec) => arms[dec.arm]);
     };
     const fwd = route(['a', 'b', 'c']);
@@ -47,13 +58,20 @@ describe('tie-breaking', () => {
 describe('eval: pool in default order and reversed', () => {
   it('gives the same numbers for every method, scenario and seed', async () => {
     const small = { batches: 5, d: 16, offlineExamples: 600, promptsPerBatch: 8 };
-    const raw = (m: string[]) => runEval({ pool, models: m, scenarios: ['stationary', 'shift'], seeds: [1, 2, 3], sim: small, offline: { epochs: 2 } });
+    const raw = (m: string[]) =>
+      runEval({ pool, models: m, scenarios: ['stationary', 'shift'], seeds: [1, 2, 3], sim: small, offline: { epochs: 2 } });
     const ra = await raw(models);
     const rb = await raw([...models].reverse());
     // The verdicts (which method beats which by the paired interval) are the same in every cell...
-    const verdicts = (r: typeof ra) => pairedComparisons(r, [5]).map((p) => `${p.scenario} ${p.a} vs ${p.b}: ${p.verdict}`).sort();
+    const verdicts = (r: typeof ra) =>
+      pairedComparisons(r, [5])
+        .map((p) => `${p.scenario} ${p.a} vs ${p.b}: ${p.verdict}`)
+        .sort();
     assert.deepEqual(verdicts(rb), verdicts(ra));
-    assert.ok(verdicts(ra).some((v) => !v.endsWith('tie')), 'some cell has a verdict');
+    assert.ok(
+      verdicts(ra).some((v) => !v.endsWith('tie')),
+      'some cell has a verdict',
+    );
     // ...because every number is.
     const a = summarizeEval(ra, [5]);
     const b = summarizeEval(rb, [5]);

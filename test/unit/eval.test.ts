@@ -22,7 +22,18 @@ describe('eval loop', () => {
     const b = await evalOnce();
     assert.deepEqual(JSON.stringify(a.s), JSON.stringify(b.s));
     const names = new Set(a.s.map((m) => m.name));
-    for (const n of ['bayesian-router', 'laser', 'random', 'offline-only', 'online-only', 'majority-vote', 'mean-ensemble', 'oracle', 'fixed:gpt-4.1 (judge)']) assert.ok(names.has(n), n);
+    for (const n of [
+      'bayesian-router',
+      'laser',
+      'random',
+      'offline-only',
+      'online-only',
+      'majority-vote',
+      'mean-ensemble',
+      'oracle',
+      'fixed:gpt-4.1 (judge)',
+    ])
+      assert.ok(names.has(n), n);
     for (const m of a.s) {
       assert.ok(m.accuracy >= 0 && m.accuracy <= 1);
       const oracle = a.s.find((o) => o.name === 'oracle' && o.scenario === m.scenario && o.horizon === m.horizon)!;
@@ -43,11 +54,33 @@ describe('eval loop', () => {
 
 describe('reward-router eval (CLI)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rr-eval-'));
-  const cli = (...args: string[]) => execFileSync(process.execPath, ['bin/reward-router.mjs', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = (...args: string[]) =>
+    execFileSync(process.execPath, ['bin/reward-router.mjs', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
   it('--json prints one object with settings and methods', () => {
-    const out = cli('eval', '--scenario', 'stationary', '--seeds', '1', '--batches', '3', '--horizons', '2', '--d', '8', '--offline-epochs', '1', '--json', '--no-progress', '--report', join(dir, 'r.html'));
-    const j = JSON.parse(out) as { settings: Record<string, unknown>; methods: { name: string; accuracy: number; accuracyStd: number; rmCallsPerPair: number; perCategory: object }[] };
+    const out = cli(
+      'eval',
+      '--scenario',
+      'stationary',
+      '--seeds',
+      '1',
+      '--batches',
+      '3',
+      '--horizons',
+      '2',
+      '--d',
+      '8',
+      '--offline-epochs',
+      '1',
+      '--json',
+      '--no-progress',
+      '--report',
+      join(dir, 'r.html'),
+    );
+    const j = JSON.parse(out) as {
+      settings: Record<string, unknown>;
+      methods: { name: string; accuracy: number; accuracyStd: number; rmCallsPerPair: number; perCategory: object }[];
+    };
     assert.ok(j.settings);
     const br = j.methods.find((m) => m.name === 'bayesian-router')!;
     for (const k of ['accuracy', 'accuracyStd', 'rmCallsPerPair', 'perCategory']) assert.ok(k in br, k);
@@ -57,10 +90,17 @@ describe('reward-router eval (CLI)', () => {
   it('a malformed profile file is a typed error naming the field', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ metric: 'pairwise_accuracy', categories: ['Math'], models: { A: { Math: 'high' } } }));
-    assert.throws(() => cli('eval', '--profiles', bad, '--models', 'A', '--no-progress'), (e: { status: number; stderr: string }) => e.status === 2 && /RR_INVALID_PROFILE/.test(e.stderr) && /models\["A"\]\.Math/.test(e.stderr));
+    assert.throws(
+      () => cli('eval', '--profiles', bad, '--models', 'A', '--no-progress'),
+      (e: { status: number; stderr: string }) =>
+        e.status === 2 && /RR_INVALID_PROFILE/.test(e.stderr) && /models\["A"\]\.Math/.test(e.stderr),
+    );
   });
 
   it('an unknown RM name is a typed error', () => {
-    assert.throws(() => cli('eval', '--models', 'nope,gpt-4.1 (judge)', '--no-progress'), (e: { status: number; stderr: string }) => e.status === 2 && /nope/.test(e.stderr));
+    assert.throws(
+      () => cli('eval', '--models', 'nope,gpt-4.1 (judge)', '--no-progress'),
+      (e: { status: number; stderr: string }) => e.status === 2 && /nope/.test(e.stderr),
+    );
   });
 });

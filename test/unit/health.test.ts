@@ -37,9 +37,18 @@ describe('health: /healthz, /readyz, /metrics', () => {
     await createLoopTopics(memory, s);
     // The store's restore reads its topics to the end; hold those reads until the test lets them go.
     let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     let restoreReads = 0;
-    const gated: Bus = { ...memory, readToEnd: async (topic, o) => { restoreReads++; await gate; return memory.readToEnd(topic, o); } };
+    const gated: Bus = {
+      ...memory,
+      readToEnd: async (topic, o) => {
+        restoreReads++;
+        await gate;
+        return memory.readToEnd(topic, o);
+      },
+    };
     const health = await startAppHealth({ app: 'store', bus: gated, codec, prefix: s.prefix, port: 0, maxLag: 0, processMetrics: false });
     try {
       const ctx: AppContext = { bus: health.bus, codec, clock, log: quietLog, settings: s };
@@ -76,7 +85,11 @@ describe('health: /healthz, /readyz, /metrics', () => {
       const page = (await get(health.server.port, '/metrics')).body;
       const gens = topicName(s.prefix, 'generations');
       assert.equal(sample(page, 'rr_records_in_total', `topic="${gens}"`), 3 * 8, 'every generation read once by the router');
-      assert.equal(sample(page, 'rr_records_out_total', `topic="${topicName(s.prefix, 'decisions')}"`), 3 * 8, 'one Decision record per prompt (Decision v2)');
+      assert.equal(
+        sample(page, 'rr_records_out_total', `topic="${topicName(s.prefix, 'decisions')}"`),
+        3 * 8,
+        'one Decision record per prompt (Decision v2)',
+      );
       for (const rm of s.arms) assert.equal(sample(page, 'rr_posterior_version', `rm="${rm}"`), 2, rm);
       assert.ok((sample(page, 'rr_record_latency_seconds_count', 'app="loop"') ?? 0) > 0);
       assert.equal(sample(page, 'rr_consumer_lag', `topic="${gens}"`), 0);
@@ -96,12 +109,27 @@ describe('health: /healthz, /readyz, /metrics', () => {
     health.readiness.markStarted(() => router.stats());
     try {
       const p = simStream(s).generateBatch(0).prompts[0]!;
-      const g: Generation = { run: s.run, batch: 0, promptId: p.promptId, category: null, sentAtMs: 0,
-        pairs: [{ pairId: p.pairs[0]!.pairId, responseA: 'a', responseB: 'b', embedding: [1, 2, 3] }] };
+      const g: Generation = {
+        run: s.run,
+        batch: 0,
+        promptId: p.promptId,
+        category: null,
+        sentAtMs: 0,
+        pairs: [{ pairId: p.pairs[0]!.pairId, responseA: 'a', responseB: 'b', embedding: [1, 2, 3] }],
+      };
       const producer = await memory.producer();
-      await producer.send([{ topic: topicName(s.prefix, 'generations'), key: Buffer.from(recordKey('generations', g) as string), value: codec.encodeSync('generations', g) }]);
+      await producer.send([
+        {
+          topic: topicName(s.prefix, 'generations'),
+          key: Buffer.from(recordKey('generations', g) as string),
+          value: codec.encodeSync('generations', g),
+        },
+      ]);
       await waitFor(async () => (await memory.readToEnd(topicName(s.prefix, 'dlq'))).length === 1, { message: 'the dead letter' });
-      await waitFor(async () => sample((await get(health.server.port, '/metrics')).body, 'rr_dead_letters_total', 'reason="WRONG_VECTOR_LENGTH"') === 1, { message: 'the metric' });
+      await waitFor(
+        async () => sample((await get(health.server.port, '/metrics')).body, 'rr_dead_letters_total', 'reason="WRONG_VECTOR_LENGTH"') === 1,
+        { message: 'the metric' },
+      );
       const page = (await get(health.server.port, '/metrics')).body;
       assert.equal(sample(page, 'rr_app_stat', 'name="deadLettered"'), 1);
     } finally {

@@ -19,15 +19,22 @@ const defaults = load('values.yaml') as Values;
 const gpu = { ...defaults, ...load('values-gpu.yaml') } as Values;
 
 describe('helm/reward-router values', () => {
-  for (const [name, v] of [['values.yaml', defaults], ['values-gpu.yaml', gpu]] as const) {
+  for (const [name, v] of [
+    ['values.yaml', defaults],
+    ['values-gpu.yaml', gpu],
+  ] as const) {
     it(`${name}: one scorer per arm, each with the request topic the apps use`, () => {
-      assert.deepEqual(v.scorers.map((s) => s.rm), v.loop.config.arms);
+      assert.deepEqual(
+        v.scorers.map((s) => s.rm),
+        v.loop.config.arms,
+      );
       for (const s of v.scorers) assert.equal(s.requestsTopic, requestsTopic(v.loop.config.prefix, s.rm), s.rm);
     });
   }
 
   it('topic configs equal what `topics create` sets at d = 64 (posteriors compacted)', () => {
-    for (const base of ['posteriors', 'posterior-deltas', 'dlq'] as const) assert.deepEqual(defaults.topics.configs[base], topicConfigs(base, { d: 64 }), base);
+    for (const base of ['posteriors', 'posterior-deltas', 'dlq'] as const)
+      assert.deepEqual(defaults.topics.configs[base], topicConfigs(base, { d: 64 }), base);
     assert.equal(defaults.topics.configs.posteriors!['cleanup.policy'], 'compact');
   });
 

@@ -22,8 +22,16 @@ const good = (k: number, j = 0): GenerationPair => {
   const p = prompts[k]!.pairs[j]!;
   return { pairId: p.pairId, responseA: 'short a', responseB: 'short b', embedding: Array.from(p.x) };
 };
-const gen = (k: number, pairs: GenerationPair[], prompt = 'a short prompt'): Generation =>
-  ({ run: s.run, batch: 0, promptId: prompts[k]!.promptId, category: null, prompt, messages: [], pairs, sentAtMs: 0 });
+const gen = (k: number, pairs: GenerationPair[], prompt = 'a short prompt'): Generation => ({
+  run: s.run,
+  batch: 0,
+  promptId: prompts[k]!.promptId,
+  category: null,
+  prompt,
+  messages: [],
+  pairs,
+  sentAtMs: 0,
+});
 
 /** Sends the generations to a router; returns its dead letters and the pair ids it decided. */
 async function route(gens: Generation[], dlqCount: number): Promise<{ dlq: DeadLetter[]; decided: string[] }> {
@@ -33,11 +41,19 @@ async function route(gens: Generation[], dlqCount: number): Promise<{ dlq: DeadL
   const router = await startRouterApp({ bus, codec, clock, log: quietLog, settings: s });
   try {
     const producer = await bus.producer();
-    await producer.send(gens.map((g) => ({ topic: topicName(s.prefix, 'generations'), key: Buffer.from(recordKey('generations', g) as string), value: codec.encodeSync('generations', g) })));
+    await producer.send(
+      gens.map((g) => ({
+        topic: topicName(s.prefix, 'generations'),
+        key: Buffer.from(recordKey('generations', g) as string),
+        value: codec.encodeSync('generations', g),
+      })),
+    );
     await waitFor(async () => router.stats().records === gens.length, { message: 'every generation processed' });
     await waitFor(async () => (await bus.readToEnd(topicName(s.prefix, 'dlq'))).length >= dlqCount, { message: 'the dead letters' });
     const dlq = (await bus.readToEnd(topicName(s.prefix, 'dlq'))).map((r) => codec.decodeSync('dlq', r.value!));
-    const decided = (await bus.readToEnd(topicName(s.prefix, 'decisions'))).flatMap((r) => pairDecisions(codec.decodeSync('decisions', r.value!)).map((d) => d.pairId));
+    const decided = (await bus.readToEnd(topicName(s.prefix, 'decisions'))).flatMap((r) =>
+      pairDecisions(codec.decodeSync('decisions', r.value!)).map((d) => d.pairId),
+    );
     return { dlq, decided };
   } finally {
     await router.close();
@@ -49,33 +65,61 @@ describe('input limits at the router', () => {
   it('a prompt over maxPromptBytes (prompt text plus chat messages) is PROMPT_TOO_LARGE, whole', async () => {
     const g = { ...gen(0, [good(0)], 'x'.repeat(30)), messages: [{ role: 'user', content: 'y'.repeat(11) }] };
     const { dlq, decided } = await route([g], 1);
-    assert.deepEqual(dlq.map((d) => d.reason), ['PROMPT_TOO_LARGE']);
+    assert.deepEqual(
+      dlq.map((d) => d.reason),
+      ['PROMPT_TOO_LARGE'],
+    );
     assert.match(dlq[0]!.message, /41 bytes of prompt text, the limit is 40/);
     assert.deepEqual(decided, []);
   });
 
   it('more than maxPairsPerPrompt pairs is TOO_MANY_PAIRS, whole', async () => {
-    const { dlq, decided } = await route([gen(1, [0, 1, 2, 3].map((j) => good(1, j)))], 1);
-    assert.deepEqual(dlq.map((d) => d.reason), ['TOO_MANY_PAIRS']);
+    const { dlq, decided } = await route(
+      [
+        gen(
+          1,
+          [0, 1, 2, 3].map((j) => good(1, j)),
+        ),
+      ],
+      1,
+    );
+    assert.deepEqual(
+      dlq.map((d) => d.reason),
+      ['TOO_MANY_PAIRS'],
+    );
     assert.deepEqual(decided, []);
   });
 
   it('a response over maxResponseBytes is RESPONSE_TOO_LARGE; the other pairs are routed', async () => {
     const big = { ...good(2, 1), responseB: 'é'.repeat(11) }; // 22 UTF-8 bytes
     const { dlq, decided } = await route([gen(2, [good(2, 0), big])], 1);
-    assert.deepEqual(dlq.map((d) => d.reason), ['RESPONSE_TOO_LARGE']);
+    assert.deepEqual(
+      dlq.map((d) => d.reason),
+      ['RESPONSE_TOO_LARGE'],
+    );
     assert.deepEqual(decided, [good(2, 0).pairId]);
   });
 
   it('a vector over maxVectorLength is VECTOR_TOO_LONG (before the width check); the other pairs are routed', async () => {
     const long = { ...good(3, 1), embedding: new Array<number>(33).fill(0.1) };
     const { dlq, decided } = await route([gen(3, [good(3, 0), long])], 1);
-    assert.deepEqual(dlq.map((d) => d.reason), ['VECTOR_TOO_LONG']);
+    assert.deepEqual(
+      dlq.map((d) => d.reason),
+      ['VECTOR_TOO_LONG'],
+    );
     assert.deepEqual(decided, [good(3, 0).pairId]);
   });
 
   it('limits are validated settings', () => {
-    assert.throws(() => testSettings({ limits: { maxPairsPerPrompt: 0 } }), (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === 'limits.maxPairsPerPrompt');
-    assert.deepEqual(testSettings().limits, { maxPromptBytes: 65_536, maxResponseBytes: 65_536, maxVectorLength: 8_192, maxPairsPerPrompt: 256 });
+    assert.throws(
+      () => testSettings({ limits: { maxPairsPerPrompt: 0 } }),
+      (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === 'limits.maxPairsPerPrompt',
+    );
+    assert.deepEqual(testSettings().limits, {
+      maxPromptBytes: 65_536,
+      maxResponseBytes: 65_536,
+      maxVectorLength: 8_192,
+      maxPairsPerPrompt: 256,
+    });
   });
 });

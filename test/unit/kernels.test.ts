@@ -86,10 +86,15 @@ describe('quadForms wasm SIMD kernel', { skip: wasmAvailable ? false : 'WebAssem
     const diag = choleskyUpper(A, d);
     // couplings only inside [10, 20) and [25, 33): rows with different skylines, paired and not
     const s = new CounterRng(4, 'kernels').sequence('sparse');
-    for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) {
-      const inBlock = (i >= 10 && j < 20) || (i >= 25);
-      if (inBlock) { const v = 0.1 * s.normal(); A[i * d + j] = v; A[j * d + i] = v; }
-    }
+    for (let i = 0; i < d; i++)
+      for (let j = i + 1; j < d; j++) {
+        const inBlock = (i >= 10 && j < 20) || i >= 25;
+        if (inBlock) {
+          const v = 0.1 * s.normal();
+          A[i * d + j] = v;
+          A[j * d + i] = v;
+        }
+      }
     const sparse = choleskyUpper(A, d);
     for (const U of [diag, sparse]) {
       for (const N of [1, 5, 17]) {
@@ -123,9 +128,17 @@ describe('quadForms wasm SIMD kernel', { skip: wasmAvailable ? false : 'WebAssem
 
 describe('embedded kernel bytes', () => {
   let hasWabt = true;
-  try { createRequire(import.meta.url).resolve('wabt'); } catch { hasWabt = false; }
-  it('equal a fresh build of src/core/kernels/quadforms.wat', { skip: hasWabt ? false : 'wabt is not installed (npm install): cannot rebuild the kernel to compare' }, () => {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build-kernels.mjs'), '--check'], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(r.status, 0, `build-kernels --check failed:\n${r.stdout}${r.stderr}`);
-  });
+  try {
+    createRequire(import.meta.url).resolve('wabt');
+  } catch {
+    hasWabt = false;
+  }
+  it(
+    'equal a fresh build of src/core/kernels/quadforms.wat',
+    { skip: hasWabt ? false : 'wabt is not installed (npm install): cannot rebuild the kernel to compare' },
+    () => {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build-kernels.mjs'), '--check'], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(r.status, 0, `build-kernels --check failed:\n${r.stdout}${r.stderr}`);
+    },
+  );
 });

@@ -7,7 +7,8 @@ import { isRouterError } from '../../src/core/errors.ts';
 import { parseJsonlLine, readJsonl } from '../../src/offline/jsonl.ts';
 
 const ARMS = ['rm-a', 'rm-b'];
-const line = (o: Record<string, unknown>): string => JSON.stringify({ id: 'ex-1', embedding: [0.5, -1, 2], labels: { 'rm-a': 1, 'rm-b': 0 }, ...o });
+const line = (o: Record<string, unknown>): string =>
+  JSON.stringify({ id: 'ex-1', embedding: [0.5, -1, 2], labels: { 'rm-a': 1, 'rm-b': 0 }, ...o });
 
 function rejects(text: string, field: string, arms: readonly string[] | undefined = ARMS, width: number | undefined = 3): void {
   assert.throws(
@@ -56,8 +57,16 @@ describe('parseJsonlLine', () => {
     ['wrong width (long)', line({ embedding: [1, 2, 3, 4] }), 'embedding'],
     ['"NaN" as a string', line({ embedding: [1, 'NaN', 3] }), 'embedding[1]'],
     ['"Infinity" as a string', line({ embedding: ['Infinity', 2, 3] }), 'embedding[0]'],
-    ['null (JSON.stringify of NaN)', JSON.stringify({ id: 'x', embedding: [1, 2, Number.NaN], labels: { 'rm-a': 1, 'rm-b': 0 } }), 'embedding[2]'],
-    ['an overflowing literal (1e999 → Infinity)', '{"id": "x", "embedding": [1, -1e999, 3], "labels": {"rm-a": 1, "rm-b": 0}}', 'embedding[1]'],
+    [
+      'null (JSON.stringify of NaN)',
+      JSON.stringify({ id: 'x', embedding: [1, 2, Number.NaN], labels: { 'rm-a': 1, 'rm-b': 0 } }),
+      'embedding[2]',
+    ],
+    [
+      'an overflowing literal (1e999 → Infinity)',
+      '{"id": "x", "embedding": [1, -1e999, 3], "labels": {"rm-a": 1, "rm-b": 0}}',
+      'embedding[1]',
+    ],
     ['a numeric string', line({ embedding: [1, 2, '3'] }), 'embedding[2]'],
     ['a nested array', line({ embedding: [1, [2], 3] }), 'embedding[1]'],
     ['missing labels', line({ labels: undefined }), 'labels'],
@@ -92,7 +101,10 @@ describe('readJsonl', () => {
     JSON.stringify({ id, embedding: [1, 2, 3], labels, ...extra });
 
   it('reads a file: BOM, CRLF and blank lines tolerated, arms from the first line', async () => {
-    const p = file('ok.jsonl', `\uFEFF${good('a', { 'rm-a': 1, 'rm-b': 0 }, { category: 'Math' })}\r\n\r\n${good('b', { 'rm-b': true, 'rm-a': 0 })}\n\n`);
+    const p = file(
+      'ok.jsonl',
+      `\uFEFF${good('a', { 'rm-a': 1, 'rm-b': 0 }, { category: 'Math' })}\r\n\r\n${good('b', { 'rm-b': true, 'rm-a': 0 })}\n\n`,
+    );
     const d = await readJsonl(p);
     assert.deepEqual(d.ids, ['a', 'b']);
     assert.deepEqual(d.arms, ['rm-a', 'rm-b']);
@@ -106,7 +118,10 @@ describe('readJsonl', () => {
   };
 
   it('reports the line number of a bad line (blank lines counted)', async () => {
-    const p = file('bad.jsonl', `${good('a')}\n\n${good('b')}\n{"id": "c", "embedding": [1, 2, "NaN"], "labels": {"rm-a": 1, "rm-b": 0}}\n`);
+    const p = file(
+      'bad.jsonl',
+      `${good('a')}\n\n${good('b')}\n{"id": "c", "embedding": [1, 2, "NaN"], "labels": {"rm-a": 1, "rm-b": 0}}\n`,
+    );
     await expectJsonl(p, 'embedding[2]', `${p}:4`);
   });
 
@@ -116,8 +131,16 @@ describe('readJsonl', () => {
   });
 
   it('requires the same RMs on every line', async () => {
-    await expectJsonl(file('missing.jsonl', `${good('a')}\n${good('b', { 'rm-a': 1 })}\n`), 'labels.rm-b', `${join(dir, 'missing.jsonl')}:2`);
-    await expectJsonl(file('extra.jsonl', `${good('a')}\n${good('b', { 'rm-a': 1, 'rm-b': 0, x: 0 })}\n`), 'labels.x', `${join(dir, 'extra.jsonl')}:2`);
+    await expectJsonl(
+      file('missing.jsonl', `${good('a')}\n${good('b', { 'rm-a': 1 })}\n`),
+      'labels.rm-b',
+      `${join(dir, 'missing.jsonl')}:2`,
+    );
+    await expectJsonl(
+      file('extra.jsonl', `${good('a')}\n${good('b', { 'rm-a': 1, 'rm-b': 0, x: 0 })}\n`),
+      'labels.x',
+      `${join(dir, 'extra.jsonl')}:2`,
+    );
   });
 
   it('rejects duplicate ids', async () => {

@@ -37,7 +37,10 @@ describe('offline training (end to end)', () => {
     const b = await loadBackend();
     assert.equal(backendName, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
-    assert.ok(b.notes.some((n) => n.includes('tfjs-node-gpu')), 'the skipped GPU backend is reported');
+    assert.ok(
+      b.notes.some((n) => n.includes('tfjs-node-gpu')),
+      'the skipped GPU backend is reported',
+    );
   });
 
   it('router_accuracy on the held-out split beats the best fixed RM', async () => {
@@ -59,7 +62,14 @@ describe('offline training (end to end)', () => {
 
   it('trains the projection head (width 24 → d 8) and still beats the best fixed RM', async () => {
     const wide = generateSyntheticDataset({ n: 3000, width: 24, accuracy: ACCURACY, seed: 22 });
-    const { prior, report } = await trainOfflineRouter({ data: wide, d: 8, epochs: 30, lr: 0.01, seed: 4, lossWeights: { bt: 1, cls: 0.9, reg: 0.6 } });
+    const { prior, report } = await trainOfflineRouter({
+      data: wide,
+      d: 8,
+      epochs: 30,
+      lr: 0.01,
+      seed: 4,
+      lossWeights: { bt: 1, cls: 0.9, reg: 0.6 },
+    });
     assert.ok(report.projection && prior.projection !== null);
     assert.equal(prior.projection.inputDim, 24);
     assert.equal(prior.projection.weight.length, 8);
@@ -69,7 +79,11 @@ describe('offline training (end to end)', () => {
   });
 
   it('float64 applyProjection reproduces the tfjs forward pass', () => {
-    const model = createRouterModel(tf, { inputDim: 6, d: 4, numArms: 3, projection: true, lnEps: 1e-5 }, new CounterRng(9, 't').sequence('init'));
+    const model = createRouterModel(
+      tf,
+      { inputDim: 6, d: 4, numArms: 3, projection: true, lnEps: 1e-5 },
+      new CounterRng(9, 't').sequence('init'),
+    );
     const rng = new CounterRng(9, 't').sequence('inputs');
     const u = Array.from({ length: 5 }, () => Float64Array.from({ length: 6 }, () => rng.normal()));
     const fromTf = tf.tidy(() => model.embed(tf.tensor2d(u.map((r) => Array.from(r)))).arraySync());
@@ -144,7 +158,24 @@ describe('prior files and the CLI', () => {
     const jsonl = join(dir, 'train.jsonl');
     writeFileSync(jsonl, toJsonl(generateSyntheticDataset({ n: 500, width: 8, seed: 8 })));
     const out = join(dir, 'cli-prior.json');
-    const res = await run(['offline', 'train', '--data', jsonl, '--out', out, '--d', '8', '--epochs', '3', '--seed', '2', '--loss-weights', '1,0.5,0', '--json', '--verbose']);
+    const res = await run([
+      'offline',
+      'train',
+      '--data',
+      jsonl,
+      '--out',
+      out,
+      '--d',
+      '8',
+      '--epochs',
+      '3',
+      '--seed',
+      '2',
+      '--loss-weights',
+      '1,0.5,0',
+      '--json',
+      '--verbose',
+    ]);
     const summary = JSON.parse(res.out);
     assert.equal(summary.backend, 'wasm');
     assert.equal(summary.out, out);
@@ -161,8 +192,17 @@ describe('prior files and the CLI', () => {
 
   it('offline train rejects bad flags with RR_INVALID_CONFIG', async () => {
     const jsonl = join(dir, 'train.jsonl');
-    for (const [flag, value, field] of [['--loss-weights', '1,0', 'loss-weights'], ['--epochs', '2.5', 'epochs'], ['--lr', 'fast', 'lr'], ['--backend', 'gpu', 'backend']]) {
-      await assert.rejects(run(['offline', 'train', '--data', jsonl, '--out', join(dir, 'x.json'), flag!, value!]), (e) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === field, flag);
+    for (const [flag, value, field] of [
+      ['--loss-weights', '1,0', 'loss-weights'],
+      ['--epochs', '2.5', 'epochs'],
+      ['--lr', 'fast', 'lr'],
+      ['--backend', 'gpu', 'backend'],
+    ]) {
+      await assert.rejects(
+        run(['offline', 'train', '--data', jsonl, '--out', join(dir, 'x.json'), flag!, value!]),
+        (e) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === field,
+        flag,
+      );
     }
   });
 });

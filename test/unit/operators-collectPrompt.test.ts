@@ -7,8 +7,21 @@ import { collectPrompt, type PromptScores, type ScoredPair } from '../../src/ope
 import { keepDecisive } from '../../src/operators/keepDecisive.ts';
 
 const newScheduler = () => new TestScheduler((actual, expected) => assert.deepEqual(actual, expected));
-const pair = (pairId: string, index: number, gap: number, usable = true): ScoredPair => ({ pairId, index, rm: 'rm', scoreA: gap / 2, scoreB: -gap / 2, usable });
-const part = (promptId: string, promptPairs: number, ...pairs: ScoredPair[]): PromptScores => ({ run: 'r', batch: 0, promptId, promptPairs, pairs });
+const pair = (pairId: string, index: number, gap: number, usable = true): ScoredPair => ({
+  pairId,
+  index,
+  rm: 'rm',
+  scoreA: gap / 2,
+  scoreB: -gap / 2,
+  usable,
+});
+const part = (promptId: string, promptPairs: number, ...pairs: ScoredPair[]): PromptScores => ({
+  run: 'r',
+  batch: 0,
+  promptId,
+  promptPairs,
+  pairs,
+});
 /** The emitted prompt as `promptId:pairIds`. */
 const show = map((p: PromptScores) => `${p.promptId}:${p.pairs.map((x) => x.pairId).join('')}`);
 
@@ -67,7 +80,10 @@ describe('keepDecisive', () => {
         a: part('p', 5, pair('v', 0, 0.05), pair('w', 1, 2), pair('x', 2, -1), pair('y', 3, 3, false), pair('z', 4, 1)),
         b: part('q', 1, pair('t', 0, 0.01)),
       });
-      const labels = src.pipe(keepDecisive({ tieEps: 0.1, keepPerPrompt: 2 }), map((l) => l.pairs.map((p) => `${p.pairId}${p.chosen}`).join(',')));
+      const labels = src.pipe(
+        keepDecisive({ tieEps: 0.1, keepPerPrompt: 2 }),
+        map((l) => l.pairs.map((p) => `${p.pairId}${p.chosen}`).join(',')),
+      );
       expectObservable(labels).toBe('ab|', { a: 'wA,xB', b: '' });
     });
   });

@@ -21,14 +21,23 @@ function lengthEncoder(): PairEncoder & { calls: PairText[][] } {
   return {
     calls,
     info: { name: 'length', checksum: 'sha256:00', dim: W, featurization: FEATURIZATION },
-    async embedPairs(pairs) { calls.push([...pairs]); return pairs.map((p) => Float64Array.of(p.prompt.length, p.responseA.length, p.responseB.length, 1)); },
+    async embedPairs(pairs) {
+      calls.push([...pairs]);
+      return pairs.map((p) => Float64Array.of(p.prompt.length, p.responseA.length, p.responseB.length, 1));
+    },
     async close() {},
   };
 }
 
 const record = (offset: string): BusRecord => ({ topic: 'g', partition: 0, offset, key: null, value: null, headers: {}, timestamp: '0' });
 const gen = (prompt: string, embeddings: number[][]): Generation => ({
-  run: 'r', batch: 0, promptId: 'p', category: null, prompt, messages: [], sentAtMs: 0,
+  run: 'r',
+  batch: 0,
+  promptId: 'p',
+  category: null,
+  prompt,
+  messages: [],
+  sentAtMs: 0,
   pairs: embeddings.map((e, i) => ({ pairId: `p-${i}`, responseA: 'a'.repeat(i + 1), responseB: 'bb', embedding: e })),
 });
 const work = (g: Generation, offset = '0'): Work<Generation> => ({ record: record(offset), value: g, rejected: [] });
@@ -39,8 +48,18 @@ describe('embedGenerations', () => {
     const enc = lengthEncoder();
     const [out] = await run(enc, [work(gen('why?', [[9, 9, 9, 9], [], []]))]);
     assert.equal(enc.calls.length, 1);
-    assert.deepEqual(enc.calls[0]!.map((p) => p.responseA), ['aa', 'aaa']);
-    assert.deepEqual(out!.value!.pairs.map((p) => p.embedding), [[9, 9, 9, 9], [4, 2, 2, 1], [4, 3, 2, 1]]);
+    assert.deepEqual(
+      enc.calls[0]!.map((p) => p.responseA),
+      ['aa', 'aaa'],
+    );
+    assert.deepEqual(
+      out!.value!.pairs.map((p) => p.embedding),
+      [
+        [9, 9, 9, 9],
+        [4, 2, 2, 1],
+        [4, 3, 2, 1],
+      ],
+    );
     assert.deepEqual(out!.rejected, []);
   });
 
@@ -53,22 +72,45 @@ describe('embedGenerations', () => {
   });
 
   it('keeps the order of records (offsets are acknowledged in order)', async () => {
-    const out = await run(lengthEncoder(), ['0', '1', '2'].map((o) => work(gen('q', [[]]), o)));
-    assert.deepEqual(out.map((w) => w.record.offset), ['0', '1', '2']);
+    const out = await run(
+      lengthEncoder(),
+      ['0', '1', '2'].map((o) => work(gen('q', [[]]), o)),
+    );
+    assert.deepEqual(
+      out.map((w) => w.record.offset),
+      ['0', '1', '2'],
+    );
   });
 
   it('without an encoder, or without prompt text, a pair with no vector is dead-lettered WRONG_VECTOR_LENGTH', async () => {
     const prior = { d: W, projection: null };
-    for (const [enc, g] of [[null, gen('q', [[], [1, 0, 0, 0]])], [lengthEncoder(), gen('', [[], [1, 0, 0, 0]])]] as const) {
-      const [out] = await firstValueFrom(from([work(g)]).pipe(embedGenerations(enc), validateGeneration({ run: 'r', prior, seen: new Set() }), toArray()));
-      assert.deepEqual(out!.value!.pairs.map((p) => p.pairId), ['p-1'], 'the pair with a vector is still routed');
-      assert.deepEqual(out!.rejected.map((r) => r.reason), ['WRONG_VECTOR_LENGTH']);
+    for (const [enc, g] of [
+      [null, gen('q', [[], [1, 0, 0, 0]])],
+      [lengthEncoder(), gen('', [[], [1, 0, 0, 0]])],
+    ] as const) {
+      const [out] = await firstValueFrom(
+        from([work(g)]).pipe(embedGenerations(enc), validateGeneration({ run: 'r', prior, seen: new Set() }), toArray()),
+      );
+      assert.deepEqual(
+        out!.value!.pairs.map((p) => p.pairId),
+        ['p-1'],
+        'the pair with a vector is still routed',
+      );
+      assert.deepEqual(
+        out!.rejected.map((r) => r.reason),
+        ['WRONG_VECTOR_LENGTH'],
+      );
       assert.match(String(out!.rejected[0]!.error), /p-0: no embedding, and the router could not embed it/);
     }
   });
 
   it('an encoder failure rejects the record as INVALID_RECORD, naming the encoder', async () => {
-    const failing: PairEncoder = { ...lengthEncoder(), async embedPairs() { throw new RouterError('RR_ENCODER', 'onnxruntime: out of memory'); } };
+    const failing: PairEncoder = {
+      ...lengthEncoder(),
+      async embedPairs() {
+        throw new RouterError('RR_ENCODER', 'onnxruntime: out of memory');
+      },
+    };
     const [out] = await run(failing, [work(gen('q', [[]]))]);
     assert.equal(out!.value, undefined);
     assert.equal(out!.rejected[0]!.reason, 'INVALID_RECORD');

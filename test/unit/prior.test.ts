@@ -46,7 +46,17 @@ function samplePrior(withProjection: boolean): PriorFile {
         Focus: { n_eval: 0, router_accuracy: null, fixed: {} },
       },
     },
-    training: { seed: 1, epochs: 30, lossWeights: { bt: 1, cls: 0.9, reg: 0.6 }, lr: 0.01, batchSize: 256, holdout: 0.2, examples: 600, pairs: 900, balancedPairs: 880 },
+    training: {
+      seed: 1,
+      epochs: 30,
+      lossWeights: { bt: 1, cls: 0.9, reg: 0.6 },
+      lr: 0.01,
+      batchSize: 256,
+      holdout: 0.2,
+      examples: 600,
+      pairs: 900,
+      balancedPairs: 880,
+    },
   };
 }
 
@@ -68,7 +78,10 @@ describe('prior round trip', () => {
       const text = serializePrior(p);
       const back = parsePrior(JSON.parse(text), SRC);
       // Categories come back sorted: the writer's order is part of the stable format.
-      const expected = { ...p, metrics: { ...p.metrics, per_category: { Focus: p.metrics.per_category!['Focus']!, Math: p.metrics.per_category!['Math']! } } };
+      const expected = {
+        ...p,
+        metrics: { ...p.metrics, per_category: { Focus: p.metrics.per_category!['Focus']!, Math: p.metrics.per_category!['Math']! } },
+      };
       assert.deepStrictEqual(back, expected);
       assert.ok(Object.is(back.projection?.bias[0] ?? -0, -0), '-0 survives');
       assert.equal(serializePrior(back), text, 'serialize ∘ parse is the identity on written files');
@@ -77,7 +90,15 @@ describe('prior round trip', () => {
 
   it('writes keys in a fixed order whatever the input order', () => {
     const p = samplePrior(false);
-    const shuffled = { training: p.training, metrics: p.metrics, projection: null, embeddings: p.embeddings, arms: p.arms, d: p.d, format: p.format };
+    const shuffled = {
+      training: p.training,
+      metrics: p.metrics,
+      projection: null,
+      embeddings: p.embeddings,
+      arms: p.arms,
+      d: p.d,
+      format: p.format,
+    };
     assert.equal(serializePrior(shuffled as PriorFile), serializePrior(p));
     const keys = Object.keys(JSON.parse(serializePrior(p)));
     assert.deepEqual(keys, ['format', 'd', 'arms', 'embeddings', 'projection', 'metrics', 'training']);
@@ -87,8 +108,13 @@ describe('prior round trip', () => {
     const e = [1, 0];
     const p = parsePrior(
       {
-        format: 'reward-router/prior@1', d: 2, arms: ['a', 'b'], embeddings: [e, [0, -1]], projection: null,
-        metrics: { router_accuracy: 0.91, fixed: { b: 0.86 } }, training: { seed: 1, epochs: 30, lossWeights: { bt: 1, cls: 0, reg: 0 } },
+        format: 'reward-router/prior@1',
+        d: 2,
+        arms: ['a', 'b'],
+        embeddings: [e, [0, -1]],
+        projection: null,
+        metrics: { router_accuracy: 0.91, fixed: { b: 0.86 } },
+        training: { seed: 1, epochs: 30, lossWeights: { bt: 1, cls: 0, reg: 0 } },
       },
       SRC,
     );
@@ -110,27 +136,31 @@ describe('parsePrior rejects', () => {
     ['a duplicate arm', (j) => ({ ...j, arms: [j.arms[0], j.arms[0], j.arms[2]] }), 'arms[1]'],
     ['fewer embeddings than arms', (j) => ({ ...j, embeddings: j.embeddings.slice(0, 2) }), 'embeddings'],
     ['more embeddings than arms', (j) => ({ ...j, embeddings: [...j.embeddings, j.embeddings[0]] }), 'embeddings'],
-    ['a NaN in an embedding', (j) => (j.embeddings[1][2] = Number.NaN, j), 'embeddings[1][2]'],
-    ['an Infinity in an embedding', (j) => (j.embeddings[1][0] = Infinity, j), 'embeddings[1][0]'],
-    ['a string number in an embedding', (j) => (j.embeddings[0][0] = '0.5', j), 'embeddings[0][0]'],
-    ['a null in an embedding', (j) => (j.embeddings[2][4] = null, j), 'embeddings[2][4]'],
-    ['a non-unit embedding', (j) => (j.embeddings[2] = j.embeddings[2].map((x: number) => 2 * x), j), 'embeddings[2]'],
+    ['a NaN in an embedding', (j) => ((j.embeddings[1][2] = Number.NaN), j), 'embeddings[1][2]'],
+    ['an Infinity in an embedding', (j) => ((j.embeddings[1][0] = Infinity), j), 'embeddings[1][0]'],
+    ['a string number in an embedding', (j) => ((j.embeddings[0][0] = '0.5'), j), 'embeddings[0][0]'],
+    ['a null in an embedding', (j) => ((j.embeddings[2][4] = null), j), 'embeddings[2][4]'],
+    ['a non-unit embedding', (j) => ((j.embeddings[2] = j.embeddings[2].map((x: number) => 2 * x)), j), 'embeddings[2]'],
     ['a projection with too few rows', (j) => (j.projection.weight.pop(), j), 'projection.weight'],
     ['a projection row of the wrong width', (j) => (j.projection.weight[3].push(0), j), 'projection.weight[3]'],
     ['a projection bias of the wrong length', (j) => (j.projection.bias.pop(), j), 'projection.bias'],
-    ['a NaN in the projection', (j) => (j.projection.gamma[1] = Number.NaN, j), 'projection.gamma[1]'],
+    ['a NaN in the projection', (j) => ((j.projection.gamma[1] = Number.NaN), j), 'projection.gamma[1]'],
     ['a missing projection beta', (j) => (delete j.projection.beta, j), 'projection.beta'],
-    ['a non-positive eps', (j) => (j.projection.eps = 0, j), 'projection.eps'],
-    ['a non-integer inputDim', (j) => (j.projection.inputDim = 2.5, j), 'projection.inputDim'],
+    ['a non-positive eps', (j) => ((j.projection.eps = 0), j), 'projection.eps'],
+    ['a non-integer inputDim', (j) => ((j.projection.inputDim = 2.5), j), 'projection.inputDim'],
     ['a non-object projection', (j) => ({ ...j, projection: [1] }), 'projection'],
     ['missing metrics', (j) => ({ ...j, metrics: undefined }), 'metrics'],
-    ['an accuracy above 1', (j) => (j.metrics.router_accuracy = 1.5, j), 'metrics.router_accuracy'],
-    ['a fixed accuracy for an unknown arm', (j) => (j.metrics.fixed['ghost'] = 0.5, j), 'metrics.fixed.ghost'],
-    ['a bad split', (j) => (j.metrics.split = 'test', j), 'metrics.split'],
-    ['a bad per-category block', (j) => (j.metrics.per_category.Math.router_accuracy = '0.9', j), 'metrics.per_category.Math.router_accuracy'],
+    ['an accuracy above 1', (j) => ((j.metrics.router_accuracy = 1.5), j), 'metrics.router_accuracy'],
+    ['a fixed accuracy for an unknown arm', (j) => ((j.metrics.fixed['ghost'] = 0.5), j), 'metrics.fixed.ghost'],
+    ['a bad split', (j) => ((j.metrics.split = 'test'), j), 'metrics.split'],
+    [
+      'a bad per-category block',
+      (j) => ((j.metrics.per_category.Math.router_accuracy = '0.9'), j),
+      'metrics.per_category.Math.router_accuracy',
+    ],
     ['missing training', (j) => ({ ...j, training: undefined }), 'training'],
-    ['a negative loss weight', (j) => (j.training.lossWeights.cls = -1, j), 'training.lossWeights.cls'],
-    ['a non-integer seed', (j) => (j.training.seed = 1.5, j), 'training.seed'],
+    ['a negative loss weight', (j) => ((j.training.lossWeights.cls = -1), j), 'training.lossWeights.cls'],
+    ['a non-integer seed', (j) => ((j.training.seed = 1.5), j), 'training.seed'],
   ];
   for (const [name, breakIt, field] of cases) {
     it(`${name} (field ${field})`, () => rejects(breakIt(validJson()), field));

@@ -65,13 +65,19 @@ describe('identityOrProject', () => {
       [identity, [1, 2]],
       [{ d: 3, projection: proj([0, 0, 0], 1e-5) }, [1, 2, 3]],
     ] as const) {
-      assert.throws(() => identityOrProject(prior, x), (e) => isRouterError(e, 'RR_INVALID_CONTEXT') && e.field === 'context');
+      assert.throws(
+        () => identityOrProject(prior, x),
+        (e) => isRouterError(e, 'RR_INVALID_CONTEXT') && e.field === 'context',
+      );
     }
   });
 
   it('rejects NaN and ±Infinity naming the coordinate', () => {
     for (const bad of [Number.NaN, Infinity, -Infinity]) {
-      assert.throws(() => identityOrProject(identity, [1, bad, 0]), (e) => isRouterError(e, 'RR_INVALID_CONTEXT') && e.field === 'context[1]');
+      assert.throws(
+        () => identityOrProject(identity, [1, bad, 0]),
+        (e) => isRouterError(e, 'RR_INVALID_CONTEXT') && e.field === 'context[1]',
+      );
     }
     assert.throws(
       () => identityOrProject({ d: 3, projection: proj([0, 0, 0], 1e-5) }, [Number.NaN, 0]),

@@ -32,14 +32,31 @@ const BATCHES = 8;
 /** A method's routed-label accuracy in the pure-core eval loop for these settings. */
 function evalAccuracy(s: LoopSettings, name = 'bayesian-router'): number {
   const world = buildWorld(selectModels(loadProfilesFile(s.sim!.profiles), s.arms), s.sim!.config, s.seed);
-  const [method] = buildMethods({ arms: s.arms, embeddings: embeddingsFor(s.prior, s.arms), seed: s.seed, run: s.run, posterior: s.posterior, lag: s.lag, only: [name] });
-  const [trace] = evalLoop({ stream: onlineStreamFromWorld(world), trainer: new SimTrainer(s.sim!.config.trainer, s.seed), methods: [method!], prior: s.prior,
-    batches: BATCHES, tieEps: s.tieEps, keepPerPrompt: s.keepPerPrompt, seed: s.seed, run: s.run });
+  const [method] = buildMethods({
+    arms: s.arms,
+    embeddings: embeddingsFor(s.prior, s.arms),
+    seed: s.seed,
+    run: s.run,
+    posterior: s.posterior,
+    lag: s.lag,
+    only: [name],
+  });
+  const [trace] = evalLoop({
+    stream: onlineStreamFromWorld(world),
+    trainer: new SimTrainer(s.sim!.config.trainer, s.seed),
+    methods: [method!],
+    prior: s.prior,
+    batches: BATCHES,
+    tieEps: s.tieEps,
+    keepPerPrompt: s.keepPerPrompt,
+    seed: s.seed,
+    run: s.run,
+  });
   return accuracyAt(trace!, BATCHES);
 }
 
 describe('replay --what-if (in-process bus)', { timeout: 120_000 }, () => {
-  it('λ0 = 1 and LinUCB give the eval loop\'s accuracies for the same settings; no change gives the record', async () => {
+  it("λ0 = 1 and LinUCB give the eval loop's accuracies for the same settings; no change gives the record", async () => {
     const bus = createMemoryBus();
     const codec = new SingleObjectCodec();
     const s = testSettings({ prefix: 'rec.' });
@@ -60,7 +77,15 @@ describe('replay --what-if (in-process bus)', { timeout: 120_000 }, () => {
       assert.match(text, /final posterior means, Euclidean distance/);
 
       // LinUCB (the eval's `laser`: zero prior, λ0 = σ² = 1, α = 0.1, LASeR's rewards, seeded ties).
-      const lin = await whatIfRun({ bus, codec, settings: s, into: 'lin.', whatIf: parseWhatIf(['method=linucb']), clock: counterClock(), log: quietLog });
+      const lin = await whatIfRun({
+        bus,
+        codec,
+        settings: s,
+        into: 'lin.',
+        whatIf: parseWhatIf(['method=linucb']),
+        clock: counterClock(),
+        log: quietLog,
+      });
       assert.equal(lin.replayed.accuracy, evalAccuracy(s, 'laser'));
       assert.notEqual(lin.replayed.accuracy, lin.recorded.accuracy);
       assert.match(formatWhatIf(lin), /what-if method=linucb over 8 batches/);
@@ -70,7 +95,10 @@ describe('replay --what-if (in-process bus)', { timeout: 120_000 }, () => {
       const same = await whatIfRun({ bus, codec, settings: s, into: 'same.', whatIf: {}, clock: counterClock(), log: quietLog });
       assert.equal(same.replayed.accuracy, same.recorded.accuracy);
       assert.deepEqual(same.replayed.shares, same.recorded.shares);
-      assert.deepEqual(same.posteriorDistance, s.arms.map(() => 0));
+      assert.deepEqual(
+        same.posteriorDistance,
+        s.arms.map(() => 0),
+      );
     } finally {
       await bus.close();
     }
@@ -82,31 +110,53 @@ describe('replay --what-if (in-process bus)', { timeout: 120_000 }, () => {
     const s = testSettings({ prefix: 'shrec.', shadow: { fraction: 0.1 } });
     try {
       await runLoop({ bus, settings: s, batches: BATCHES, clock: counterClock(), log: quietLog, codec });
-      const lin = await whatIfRun({ bus, codec, settings: s, into: 'shlin.', whatIf: parseWhatIf(['method=linucb']), clock: counterClock(), log: quietLog });
+      const lin = await whatIfRun({
+        bus,
+        codec,
+        settings: s,
+        into: 'shlin.',
+        whatIf: parseWhatIf(['method=linucb']),
+        clock: counterClock(),
+        log: quietLog,
+      });
       // The expected counts, from the simulator (not from the recorded scores): RM k's verdict on a pair
       // is its preferred side when its gap exceeds tieEps; consensus is the majority; gold is goldA.
       const picks = async (prefix: string) => {
         const m = new Map<string, number>();
-        for (const r of await bus.readToEnd(`${prefix}decisions`)) for (const d of pairDecisions(codec.decodeSync('decisions', r.value!))) m.set(d.pairId, d.chosen);
+        for (const r of await bus.readToEnd(`${prefix}decisions`))
+          for (const d of pairDecisions(codec.decodeSync('decisions', r.value!))) m.set(d.pairId, d.chosen);
         return m;
       };
-      const rec = await picks('shrec.'), wif = await picks('shlin.');
+      const rec = await picks('shrec.'),
+        wif = await picks('shlin.');
       const labels = new Map<string, string>();
-      for (const r of await bus.readToEnd('shrec.labels')) for (const p of codec.decodeSync('labels', r.value!).pairs) labels.set(p.pairId, p.chosen);
+      for (const r of await bus.readToEnd('shrec.labels'))
+        for (const p of codec.decodeSync('labels', r.value!).pairs) labels.set(p.pairId, p.chosen);
       const isShadow = shadowPicker(s.seed, s.run, 0.1);
       const stream = simStream(s);
-      const want = { pairs: 0, consensus: 0, labelled: 0, samePick: 0, recorded: { consensus: 0, label: 0, gold: 0 }, whatIf: { consensus: 0, label: 0, gold: 0 } };
+      const want = {
+        pairs: 0,
+        consensus: 0,
+        labelled: 0,
+        samePick: 0,
+        recorded: { consensus: 0, label: 0, gold: 0 },
+        whatIf: { consensus: 0, label: 0, gold: 0 },
+      };
       for (let b = 0; b < BATCHES; b++) {
         for (const p of stream.generateBatch(b, { embeddings: false }).prompts.flatMap((x) => x.pairs)) {
           if (!isShadow(p.pairId)) continue;
           want.pairs++;
           const v = s.arms.map((_, k) => (p.gap[k]! > s.tieEps ? (routedLabel(p, k).prefersA ? 'A' : 'B') : null));
-          const nA = v.filter((x) => x === 'A').length, nB = v.filter((x) => x === 'B').length;
+          const nA = v.filter((x) => x === 'A').length,
+            nB = v.filter((x) => x === 'B').length;
           const cons = nA > nB ? 'A' : nB > nA ? 'B' : null;
           if (cons !== null) want.consensus++;
           if (labels.has(p.pairId)) want.labelled++;
           if (rec.get(p.pairId) === wif.get(p.pairId)) want.samePick++;
-          for (const [side, arm] of [[want.recorded, rec.get(p.pairId)!], [want.whatIf, wif.get(p.pairId)!]] as const) {
+          for (const [side, arm] of [
+            [want.recorded, rec.get(p.pairId)!],
+            [want.whatIf, wif.get(p.pairId)!],
+          ] as const) {
             const mine = v[arm];
             if (mine === null) continue;
             if (mine === cons) side.consensus++;
@@ -117,15 +167,29 @@ describe('replay --what-if (in-process bus)', { timeout: 120_000 }, () => {
       }
       const sh = lin.shadow;
       assert.equal(sh.pairs, 39); // 39 of 384 pairs (10.2 %) are shadow pairs for seed 3, run test/loop, 8 batches
-      assert.deepEqual({ pairs: sh.pairs, consensus: sh.consensus, labelled: sh.labelled, samePick: sh.samePick, recorded: sh.recorded, whatIf: sh.whatIf },
-        want);
+      assert.deepEqual(
+        {
+          pairs: sh.pairs,
+          consensus: sh.consensus,
+          labelled: sh.labelled,
+          samePick: sh.samePick,
+          recorded: sh.recorded,
+          whatIf: sh.whatIf,
+        },
+        want,
+      );
       assert.equal(sh.gold, sh.pairs);
-      assert.equal(sh.recorded.label, sh.labelled, 'a label is its routed RM\'s verdict');
+      assert.equal(sh.recorded.label, sh.labelled, "a label is its routed RM's verdict");
       assert.ok(sh.samePick < sh.pairs, 'LinUCB picks other RMs on some shadow pairs');
       const text = formatWhatIf(lin);
       assert.match(text, new RegExp(`shadow pairs \\(scored by every RM\\): ${sh.pairs};`));
-      const pc = (n: number, of: number) => `${(100 * n / of).toFixed(2)}% \\(${n}\\)`;
-      assert.match(text, new RegExp(`consensus \\(of ${sh.consensus}\\)\\s+${pc(sh.recorded.consensus, sh.consensus)}\\s+${pc(sh.whatIf.consensus, sh.consensus)}`));
+      const pc = (n: number, of: number) => `${((100 * n) / of).toFixed(2)}% \\(${n}\\)`;
+      assert.match(
+        text,
+        new RegExp(
+          `consensus \\(of ${sh.consensus}\\)\\s+${pc(sh.recorded.consensus, sh.consensus)}\\s+${pc(sh.whatIf.consensus, sh.consensus)}`,
+        ),
+      );
       assert.match(text, new RegExp(`gold \\(of ${sh.gold}\\)\\s+${pc(sh.recorded.gold!, sh.gold)}\\s+${pc(sh.whatIf.gold!, sh.gold)}`));
 
       // No change: the what-if picks what the record picked on every shadow pair.
@@ -145,10 +209,26 @@ describe('replay --what-if (in-process bus)', { timeout: 120_000 }, () => {
 
   it('refuses unknown keys, non-numbers and methods the stream router does not implement', () => {
     for (const bad of [['linucb=1'], ['lambda0=x'], ['method=laser-authors'], ['lambda0']]) {
-      assert.throws(() => parseWhatIf(bad), (e: unknown) => isRouterError(e) && e.code === 'RR_INVALID_CONFIG', bad.join(' '));
+      assert.throws(
+        () => parseWhatIf(bad),
+        (e: unknown) => isRouterError(e) && e.code === 'RR_INVALID_CONFIG',
+        bad.join(' '),
+      );
     }
-    assert.throws(() => applyWhatIf(testSettings(), { lag: 0 }), (e: unknown) => isRouterError(e) && e.field === 'lag');
-    assert.throws(() => applyWhatIf(testSettings(), { alpha: 1 }), (e: unknown) => isRouterError(e) && e.code === 'RR_INVALID_CONFIG');
-    assert.deepEqual(parseWhatIf(['method=bayesian-router', 'sigma2=0.5', 'window=200', 'tieEps=0.1', 'lag=2']), { method: 'bayesian-router', sigma2: 0.5, window: 200, tieEps: 0.1, lag: 2 });
+    assert.throws(
+      () => applyWhatIf(testSettings(), { lag: 0 }),
+      (e: unknown) => isRouterError(e) && e.field === 'lag',
+    );
+    assert.throws(
+      () => applyWhatIf(testSettings(), { alpha: 1 }),
+      (e: unknown) => isRouterError(e) && e.code === 'RR_INVALID_CONFIG',
+    );
+    assert.deepEqual(parseWhatIf(['method=bayesian-router', 'sigma2=0.5', 'window=200', 'tieEps=0.1', 'lag=2']), {
+      method: 'bayesian-router',
+      sigma2: 0.5,
+      window: 200,
+      tieEps: 0.1,
+      lag: 2,
+    });
   });
 });

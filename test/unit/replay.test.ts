@@ -24,13 +24,26 @@ describe('replay (in-process bus)', { timeout: 120_000 }, () => {
     try {
       const loop = await runLoop({ bus, settings: s, batches: BATCHES, clock: counterClock(), log: quietLog, codec });
       const progress: number[] = [];
-      const r = await replayRun({ bus, codec, settings: s, into: 'rep.', clock: counterClock(), log: quietLog, onProgress: (n) => progress.push(n) });
+      const r = await replayRun({
+        bus,
+        codec,
+        settings: s,
+        into: 'rep.',
+        clock: counterClock(),
+        log: quietLog,
+        onProgress: (n) => progress.push(n),
+      });
       assert.deepEqual(progress, [1, 2, 3, 4, 5, 6]);
       assert.equal(r.comparison.compared, loop.pairs);
       assert.equal(r.comparison.identical, loop.pairs);
       assert.equal(r.comparison.first, null);
-      assert.deepEqual(r.posteriors.map((p) => [p.recorded, p.identical]), s.arms.map(() => [true, true]));
-      r.snapshots.forEach((snap, k) => assert.ok(snap.precision.equals(loop.snapshots[k]!.precision) && snap.b.equals(loop.snapshots[k]!.b)));
+      assert.deepEqual(
+        r.posteriors.map((p) => [p.recorded, p.identical]),
+        s.arms.map(() => [true, true]),
+      );
+      r.snapshots.forEach((snap, k) =>
+        assert.ok(snap.precision.equals(loop.snapshots[k]!.precision) && snap.b.equals(loop.snapshots[k]!.b)),
+      );
       assert.deepEqual(r.deadLetters, {});
       assert.ok(reproduced(r));
 
@@ -62,7 +75,10 @@ describe('replay (in-process bus)', { timeout: 120_000 }, () => {
       const loss = rec.feedback.get(2)!.find((f) => f.value.kind === 'LOSS')!.value;
       await copyRun(bus, codec, s, 'bad.', { pairId: loss.pairId!, loss: loss.loss! + 1 });
       const bad = await replayRun({ bus, codec, settings: { ...s, prefix: 'bad.' }, into: 'rep2.', clock: counterClock(), log: quietLog });
-      const firstOfBatch3 = runOrder(rec.order, [...rec.decisions.values()].filter((d) => d.batch === 2 + s.lag).map((d) => d.pairId))[0];
+      const firstOfBatch3 = runOrder(
+        rec.order,
+        [...rec.decisions.values()].filter((d) => d.batch === 2 + s.lag).map((d) => d.pairId),
+      )[0];
       assert.ok(bad.comparison.first !== null);
       assert.equal(bad.comparison.first.batch, 2 + s.lag);
       assert.equal(bad.comparison.first.pairId, firstOfBatch3);
@@ -75,9 +91,18 @@ describe('replay (in-process bus)', { timeout: 120_000 }, () => {
       assert.ok(bad.posteriors.some((p) => !p.identical));
 
       // The recorded namespace cannot be the target, and a used one is refused.
-      await assert.rejects(replayRun({ bus, codec, settings: s, into: 'rec.', clock: counterClock(), log: quietLog }), (e: unknown) => isRouterError(e) && e.code === 'RR_REPLAY');
-      await assert.rejects(replayRun({ bus, codec, settings: s, into: 'rep.', clock: counterClock(), log: quietLog }), (e: unknown) => isRouterError(e) && e.code === 'RR_REPLAY');
-      await assert.rejects(replayRun({ bus, codec, settings: s, into: 'x.', from: 2, to: 99, clock: counterClock(), log: quietLog }), (e: unknown) => isRouterError(e) && e.code === 'RR_REPLAY');
+      await assert.rejects(
+        replayRun({ bus, codec, settings: s, into: 'rec.', clock: counterClock(), log: quietLog }),
+        (e: unknown) => isRouterError(e) && e.code === 'RR_REPLAY',
+      );
+      await assert.rejects(
+        replayRun({ bus, codec, settings: s, into: 'rep.', clock: counterClock(), log: quietLog }),
+        (e: unknown) => isRouterError(e) && e.code === 'RR_REPLAY',
+      );
+      await assert.rejects(
+        replayRun({ bus, codec, settings: s, into: 'x.', from: 2, to: 99, clock: counterClock(), log: quietLog }),
+        (e: unknown) => isRouterError(e) && e.code === 'RR_REPLAY',
+      );
     } finally {
       await bus.close();
     }
@@ -91,7 +116,10 @@ describe('replay (in-process bus)', { timeout: 120_000 }, () => {
       const loop = await runLoop({ bus, settings: s, batches: BATCHES, clock: counterClock(), log: quietLog, codec });
       const r = await replayRun({ bus, codec, settings: s, into: 'srep.', clock: counterClock(), log: quietLog });
       assert.equal(r.comparison.identical, loop.pairs);
-      assert.deepEqual(r.posteriors.map((p) => [p.recorded, p.identical]), s.arms.map(() => [true, true]));
+      assert.deepEqual(
+        r.posteriors.map((p) => [p.recorded, p.identical]),
+        s.arms.map(() => [true, true]),
+      );
       assert.deepEqual(r.deadLetters, {}, 'every audit request found its recorded score (no UNKNOWN_PAIR)');
       assert.ok(reproduced(r));
       // The replay's audit scores are the recorded ones, RM by RM and pair by pair.
@@ -109,7 +137,10 @@ describe('replay (in-process bus)', { timeout: 120_000 }, () => {
       // trace: a shadow pair lists the other RMs' audit scores, a routed-only pair none.
       const shadowId = recorded[0]!.split('|')[1]!;
       const tr = await tracePair(bus, codec, s.prefix, shadowId);
-      assert.deepEqual(tr.audit.map((a) => a.rm), s.arms.filter((rm) => rm !== tr.chosenRm));
+      assert.deepEqual(
+        tr.audit.map((a) => a.rm),
+        s.arms.filter((rm) => rm !== tr.chosenRm),
+      );
       assert.ok(tr.scores !== null && tr.audit.every((a) => a.unscored === null && Number.isFinite(a.scoreA)));
       assert.match(formatTrace(tr), /audit scores \(a shadow pair: recorded, never labelled\):/);
       const rec = await readRecordedRun(bus, codec, s.prefix, s.run);
@@ -121,9 +152,35 @@ describe('replay (in-process bus)', { timeout: 120_000 }, () => {
   });
 
   it('compareDecisions tells -0 from 0 and names a missing pair', () => {
-    const d = { run: 'r', batch: 0, promptId: 'p', pairId: 'a', method: 'm', seed: 1, posteriorVersion: -1, context: [0], arms: ['x'], chosen: 0, chosenRm: 'x', means: [0], stds: [1], samples: [0], decidedAtMs: 0 };
-    const order = new Map([['a', { batch: 0, promptId: 'p', index: 0 }], ['b', { batch: 0, promptId: 'p', index: 1 }]]);
-    const c = compareDecisions(new Map([['a', d], ['b', { ...d, pairId: 'b' }]]), new Map([['a', { ...d, means: [-0] }]]), order);
+    const d = {
+      run: 'r',
+      batch: 0,
+      promptId: 'p',
+      pairId: 'a',
+      method: 'm',
+      seed: 1,
+      posteriorVersion: -1,
+      context: [0],
+      arms: ['x'],
+      chosen: 0,
+      chosenRm: 'x',
+      means: [0],
+      stds: [1],
+      samples: [0],
+      decidedAtMs: 0,
+    };
+    const order = new Map([
+      ['a', { batch: 0, promptId: 'p', index: 0 }],
+      ['b', { batch: 0, promptId: 'p', index: 1 }],
+    ]);
+    const c = compareDecisions(
+      new Map([
+        ['a', d],
+        ['b', { ...d, pairId: 'b' }],
+      ]),
+      new Map([['a', { ...d, means: [-0] }]]),
+      order,
+    );
     assert.equal(c.identical, 0);
     assert.deepEqual(c.first!.fields, ['means']);
     assert.equal(c.divergent, 2);

@@ -7,15 +7,22 @@ import { testSettings } from './streams-fixtures.ts';
 
 const arms = testSettings().arms;
 const rm = arms[0]!;
-const bad = (raw: unknown, field: RegExp) => assert.throws(() => parseScorers(raw, arms), (e: unknown) => {
-  assert.ok(isRouterError(e, 'RR_INVALID_CONFIG'), String(e));
-  assert.match(String((e as { field?: string }).field), field);
-  return true;
-});
+const bad = (raw: unknown, field: RegExp) =>
+  assert.throws(
+    () => parseScorers(raw, arms),
+    (e: unknown) => {
+      assert.ok(isRouterError(e, 'RR_INVALID_CONFIG'), String(e));
+      assert.match(String((e as { field?: string }).field), field);
+      return true;
+    },
+  );
 
 describe('scorers config', () => {
   it('fills the defaults; sim needs nothing', () => {
-    const s = parseScorers({ [rm]: { backend: 'http', protocol: 'tei', url: 'http://127.0.0.1:8080/predict' }, [arms[1]!]: { backend: 'sim' } }, arms);
+    const s = parseScorers(
+      { [rm]: { backend: 'http', protocol: 'tei', url: 'http://127.0.0.1:8080/predict' }, [arms[1]!]: { backend: 'sim' } },
+      arms,
+    );
     assert.deepEqual(s[arms[1]!], { backend: 'sim' });
     const h = s[rm]!;
     assert.ok(h.backend === 'http');
@@ -28,7 +35,10 @@ describe('scorers config', () => {
   it('reaches the settings (buildSettings validates it)', () => {
     const s = testSettings({ scorers: { [rm]: { backend: 'judge', baseUrl: 'http://127.0.0.1:1', model: 'm' } } });
     assert.equal(s.scorers?.[rm]?.backend, 'judge');
-    assert.throws(() => testSettings({ scorers: { nope: { backend: 'sim' } } }), (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG'));
+    assert.throws(
+      () => testSettings({ scorers: { nope: { backend: 'sim' } } }),
+      (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG'),
+    );
   });
 
   it('refuses bad values, naming the field', () => {

@@ -9,7 +9,9 @@ import { isFailure, type PairInput } from '../../src/scorers/types.ts';
 import { fakeReward, openrlhfAnswer, startFake, teiAnswer, type FakeServer } from '../helpers/fakeRm.ts';
 
 const servers: FakeServer[] = [];
-after(async () => { for (const s of servers) await s.close(); });
+after(async () => {
+  for (const s of servers) await s.close();
+});
 async function fake(answer: (b: unknown) => unknown): Promise<FakeServer> {
   const s = await startFake(answer);
   servers.push(s);
@@ -18,15 +20,30 @@ async function fake(answer: (b: unknown) => unknown): Promise<FakeServer> {
 
 /** A clock the test moves, and timers whose sleeps only record their length (no wall-clock waits). */
 function testTime() {
-  const clock = { t: 1_000, now() { return this.t; } };
+  const clock = {
+    t: 1_000,
+    now() {
+      return this.t;
+    },
+  };
   const slept: number[] = [];
-  const timers: Timers = { sleep: async (ms) => { slept.push(ms); }, deadline: realTimers.deadline };
+  const timers: Timers = {
+    sleep: async (ms) => {
+      slept.push(ms);
+    },
+    deadline: realTimers.deadline,
+  };
   return { clock, slept, timers };
 }
 
-const pairs = (n: number, prompt = 'What is 2+2?'): PairInput[] => Array.from({ length: n }, (_, i) => ({
-  pairId: `p/${i}`, prompt, messages: [], responseA: `answer ${i % 3}`, responseB: `answer ${(i + 1) % 3}`,
-}));
+const pairs = (n: number, prompt = 'What is 2+2?'): PairInput[] =>
+  Array.from({ length: n }, (_, i) => ({
+    pairId: `p/${i}`,
+    prompt,
+    messages: [],
+    responseA: `answer ${i % 3}`,
+    responseB: `answer ${(i + 1) % 3}`,
+  }));
 
 function backend(server: FakeServer, protocol: HttpBackendOptions['protocol'], over: Partial<ResilienceOptions> = {}, maxBatch = 64) {
   const t = testTime();
@@ -68,7 +85,18 @@ describe('http backend: protocols', () => {
   it('a chat prompt without plain text is sent as role: content lines', async () => {
     const s = await fake(openrlhfAnswer);
     const { b } = backend(s, 'openrlhf');
-    await b.scorePairs([{ pairId: 'c', prompt: '', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }], responseA: 'x', responseB: 'y' }]);
+    await b.scorePairs([
+      {
+        pairId: 'c',
+        prompt: '',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+        ],
+        responseA: 'x',
+        responseB: 'y',
+      },
+    ]);
     assert.deepEqual((s.bodies[0] as { prompts: string[] }).prompts[0], 'system: Be brief.\nuser: Hi');
   });
 
@@ -76,7 +104,13 @@ describe('http backend: protocols', () => {
     const s = await fake(openrlhfAnswer);
     s.mode = { kind: 'slow', ms: 150 }; // long enough that two calls always overlap at the server
     const { b } = backend(s, 'openrlhf', { concurrency: 2 }, 2);
-    const input = Array.from({ length: 10 }, (_, i) => ({ pairId: `q${i}`, prompt: `q${i}`, messages: [], responseA: 'a', responseB: 'b' }));
+    const input = Array.from({ length: 10 }, (_, i) => ({
+      pairId: `q${i}`,
+      prompt: `q${i}`,
+      messages: [],
+      responseA: 'a',
+      responseB: 'b',
+    }));
     const out = await b.scorePairs(input);
     assert.ok(out.every((r) => !isFailure(r)));
     assert.equal(s.bodies.length, 10, '20 distinct texts in chunks of 2');
@@ -108,7 +142,11 @@ describe('http backend: failures', () => {
     assert.equal(res.stats.retries, 3);
     assert.equal(s.bodies.length, 4);
     // retry n waits min(cap, base·2^(n−1)) · (0.5 + 0.5u): within [50,100], [100,200], [125,250]
-    const bounds = [[50, 100], [100, 200], [125, 250]];
+    const bounds = [
+      [50, 100],
+      [100, 200],
+      [125, 250],
+    ];
     slept.forEach((ms, i) => assert.ok(ms >= bounds[i]![0]! && ms <= bounds[i]![1]!, `retry ${i + 1}: ${ms}`));
     // the same seed and key give the same schedule (no Math.random)
     const again = backend(s, 'openrlhf', { retries: 4, backoffBaseMs: 100, backoffCapMs: 250 });
@@ -126,7 +164,13 @@ describe('http backend: failures', () => {
     assert.equal(res.stats.attempts, 1);
   });
 
-  for (const [what, body] of [['not JSON', 'Internal <html>'], ['no rewards key', '{"scores":[1,2]}'], ['too few rewards', '{"rewards":[1]}'], ['a null reward', '{"rewards":[1,null]}'], ['a string reward', '{"rewards":["1","2"]}']] as const) {
+  for (const [what, body] of [
+    ['not JSON', 'Internal <html>'],
+    ['no rewards key', '{"scores":[1,2]}'],
+    ['too few rewards', '{"rewards":[1]}'],
+    ['a null reward', '{"rewards":[1,null]}'],
+    ['a string reward', '{"rewards":["1","2"]}'],
+  ] as const) {
     it(`garbage (${what}) → RM_BAD_RESPONSE, not retried`, async () => {
       const s = await fake(openrlhfAnswer);
       s.mode = { kind: 'garbage', body };

@@ -9,7 +9,9 @@ import { isFailure, type PairInput } from '../../src/scorers/types.ts';
 import { chatAnswer, startFake, type FakeServer } from '../helpers/fakeRm.ts';
 
 const servers: FakeServer[] = [];
-after(async () => { for (const s of servers) await s.close(); });
+after(async () => {
+  for (const s of servers) await s.close();
+});
 
 async function setup(verdictOf: (first: string, second: string) => string, over: Partial<JudgeOptions> = {}) {
   const s = await startFake(chatAnswer(verdictOf));
@@ -20,8 +22,15 @@ async function setup(verdictOf: (first: string, second: string) => string, over:
   return { s, b };
 }
 
-const pair = (pairId: string, a: string, b: string): PairInput => ({ pairId, prompt: 'Which is longer?', messages: [], responseA: a, responseB: b });
-const longer = (first: string, second: string) => (first.length > second.length ? 'Response 1 is longer.\n[[1]]' : first.length < second.length ? '[[2]]' : '[[TIE]]');
+const pair = (pairId: string, a: string, b: string): PairInput => ({
+  pairId,
+  prompt: 'Which is longer?',
+  messages: [],
+  responseA: a,
+  responseB: b,
+});
+const longer = (first: string, second: string) =>
+  first.length > second.length ? 'Response 1 is longer.\n[[1]]' : first.length < second.length ? '[[2]]' : '[[TIE]]';
 
 describe('judge: parseVerdict is strict', () => {
   it('accepts only a last line of exactly [[1]], [[2]] or [[TIE]]', () => {
@@ -29,7 +38,8 @@ describe('judge: parseVerdict is strict', () => {
     assert.equal(parseVerdict('Reasoning...\n\n[[2]]\n'), 2);
     assert.equal(parseVerdict('so\n  [[tie]]  '), 'tie');
     assert.equal(parseVerdict('[[TIE]]'), 'tie');
-    for (const bad of ['', 'Response 1', '[[1]] because', '[[3]]', '[1]', '[[1]]\nactually no', 'The answer is [[2]]', '[[ 1 ]]']) assert.equal(parseVerdict(bad), null, JSON.stringify(bad));
+    for (const bad of ['', 'Response 1', '[[1]] because', '[[3]]', '[1]', '[[1]]\nactually no', 'The answer is [[2]]', '[[ 1 ]]'])
+      assert.equal(parseVerdict(bad), null, JSON.stringify(bad));
   });
 });
 
@@ -37,9 +47,14 @@ describe('judge: position-bias control', () => {
   it('order both: asks A-first and B-first, and a consistent judge gives scoreA − scoreB = ±1', async () => {
     const { s, b } = await setup(longer);
     const out = await b.scorePairs([pair('p1', 'a long answer', 'short'), pair('p2', 'x', 'a longer one')]);
-    assert.deepEqual(out, [{ scoreA: 0.5, scoreB: -0.5 }, { scoreA: -0.5, scoreB: 0.5 }]);
+    assert.deepEqual(out, [
+      { scoreA: 0.5, scoreB: -0.5 },
+      { scoreA: -0.5, scoreB: 0.5 },
+    ]);
     assert.equal(s.bodies.length, 4);
-    const firsts = s.bodies.map((body) => /\[Response 1\]\n(.*)\n/.exec((body as { messages: { content: string }[] }).messages[1]!.content)![1]);
+    const firsts = s.bodies.map(
+      (body) => /\[Response 1\]\n(.*)\n/.exec((body as { messages: { content: string }[] }).messages[1]!.content)![1],
+    );
     assert.deepEqual(firsts.sort(), ['a long answer', 'a longer one', 'short', 'x']);
     const req = s.bodies[0] as { model: string; temperature: number; messages: { role: string; content: string }[] };
     assert.equal(req.model, 'judge-model-1');
@@ -60,7 +75,11 @@ describe('judge: position-bias control', () => {
       const out = await b.scorePairs(input);
       out.forEach((r) => assert.deepEqual(r, { scoreA: -0.5, scoreB: 0.5 }), 'the verdict is mapped back whatever the order');
       assert.equal(s.bodies.length, 16);
-      return s.bodies.map((body) => /\[Response 1\]\n(.*)\n/.exec((body as { messages: { content: string }[] }).messages[1]!.content)![1]!.startsWith('A')).sort();
+      return s.bodies
+        .map((body) =>
+          /\[Response 1\]\n(.*)\n/.exec((body as { messages: { content: string }[] }).messages[1]!.content)![1]!.startsWith('A'),
+        )
+        .sort();
     };
     const one = await firstsOf(5);
     assert.deepEqual(await firstsOf(5), one);

@@ -12,16 +12,32 @@ import { isFailure } from '../../src/scorers/types.ts';
 const clock = { now: () => 0 };
 
 describe('rm serve: the tfjs model over HTTP', () => {
-  it('OpenRLHF and TEI through the http backend give the model\'s rewards; a bad request is RM_BAD_RESPONSE', async () => {
-    const model = await tfjsBackend({ modelDir: new URL('../../data/tfjs-rm/', import.meta.url).pathname, tfBackend: 'wasm', maxBatch: 64, clock });
+  it("OpenRLHF and TEI through the http backend give the model's rewards; a bad request is RM_BAD_RESPONSE", async () => {
+    const model = await tfjsBackend({
+      modelDir: new URL('../../data/tfjs-rm/', import.meta.url).pathname,
+      tfBackend: 'wasm',
+      maxBatch: 64,
+      clock,
+    });
     const server = await serveRewardModel(model, { port: 0, host: '127.0.0.1' });
     try {
       const data = rmPreferenceData(20, 4, 'held-out');
       const pairs = data.map((p, i) => ({ pairId: `p${i}`, prompt: p.prompt, messages: [], responseA: p.chosen, responseB: p.rejected }));
-      const want = await model.rewards(data.flatMap((p) => [{ prompt: p.prompt, response: p.chosen }, { prompt: p.prompt, response: p.rejected }]));
-      for (const [protocol, path] of [['openrlhf', '/get_reward'], ['tei', '/predict']] as const) {
+      const want = await model.rewards(
+        data.flatMap((p) => [
+          { prompt: p.prompt, response: p.chosen },
+          { prompt: p.prompt, response: p.rejected },
+        ]),
+      );
+      for (const [protocol, path] of [
+        ['openrlhf', '/get_reward'],
+        ['tei', '/predict'],
+      ] as const) {
         const res = new Resilient(defaultResilience, clock, 1, protocol);
-        const b = httpBackend({ url: `${server.url}${path}`, protocol, modelVersion: model.modelVersion, maxBatch: 8, separator: '\n' }, res);
+        const b = httpBackend(
+          { url: `${server.url}${path}`, protocol, modelVersion: model.modelVersion, maxBatch: 8, separator: '\n' },
+          res,
+        );
         const out = await b.scorePairs(pairs);
         out.forEach((r, i) => {
           assert.ok(!isFailure(r), protocol);

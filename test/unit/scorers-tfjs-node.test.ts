@@ -25,9 +25,12 @@ const skip = nativeBuilt();
 if (skip !== null) process.stderr.write(`SKIP scorers-tfjs-node: ${skip}\n`);
 
 describe('tfjs backend on tfjs-node (opt-in build)', () => {
-  it('the ladder picks tfjs-node; its rewards equal wasm\'s for the same model to float32 rounding', { skip: skip ?? false }, async () => {
+  it("the ladder picks tfjs-node; its rewards equal wasm's for the same model to float32 rounding", { skip: skip ?? false }, async () => {
     const clock = { now: () => 0 };
-    const items = rmPreferenceData(64, 3, 'held-out').flatMap((p) => [{ prompt: p.prompt, response: p.chosen }, { prompt: p.prompt, response: p.rejected }]);
+    const items = rmPreferenceData(64, 3, 'held-out').flatMap((p) => [
+      { prompt: p.prompt, response: p.chosen },
+      { prompt: p.prompt, response: p.rejected },
+    ]);
     const native = await tfjsBackend({ modelDir: DEMO, tfBackend: 'auto', maxBatch: 128, clock });
     assert.equal(native.rung, 'tfjs-node');
     const onNative = await native.rewards(items);

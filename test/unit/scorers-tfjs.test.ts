@@ -24,8 +24,13 @@ describe('tfjs reward model: save → load', () => {
     const { tf } = await loadBackend('wasm');
     const { model, featurizer, heldOutAccuracy } = trainRewardModel(tf, { ...rmTrainDefaults, examples: 400, heldOut: 100, epochs: 2 });
     assert.ok(heldOutAccuracy > 0.5, `held-out accuracy ${heldOutAccuracy}`);
-    const items = rmPreferenceData(50, 9, 'held-out').flatMap((p) => [{ prompt: p.prompt, response: p.chosen }, { prompt: p.prompt, response: p.rejected }]);
-    const inMemory = Array.from(tf.tidy(() => (model.predict(tf.tensor2d(featurizeBatch(featurizer, items), [items.length, featurizer.dim])) as Tensor).dataSync()));
+    const items = rmPreferenceData(50, 9, 'held-out').flatMap((p) => [
+      { prompt: p.prompt, response: p.chosen },
+      { prompt: p.prompt, response: p.rejected },
+    ]);
+    const inMemory = Array.from(
+      tf.tidy(() => (model.predict(tf.tensor2d(featurizeBatch(featurizer, items), [items.length, featurizer.dim])) as Tensor).dataSync()),
+    );
     const dir = await mkdtemp(join(tmpdir(), 'rr-tfjs-'));
     try {
       await saveRewardModel(tf, model, dir, featurizer);
@@ -37,7 +42,13 @@ describe('tfjs reward model: save → load', () => {
       assert.match(b.modelVersion, /^tfjs-sha256:[0-9a-f]{16}$/);
       assert.deepEqual(await b.rewards(items), inMemory);
       // and through the pair interface (micro-batch of pairs, each distinct text scored once)
-      const pairs = rmPreferenceData(10, 9, 'held-out').map((p, i) => ({ pairId: `p${i}`, prompt: p.prompt, messages: [], responseA: p.chosen, responseB: p.rejected }));
+      const pairs = rmPreferenceData(10, 9, 'held-out').map((p, i) => ({
+        pairId: `p${i}`,
+        prompt: p.prompt,
+        messages: [],
+        responseA: p.chosen,
+        responseB: p.rejected,
+      }));
       const out = await b.scorePairs(pairs);
       out.forEach((r, i) => {
         assert.ok(!isFailure(r));
@@ -61,16 +72,21 @@ describe('tfjs reward model: save → load', () => {
 
   it('a missing or broken model directory is RR_RM naming the directory', async () => {
     const { tf } = await loadBackend('wasm');
-    await assert.rejects(loadRewardModel(tf, '/nonexistent/model'), (e: Error & { code?: string }) => e.code === 'RR_RM' && /\/nonexistent\/model/.test(e.message));
+    await assert.rejects(
+      loadRewardModel(tf, '/nonexistent/model'),
+      (e: Error & { code?: string }) => e.code === 'RR_RM' && /\/nonexistent\/model/.test(e.message),
+    );
   });
 });
 
 describe('tfjs backend ladder: tfjs-node-gpu → tfjs-node → wasm → cpu', () => {
   const fakeTf = (name: string) => ({ name }) as unknown as Tf;
-  const probeWith = (have: Partial<Record<Rung, boolean | 'throws'>>) => async (r: Rung): Promise<Tf | null> => {
-    if (have[r] === 'throws') throw new Error(`${r} failed to load: libtensorflow.so.2: cannot open shared object file`);
-    return have[r] ? fakeTf(r) : null;
-  };
+  const probeWith =
+    (have: Partial<Record<Rung, boolean | 'throws'>>) =>
+    async (r: Rung): Promise<Tf | null> => {
+      if (have[r] === 'throws') throw new Error(`${r} failed to load: libtensorflow.so.2: cannot open shared object file`);
+      return have[r] ? fakeTf(r) : null;
+    };
 
   it('picks the GPU build when it is there', async () => {
     assert.equal((await climbLadder(probeWith({ 'tfjs-node-gpu': true, 'tfjs-node': true, wasm: true, cpu: true }))).rung, 'tfjs-node-gpu');

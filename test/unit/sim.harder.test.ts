@@ -19,18 +19,25 @@ import { onlineStreamFromWorld } from '../../src/sim/stream.ts';
 import { LearningTrainer } from '../../src/sim/trainer.ts';
 import { buildWorld } from '../../src/sim/world.ts';
 
-const pool = selectModels(loadProfilesFile('data/rewardbench2-profiles.json'), ['Skywork-Reward-V2-Qwen3-0.6B', 'gemini-2.5-flash (judge)', 'gpt-4.1 (judge)']);
+const pool = selectModels(loadProfilesFile('data/rewardbench2-profiles.json'), [
+  'Skywork-Reward-V2-Qwen3-0.6B',
+  'gemini-2.5-flash (judge)',
+  'gpt-4.1 (judge)',
+]);
 
 function errorStats(scenario: string) {
   const world = buildWorld(pool, scenarioConfig(scenario, { d: 8, seed: 4 }), 4);
   const s = onlineStreamFromWorld(world);
-  let pairs = 0, allWrong = 0;
+  let pairs = 0,
+    allWrong = 0;
   const right = [0, 0, 0];
   for (let t = 0; t < 20; t++) {
     for (const p of s.generateBatch(t, { embeddings: false }).prompts) {
       for (const pair of p.pairs) {
         pairs++;
-        pair.correct.forEach((c, k) => { if (c) right[k]!++; });
+        pair.correct.forEach((c, k) => {
+          if (c) right[k]!++;
+        });
         if (pair.correct.every((c) => !c)) allWrong++;
       }
     }
@@ -65,7 +72,11 @@ describe('harder scenarios', () => {
     assert.ok(Math.abs(p[2]![c]! - Math.max(0.5, pool.pairwise[2]![c]! - 0.08)) < 1e-12);
     const best = [0, 1].sort((a, b) => pool.pairwise[b]![c]! - pool.pairwise[a]![c]!)[0]!;
     assert.ok(p[best]![c]! > pool.pairwise[best]![c]!);
-    assert.deepEqual(p.map((r) => r[1]), pool.pairwise.map((r) => r[1]), 'odd categories untouched');
+    assert.deepEqual(
+      p.map((r) => r[1]),
+      pool.pairwise.map((r) => r[1]),
+      'odd categories untouched',
+    );
   });
 
   it('domain: offline examples come from moved prototypes; the online stream is unchanged', () => {
@@ -83,7 +94,7 @@ describe('paired statistics', () => {
     const i = pairedInterval([0.01, 0.02, 0.03, 0.02, 0.02]);
     assert.ok(Math.abs(i.mean - 0.02) < 1e-15);
     // sd = sqrt(0.0002/4) = 0.00707; half = 2.776·sd/√5 = 0.00878
-    assert.ok(Math.abs(i.hi - i.mean - 2.776 * Math.sqrt(0.0002 / 4) / Math.sqrt(5)) < 1e-12);
+    assert.ok(Math.abs(i.hi - i.mean - (2.776 * Math.sqrt(0.0002 / 4)) / Math.sqrt(5)) < 1e-12);
     assert.equal(i.wins, 5);
     assert.equal(verdict(i), 'a');
     assert.equal(verdict(pairedInterval([0.01, -0.01, 0.02, -0.02, 0])), 'tie');
@@ -91,9 +102,19 @@ describe('paired statistics', () => {
   });
 
   it('decay compares the late batches with the early ones of the same seeds', async () => {
-    const r = await runEval({ pool: loadProfilesFile('data/rewardbench2-profiles.json'), scenarios: ['stationary'], seeds: [1, 2], sim: { batches: 4, d: 8, offlineExamples: 300, promptsPerBatch: 4 }, offline: { epochs: 1 }, only: ['oracle', 'random'] });
+    const r = await runEval({
+      pool: loadProfilesFile('data/rewardbench2-profiles.json'),
+      scenarios: ['stationary'],
+      seeds: [1, 2],
+      sim: { batches: 4, d: 8, offlineExamples: 300, promptsPerBatch: 4 },
+      offline: { epochs: 1 },
+      only: ['oracle', 'random'],
+    });
     const rows = decay(r, 2);
-    assert.deepEqual(rows.map((x) => x.method), ['random', 'oracle']);
+    assert.deepEqual(
+      rows.map((x) => x.method),
+      ['random', 'oracle'],
+    );
     for (const row of rows) assert.equal(row.n, 2);
   });
 
@@ -109,8 +130,38 @@ describe('eval warns about a profile value raised to chance', () => {
   it('prints a warning naming the model, category and value on stderr', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rr-warn-'));
     const file = join(dir, 'p.json');
-    writeFileSync(file, JSON.stringify({ metric: 'pairwise_accuracy', categories: ['M', 'N'], models: { A: { M: 0.4, N: 0.8 }, B: { M: 0.7, N: 0.6 } } }));
-    const r = spawnSync(process.execPath, ['bin/reward-router.mjs', 'eval', '--profiles', file, '--models', 'A,B', '--scenario', 'stationary', '--seeds', '1', '--batches', '1', '--d', '4', '--offline-epochs', '1', '--methods', 'oracle', '--no-progress', '--json', '--report', join(dir, 'r.html')], { encoding: 'utf8' });
+    writeFileSync(
+      file,
+      JSON.stringify({ metric: 'pairwise_accuracy', categories: ['M', 'N'], models: { A: { M: 0.4, N: 0.8 }, B: { M: 0.7, N: 0.6 } } }),
+    );
+    const r = spawnSync(
+      process.execPath,
+      [
+        'bin/reward-router.mjs',
+        'eval',
+        '--profiles',
+        file,
+        '--models',
+        'A,B',
+        '--scenario',
+        'stationary',
+        '--seeds',
+        '1',
+        '--batches',
+        '1',
+        '--d',
+        '4',
+        '--offline-epochs',
+        '1',
+        '--methods',
+        'oracle',
+        '--no-progress',
+        '--json',
+        '--report',
+        join(dir, 'r.html'),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /warning: .*models\["A"\]\.M = 0\.4 .*below chance; the simulator raises it to 0\.5/);
     assert.match(r.stderr, /wrote the report to /);

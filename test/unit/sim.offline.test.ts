@@ -48,7 +48,9 @@ test('writeOfflineJsonl writes the docs/formats.md format', () => {
     const data = generateOfflineData(pool, stationaryScenario({ offlineExamples: 25, d: 8 }));
     const path = join(dir, 'offline.jsonl');
     writeOfflineJsonl(path, data);
-    const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
+    const lines = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
     assert.equal(lines.length, 25);
     const first = JSON.parse(lines[0]!) as Record<string, unknown>;
     assert.deepEqual(Object.keys(first), ['id', 'category', 'embedding', 'labels']);

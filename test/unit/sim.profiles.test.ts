@@ -16,12 +16,15 @@ function profile(over: Record<string, unknown> = {}): Record<string, unknown> {
 }
 
 function expectProfileError(json: unknown, field: string): void {
-  assert.throws(() => parseProfiles(json, 'test.json'), (err: unknown) => {
-    assert.ok(isRouterError(err, 'RR_INVALID_PROFILE'), String(err));
-    assert.equal(err.field, field);
-    assert.equal(err.source, 'test.json');
-    return true;
-  });
+  assert.throws(
+    () => parseProfiles(json, 'test.json'),
+    (err: unknown) => {
+      assert.ok(isRouterError(err, 'RR_INVALID_PROFILE'), String(err));
+      assert.equal(err.field, field);
+      assert.equal(err.source, 'test.json');
+      return true;
+    },
+  );
 }
 
 test('best-of-4 percent → pairwise a^(1/3), with the 0.5 floor', () => {
@@ -77,13 +80,23 @@ test('selectModels keeps the given order and rejects unknown names', () => {
   const sub = selectModels(pool, ['gpt-4.1 (judge)', 'Skywork-Reward-V2-Qwen3-0.6B']);
   assert.deepEqual(sub.models, ['gpt-4.1 (judge)', 'Skywork-Reward-V2-Qwen3-0.6B']);
   assert.deepEqual(sub.pairwise[0], pool.pairwise[7]);
-  assert.throws(() => selectModels(pool, ['gpt-4.1 (judge)', 'gpt-5']), (err: unknown) =>
-    isRouterError(err, 'RR_INVALID_CONFIG') && err.field === 'models[1]' && /gpt-5/.test(err.message));
-  assert.throws(() => selectModels(pool, []), (err: unknown) => isRouterError(err, 'RR_INVALID_CONFIG'));
+  assert.throws(
+    () => selectModels(pool, ['gpt-4.1 (judge)', 'gpt-5']),
+    (err: unknown) => isRouterError(err, 'RR_INVALID_CONFIG') && err.field === 'models[1]' && /gpt-5/.test(err.message),
+  );
+  assert.throws(
+    () => selectModels(pool, []),
+    (err: unknown) => isRouterError(err, 'RR_INVALID_CONFIG'),
+  );
 });
 
 test('loadProfilesFile: missing file is RR_IO, bad JSON is RR_INVALID_PROFILE', () => {
-  assert.throws(() => loadProfilesFile('/nonexistent/profiles.json'), (err: unknown) => isRouterError(err, 'RR_IO'));
-  assert.throws(() => loadProfilesFile(new URL('../../package.json', import.meta.url).pathname),
-    (err: unknown) => isRouterError(err, 'RR_INVALID_PROFILE'));
+  assert.throws(
+    () => loadProfilesFile('/nonexistent/profiles.json'),
+    (err: unknown) => isRouterError(err, 'RR_IO'),
+  );
+  assert.throws(
+    () => loadProfilesFile(new URL('../../package.json', import.meta.url).pathname),
+    (err: unknown) => isRouterError(err, 'RR_INVALID_PROFILE'),
+  );
 });

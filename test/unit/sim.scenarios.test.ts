@@ -14,11 +14,14 @@ import { validateSimConfig } from '../../src/sim/validate.ts';
 const pool = loadProfilesFile(new URL('../../data/rewardbench2-profiles.json', import.meta.url).pathname);
 
 function configError(cfg: SimConfig, field: string): void {
-  assert.throws(() => createOnlineStream(pool, cfg), (err: unknown) => {
-    assert.ok(isRouterError(err, 'RR_INVALID_CONFIG'), String(err));
-    assert.equal(err.field, field);
-    return true;
-  });
+  assert.throws(
+    () => createOnlineStream(pool, cfg),
+    (err: unknown) => {
+      assert.ok(isRouterError(err, 'RR_INVALID_CONFIG'), String(err));
+      assert.equal(err.field, field);
+      return true;
+    },
+  );
 }
 
 test('shift changes the online but not the offline probabilities', () => {
@@ -47,11 +50,15 @@ test('the shifted probabilities are what the stream draws', () => {
   const s = createOnlineStream(pool, shiftScenario(), 5);
   const gpt = pool.models.indexOf('gpt-4.1 (judge)');
   const fact = pool.categories.indexOf('Factuality');
-  let n = 0, hits = 0;
+  let n = 0,
+    hits = 0;
   for (let t = 0; t < 40; t++) {
     for (const p of s.generateBatch(t).prompts) {
       if (p.categoryIndex !== fact) continue;
-      for (const q of p.pairs) { n++; if (q.correct[gpt]) hits++; }
+      for (const q of p.pairs) {
+        n++;
+        if (q.correct[gpt]) hits++;
+      }
     }
   }
   const p = s.world.online[gpt]![fact]!;
@@ -67,8 +74,13 @@ test('drift moves the category mix over the run', () => {
   assert.ok(Math.abs(front(s.mixAt(cfg.batches - 1)) - 0.2) < 1e-12);
   assert.ok(Math.abs(front(s.mixAt((cfg.batches - 1) / 2)) - 0.5) < 1e-12);
   const share = (ts: number[]) => {
-    let f = 0, n = 0;
-    for (const t of ts) for (const p of s.generateBatch(t).prompts) { n++; if (p.categoryIndex < 3) f++; }
+    let f = 0,
+      n = 0;
+    for (const t of ts)
+      for (const p of s.generateBatch(t).prompts) {
+        n++;
+        if (p.categoryIndex < 3) f++;
+      }
     return f / n;
   };
   const early = share([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -90,8 +102,14 @@ test('mixes resolve as documented', () => {
   assert.deepEqual(Array.from(resolveMix('front', ['a', 'b', 'c'], 'm')), [4 / 9, 4 / 9, 1 / 9]);
   assert.deepEqual(Array.from(resolveMix('back', ['a', 'b', 'c', 'd'], 'm')), [0.1, 0.1, 0.4, 0.4]);
   assert.deepEqual(Array.from(resolveMix({ b: 3, c: 1 }, ['a', 'b', 'c'], 'm')), [0, 0.75, 0.25]);
-  assert.throws(() => resolveMix({ z: 1 }, ['a'], 'sim.categoryMix'), (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === 'sim.categoryMix.z');
-  assert.throws(() => resolveMix({ a: 0 }, ['a'], 'm'), (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === 'm');
+  assert.throws(
+    () => resolveMix({ z: 1 }, ['a'], 'sim.categoryMix'),
+    (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === 'sim.categoryMix.z',
+  );
+  assert.throws(
+    () => resolveMix({ a: 0 }, ['a'], 'm'),
+    (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === 'm',
+  );
 });
 
 test('bad settings are RR_INVALID_CONFIG naming the field', () => {
@@ -104,7 +122,10 @@ test('bad settings are RR_INVALID_CONFIG naming the field', () => {
   configError(stationaryScenario({ drift: { kind: 'linear', to: 'back', startBatch: 5, endBatch: 2 } }), 'sim.drift.endBatch');
   configError(shiftScenario({ shift: { kind: 'demoteBest', delta: 0.1, categories: ['Cooking'] } }), 'sim.shift.categories[0]');
   configError(shiftScenario({ shift: { kind: 'explicit', deltas: { 'gpt-5': { Math: 0.1 } } } }), 'sim.shift.deltas.gpt-5');
-  assert.throws(() => scenarioConfig('chaos'), (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === 'scenario');
+  assert.throws(
+    () => scenarioConfig('chaos'),
+    (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === 'scenario',
+  );
 });
 
 test('scenarios are full configs from the defaults; describe mentions the settings', () => {

@@ -56,10 +56,13 @@ test('batch shape: prompts × pairs, stable pair ids, per-RM arrays', () => {
       assert.equal(q.signedScore[k]! > 0, q.goldA === q.correct[k]);
     }
   }
-  assert.throws(() => createOnlineStream(pool, cfg).generateBatch(-1), (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG'));
+  assert.throws(
+    () => createOnlineStream(pool, cfg).generateBatch(-1),
+    (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG'),
+  );
 });
 
-test('an RM\'s outcomes do not depend on which other RMs are in the pool', () => {
+test("an RM's outcomes do not depend on which other RMs are in the pool", () => {
   const cfg = stationaryScenario();
   const full = createOnlineStream(pool, cfg).generateBatch(4);
   const sub = createOnlineStream(selectModels(pool, ['gpt-4.1 (judge)', 'Skywork-Reward-V2-Qwen3-0.6B']), cfg).generateBatch(4);
@@ -98,14 +101,26 @@ test('empirical per-category accuracy of each RM matches its pairwise probabilit
 
 test('embeddings: unit norm, closer to their own prototype than to others', () => {
   const s = createOnlineStream(pool, stationaryScenario(), 2);
-  let own = 0, other = 0, nOwn = 0, nOther = 0, closestOwn = 0;
+  let own = 0,
+    other = 0,
+    nOwn = 0,
+    nOther = 0,
+    closestOwn = 0;
   for (const p of s.generateBatch(0).prompts) {
     for (const q of p.pairs) {
       let norm = 0;
       for (const v of q.x) norm += v * v;
       assert.ok(Math.abs(norm - 1) < 1e-12);
       const cos = s.world.prototypes.map((proto) => proto.reduce((acc, v, i) => acc + v * q.x[i]!, 0));
-      cos.forEach((v, c) => { if (c === p.categoryIndex) { own += v; nOwn++; } else { other += v; nOther++; } });
+      cos.forEach((v, c) => {
+        if (c === p.categoryIndex) {
+          own += v;
+          nOwn++;
+        } else {
+          other += v;
+          nOther++;
+        }
+      });
       if (cos.indexOf(Math.max(...cos)) === p.categoryIndex) closestOwn++;
     }
   }

@@ -25,8 +25,10 @@ test('loss is a pure function of (seed, pairId, label correctness)', () => {
   const a = new SimTrainer(defaultSimConfig.trainer, 3);
   const b = new SimTrainer(defaultSimConfig.trainer, 3);
   const ids = ['b1-p0-r0r1', 'b1-p0-r0r2', 'b7-p3-r2r5'];
-  assert.deepEqual(a.losses(ids.map((pairId) => ({ pairId, labelCorrect: true }))),
-    Float64Array.from(ids.reverse().map((id) => b.loss(id, true))).reverse());
+  assert.deepEqual(
+    a.losses(ids.map((pairId) => ({ pairId, labelCorrect: true }))),
+    Float64Array.from(ids.reverse().map((id) => b.loss(id, true))).reverse(),
+  );
   assert.notEqual(new SimTrainer(defaultSimConfig.trainer, 4).loss('b1-p0-r0r1', true), a.loss('b1-p0-r0r1', true));
   // Right and wrong labels of one pair differ by exactly β·m.
   const m = a.margin('b1-p0-r0r1');
@@ -46,8 +48,14 @@ test('keepDecisive: chosen RM gap > tieEps, first m in pair order', () => {
   // The chosen arm's gap decides: arm 1 has gap 0.95 on pair 0 and 0.1 (a tie) on pair 4.
   assert.deepEqual(keepDecisive(pairs, [1, 1, 1, 1, 1, 1, 1], 0.1, 4), [0, 1, 2, 3]);
   assert.deepEqual(keepDecisive(pairs, [1, 0, 0, 0, 0, 0, 0], 0.45, 4), [0, 1, 4]);
-  assert.throws(() => keepDecisive(pairs, [0], 0.1, 4), (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG'));
-  assert.throws(() => keepDecisive(pairs, [0, 0, 0, 0, 0, 0, 2], 0.1, 10), (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG'));
+  assert.throws(
+    () => keepDecisive(pairs, [0], 0.1, 4),
+    (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG'),
+  );
+  assert.throws(
+    () => keepDecisive(pairs, [0, 0, 0, 0, 0, 0, 2], 0.1, 10),
+    (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG'),
+  );
 });
 
 test('routedLabel: preference direction from gold and correctness', () => {

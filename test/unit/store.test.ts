@@ -14,16 +14,28 @@ import { readDeadLetters, readSnapshots, stateViews } from '../integration/fixtu
 import { referenceDeltas, referenceState, toDeltaRecord } from '../integration/fixtures/reference.ts';
 import { waitFor } from '../helpers/kafka.ts';
 
-const spec = (name: string): FixtureSpec => ({ run: 'run-1', prefix: `${name}.`, seed: 5, arms: ['rm-a', 'rm-b', 'rm-c'], d: 3, graceMs: 1000, pairs: 10 });
+const spec = (name: string): FixtureSpec => ({
+  run: 'run-1',
+  prefix: `${name}.`,
+  seed: 5,
+  arms: ['rm-a', 'rm-b', 'rm-c'],
+  d: 3,
+  graceMs: 1000,
+  pairs: 10,
+});
 
-async function setup(s: FixtureSpec): Promise<{ bus: MemoryBus; ctx: ReturnType<typeof makeContext>; producer: BusProducer;
-  deltaRecord(d: DeltaBatch): Promise<OutRecord> }> {
+async function setup(
+  s: FixtureSpec,
+): Promise<{ bus: MemoryBus; ctx: ReturnType<typeof makeContext>; producer: BusProducer; deltaRecord(d: DeltaBatch): Promise<OutRecord> }> {
   const bus = createMemoryBus();
   await createStateTopics(bus, s);
   const ctx = makeContext(bus, s);
   const producer = await bus.producer();
-  const deltaRecord = async (d: DeltaBatch): Promise<OutRecord> =>
-    ({ topic: topicName(s.prefix, 'posterior-deltas'), key: Buffer.from(d.rm), value: await ctx.codec.encode('posterior-deltas', toDeltaRecord(d)) });
+  const deltaRecord = async (d: DeltaBatch): Promise<OutRecord> => ({
+    topic: topicName(s.prefix, 'posterior-deltas'),
+    key: Buffer.from(d.rm),
+    value: await ctx.codec.encode('posterior-deltas', toDeltaRecord(d)),
+  });
   return { bus, ctx, producer, deltaRecord };
 }
 
@@ -40,7 +52,11 @@ describe('store app', () => {
     assert.equal(store.stats().duplicates, 1);
     const snaps = await readSnapshots(bus, ctx.codec, s.prefix);
     assert.equal(snaps.length, 6);
-    for (const rm of s.arms) assert.deepEqual(snaps.filter((x) => x.rm === rm).map((x) => x.version), [0, 1]);
+    for (const rm of s.arms)
+      assert.deepEqual(
+        snaps.filter((x) => x.rm === rm).map((x) => x.version),
+        [0, 1],
+      );
     assert.deepEqual(stateViews(store.state), stateViews(referenceState(s, 2)));
     await store.close();
     await bus.close();
@@ -57,7 +73,10 @@ describe('store app', () => {
     assert.equal((await readSnapshots(bus, ctx.codec, s.prefix)).length, 0);
     await producer.send([await deltaRecord(deltas[0]!)]);
     await waitFor(() => store.stats().applied === 3, { message: 'gap filled' });
-    assert.deepEqual((await readSnapshots(bus, ctx.codec, s.prefix)).map((x) => x.version), [0, 1, 2]);
+    assert.deepEqual(
+      (await readSnapshots(bus, ctx.codec, s.prefix)).map((x) => x.version),
+      [0, 1, 2],
+    );
     assert.equal(store.stats().heldNow, 0);
     assert.equal(store.state.versions[1], 2);
     await store.close();

@@ -32,22 +32,38 @@ describe('streams: backpressure', () => {
       const router = await startRouterApp(ctx);
       apps.push(...scorers, router);
       const stream = simStream(s);
-      const records = [0, 1, 2, 3].flatMap((t) => stream.generateBatch(t).prompts.map((p) => {
-        const g: Generation = { run: s.run, batch: t, promptId: p.promptId, category: p.category, sentAtMs: 0,
-          pairs: p.pairs.map((x) => ({ pairId: x.pairId, responseA: 'a', responseB: 'b', embedding: Array.from(x.x) })) };
-        return { topic: topicName(s.prefix, 'generations'), key: Buffer.from(recordKey('generations', g) as string), value: codec.encodeSync('generations', g) };
-      }));
+      const records = [0, 1, 2, 3].flatMap((t) =>
+        stream.generateBatch(t).prompts.map((p) => {
+          const g: Generation = {
+            run: s.run,
+            batch: t,
+            promptId: p.promptId,
+            category: p.category,
+            sentAtMs: 0,
+            pairs: p.pairs.map((x) => ({ pairId: x.pairId, responseA: 'a', responseB: 'b', embedding: Array.from(x.x) })),
+          };
+          return {
+            topic: topicName(s.prefix, 'generations'),
+            key: Buffer.from(recordKey('generations', g) as string),
+            value: codec.encodeSync('generations', g),
+          };
+        }),
+      );
       const producer = await bus.producer();
       await producer.send(records);
       const pairs = records.length * 6;
       await waitFor(() => router.stats().routed === pairs, { timeoutMs: 60_000, message: 'every pair routed' });
-      await waitFor(() => scorers.reduce((n, a) => n + a.stats().scored!, 0) === pairs, { timeoutMs: 60_000, message: 'every pair scored' });
+      await waitFor(() => scorers.reduce((n, a) => n + a.stats().scored!, 0) === pairs, {
+        timeoutMs: 60_000,
+        message: 'every pair scored',
+      });
       const r = router.stats();
       // The gate was reached (the consumer paused), and batches 1–3 waited out their bound.
       assert.ok(r.maxInFlightSeen! >= s.maxInFlight, `router in flight ${r.maxInFlightSeen}`);
       assert.equal(r.timedOut, 3 * 40);
       assert.ok(r.maxInFlightSeen! <= s.maxInFlight + batchSize, `router in flight ${r.maxInFlightSeen}`);
-      for (const a of scorers) assert.ok(a.stats().maxInFlightSeen! <= s.maxInFlight + batchSize, `${a.name} in flight ${a.stats().maxInFlightSeen}`);
+      for (const a of scorers)
+        assert.ok(a.stats().maxInFlightSeen! <= s.maxInFlight + batchSize, `${a.name} in flight ${a.stats().maxInFlightSeen}`);
       assert.equal(r.deadLettered, 0);
       assert.equal(r.inFlight, 0);
     } finally {

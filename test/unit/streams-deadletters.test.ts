@@ -19,8 +19,20 @@ import { D, quietLog, testSettings } from './streams-fixtures.ts';
 const s = testSettings();
 const codec = new SingleObjectCodec();
 const [p0, p1] = simStream(s).generateBatch(0).prompts;
-const pair = (x: { pairId: string; x: Float64Array }, embedding: number[] = Array.from(x.x)) => ({ pairId: x.pairId, responseA: 'a', responseB: 'b', embedding });
-const gen = (promptId: string, pairs: Generation['pairs']): Generation => ({ run: s.run, batch: 0, promptId, category: null, pairs, sentAtMs: 0 });
+const pair = (x: { pairId: string; x: Float64Array }, embedding: number[] = Array.from(x.x)) => ({
+  pairId: x.pairId,
+  responseA: 'a',
+  responseB: 'b',
+  embedding,
+});
+const gen = (promptId: string, pairs: Generation['pairs']): Generation => ({
+  run: s.run,
+  batch: 0,
+  promptId,
+  category: null,
+  pairs,
+  sentAtMs: 0,
+});
 const out = (topic: string, key: string, value: Buffer): OutRecord => ({ topic, key: Buffer.from(key), value });
 
 /** Runs router, scorers and labeler on `records`; returns decisions (without timestamps), labels and dlq reasons. */
@@ -36,7 +48,9 @@ async function pipeline(records: (c: AppContext) => OutRecord[], expect: { label
     const producer = await bus.producer();
     await producer.send(records(ctx));
     const read = async (base: 'labels' | 'dlq' | 'decisions') => (await bus.readToEnd(topicName(s.prefix, base))).map((r) => r.value!);
-    await waitFor(async () => (await read('labels')).length >= expect.labels && (await read('dlq')).length >= expect.dlq, { message: 'labels and dead letters' });
+    await waitFor(async () => (await read('labels')).length >= expect.labels && (await read('dlq')).length >= expect.dlq, {
+      message: 'labels and dead letters',
+    });
     const decisions = (await read('decisions')).map((b) => ({ ...codec.decodeSync('decisions', b), decidedAtMs: 0 }));
     const labels = (await read('labels')).map((b) => codec.decodeSync('labels', b));
     const dlq = (await read('dlq')).map((b) => codec.decodeSync('dlq', b));
@@ -50,28 +64,99 @@ async function pipeline(records: (c: AppContext) => OutRecord[], expect: { label
 describe('streams: dead letters', () => {
   it('sends each bad record to dlq with its reason and leaves the valid results unchanged', async () => {
     const genTopic = topicName(s.prefix, 'generations');
-    const clean = await pipeline(() => [
-      out(genTopic, 'k0', codec.encodeSync('generations', gen(p0!.promptId, p0!.pairs.slice(0, 3).map((x) => pair(x))))),
-      out(genTopic, 'k1', codec.encodeSync('generations', gen(p1!.promptId, p1!.pairs.map((x) => pair(x))))),
-    ], { labels: 2, dlq: 0 });
+    const clean = await pipeline(
+      () => [
+        out(
+          genTopic,
+          'k0',
+          codec.encodeSync(
+            'generations',
+            gen(
+              p0!.promptId,
+              p0!.pairs.slice(0, 3).map((x) => pair(x)),
+            ),
+          ),
+        ),
+        out(
+          genTopic,
+          'k1',
+          codec.encodeSync(
+            'generations',
+            gen(
+              p1!.promptId,
+              p1!.pairs.map((x) => pair(x)),
+            ),
+          ),
+        ),
+      ],
+      { labels: 2, dlq: 0 },
+    );
     assert.equal(clean.dlq.length, 0);
 
     const [a, b, c, d, e] = p0!.pairs;
-    const badRequest: ScoringRequest = { run: s.run, batch: 0, promptId: 'x', rm: 'no-such-rm', pairs: [{ pairId: a!.pairId, index: 0, responseA: 'a', responseB: 'b' }], promptPairs: 1, routedAtMs: 0 };
-    const nanScore: Score = { run: s.run, batch: 0, promptId: 'nan-prompt', rm: s.arms[0]!, modelVersion: 'm', latencyMs: 0, promptPairs: 2,
-      pairs: [{ pairId: 'n0', index: 0, scoreA: NaN, scoreB: 0 }, { pairId: 'n1', index: 1, scoreA: 1, scoreB: 0 }] };
-    const dirty = await pipeline(() => [
-      out(genTopic, 'garbage', Buffer.from('not an avro record')),
-      // a, b, c are valid; d has the wrong width, e a NaN: the record's valid pairs are still routed.
-      out(genTopic, 'k0', codec.encodeSync('generations', gen(p0!.promptId, [pair(a!), pair(d!, [1, 2, 3]), pair(b!), pair(e!, Array.from({ length: D }, (_, i) => (i === 2 ? NaN : 0.1))), pair(c!)]))),
-      // p1 again, with a copy of a pair routed before in the run.
-      out(genTopic, 'k1', codec.encodeSync('generations', gen(p1!.promptId, [...p1!.pairs.map((x) => pair(x)), pair(a!)]))),
-      out(requestsTopic(s.prefix, s.arms[0]!), 'x', codec.encodeSync('requests', badRequest)),
-      out(topicName(s.prefix, 'scores'), recordKey('scores', nanScore) as string, codec.encodeSync('scores', nanScore)),
-    ], { labels: 3, dlq: 6 });
+    const badRequest: ScoringRequest = {
+      run: s.run,
+      batch: 0,
+      promptId: 'x',
+      rm: 'no-such-rm',
+      pairs: [{ pairId: a!.pairId, index: 0, responseA: 'a', responseB: 'b' }],
+      promptPairs: 1,
+      routedAtMs: 0,
+    };
+    const nanScore: Score = {
+      run: s.run,
+      batch: 0,
+      promptId: 'nan-prompt',
+      rm: s.arms[0]!,
+      modelVersion: 'm',
+      latencyMs: 0,
+      promptPairs: 2,
+      pairs: [
+        { pairId: 'n0', index: 0, scoreA: NaN, scoreB: 0 },
+        { pairId: 'n1', index: 1, scoreA: 1, scoreB: 0 },
+      ],
+    };
+    const dirty = await pipeline(
+      () => [
+        out(genTopic, 'garbage', Buffer.from('not an avro record')),
+        // a, b, c are valid; d has the wrong width, e a NaN: the record's valid pairs are still routed.
+        out(
+          genTopic,
+          'k0',
+          codec.encodeSync(
+            'generations',
+            gen(p0!.promptId, [
+              pair(a!),
+              pair(d!, [1, 2, 3]),
+              pair(b!),
+              pair(
+                e!,
+                Array.from({ length: D }, (_, i) => (i === 2 ? NaN : 0.1)),
+              ),
+              pair(c!),
+            ]),
+          ),
+        ),
+        // p1 again, with a copy of a pair routed before in the run.
+        out(genTopic, 'k1', codec.encodeSync('generations', gen(p1!.promptId, [...p1!.pairs.map((x) => pair(x)), pair(a!)]))),
+        out(requestsTopic(s.prefix, s.arms[0]!), 'x', codec.encodeSync('requests', badRequest)),
+        out(topicName(s.prefix, 'scores'), recordKey('scores', nanScore) as string, codec.encodeSync('scores', nanScore)),
+      ],
+      { labels: 3, dlq: 6 },
+    );
 
     const reasons = dirty.dlq.map((l) => `${l.stage}:${l.reason}`).sort();
-    assert.deepEqual(reasons, ['labeler:NON_FINITE', 'router:DUPLICATE_PAIR', 'router:NON_FINITE', 'router:UNDECODABLE', 'router:WRONG_VECTOR_LENGTH', `scorer.${s.arms[0]}:UNKNOWN_RM`].sort());
+    assert.deepEqual(
+      reasons,
+      [
+        'labeler:NON_FINITE',
+        'router:DUPLICATE_PAIR',
+        'router:NON_FINITE',
+        'router:UNDECODABLE',
+        'router:WRONG_VECTOR_LENGTH',
+        `scorer.${s.arms[0]}:UNKNOWN_RM`,
+      ].sort(),
+    );
     assert.ok(dirty.dlq.find((l) => l.reason === 'UNDECODABLE')!.original.equals(Buffer.from('not an avro record')));
 
     // The valid pairs' decisions and the prompts' labels are the same as without the bad input.
@@ -80,6 +165,11 @@ describe('streams: dead letters', () => {
     assert.deepEqual(byPrompt(dirty.labels).get(p0!.promptId), byPrompt(clean.labels).get(p0!.promptId));
     assert.deepEqual(byPrompt(dirty.labels).get(p1!.promptId), byPrompt(clean.labels).get(p1!.promptId));
     // The NaN pair completes its prompt but is never kept.
-    assert.deepEqual(byPrompt(dirty.labels).get('nan-prompt')!.pairs.map((p) => [p.pairId, p.chosen]), [['n1', 'A']]);
+    assert.deepEqual(
+      byPrompt(dirty.labels)
+        .get('nan-prompt')!
+        .pairs.map((p) => [p.pairId, p.chosen]),
+      [['n1', 'A']],
+    );
   });
 });

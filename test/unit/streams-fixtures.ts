@@ -17,15 +17,34 @@ export function syntheticPrior(arms: readonly string[] = defaultPool, d = D): Pr
     const n = Math.hypot(...v);
     return v.map((x) => x / n);
   });
-  return { format: PRIOR_FORMAT, d, arms: [...arms], embeddings, projection: null, metrics: { router_accuracy: null, fixed: {} }, training: { seed: 7, epochs: 0, lossWeights: { bt: 1, cls: 0, reg: 0 } } };
+  return {
+    format: PRIOR_FORMAT,
+    d,
+    arms: [...arms],
+    embeddings,
+    projection: null,
+    metrics: { router_accuracy: null, fixed: {} },
+    training: { seed: 7, epochs: 0, lossWeights: { bt: 1, cls: 0, reg: 0 } },
+  };
 }
 
 export function testSettings(over: SettingsInput = {}): LoopSettings {
-  return buildSettings({
-    seed: 3, run: 'test/loop', prefix: 't.', partitions: 3, posteriorWaitMs: 600_000,
-    ...over,
-    sim: { scenario: 'shift', ...over.sim, config: { d: D, promptsPerBatch: 8, responsesPerPrompt: 4, batches: 20, ...over.sim?.config } },
-  }, syntheticPrior());
+  return buildSettings(
+    {
+      seed: 3,
+      run: 'test/loop',
+      prefix: 't.',
+      partitions: 3,
+      posteriorWaitMs: 600_000,
+      ...over,
+      sim: {
+        scenario: 'shift',
+        ...over.sim,
+        config: { d: D, promptsPerBatch: 8, responsesPerPrompt: 4, batches: 20, ...over.sim?.config },
+      },
+    },
+    syntheticPrior(),
+  );
 }
 
 export const quietLog: Logger = { info() {}, warn() {}, error() {}, namespace: () => quietLog };

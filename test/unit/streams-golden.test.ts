@@ -24,7 +24,12 @@ const GOLDEN: Record<string, { decisions: string; posteriors: string }> = {
 
 const CASES = {
   'seed 3, shift': testSettings(),
-  'seed 11, stationary, shadow 0.2': testSettings({ seed: 11, run: 'test/golden', shadow: { fraction: 0.2 }, sim: { scenario: 'stationary' } }),
+  'seed 11, stationary, shadow 0.2': testSettings({
+    seed: 11,
+    run: 'test/golden',
+    shadow: { fraction: 0.2 },
+    sim: { scenario: 'stationary' },
+  }),
 };
 
 async function hashes(s: ReturnType<typeof testSettings>): Promise<{ decisions: string; posteriors: string }> {
@@ -35,7 +40,14 @@ async function hashes(s: ReturnType<typeof testSettings>): Promise<{ decisions: 
     const decisions = createHash('sha256');
     for (const r of await bus.readToEnd(topicName(s.prefix, 'decisions'))) decisions.update(r.key ?? Buffer.alloc(0)).update(r.value!);
     const posteriors = createHash('sha256');
-    for (const snap of summary.snapshots) posteriors.update(snap.rm).update(String(snap.version)).update(String(snap.n)).update(snap.precision).update(snap.b).update(snap.factor);
+    for (const snap of summary.snapshots)
+      posteriors
+        .update(snap.rm)
+        .update(String(snap.version))
+        .update(String(snap.n))
+        .update(snap.precision)
+        .update(snap.b)
+        .update(snap.factor);
     return { decisions: decisions.digest('hex'), posteriors: posteriors.digest('hex') };
   } finally {
     await bus.close();

@@ -27,10 +27,27 @@ const BATCHES = 20;
 /** The pure-core loop with the same inputs; returns the policy after applying every pending delta. */
 function reference(s: LoopSettings): BanditPolicy {
   const world = buildWorld(selectModels(loadProfilesFile(s.sim!.profiles), s.arms), s.sim!.config, s.seed);
-  const [method] = buildMethods({ arms: s.arms, embeddings: embeddingsFor(s.prior, s.arms), seed: s.seed, run: s.run, posterior: s.posterior, lag: s.lag, only: ['bayesian-router'] });
+  const [method] = buildMethods({
+    arms: s.arms,
+    embeddings: embeddingsFor(s.prior, s.arms),
+    seed: s.seed,
+    run: s.run,
+    posterior: s.posterior,
+    lag: s.lag,
+    only: ['bayesian-router'],
+  });
   assert.ok(method?.kind === 'router');
-  evalLoop({ stream: onlineStreamFromWorld(world), trainer: new SimTrainer(s.sim!.config.trainer, s.seed), methods: [method], prior: s.prior,
-    batches: BATCHES, tieEps: s.tieEps, keepPerPrompt: s.keepPerPrompt, seed: s.seed, run: s.run });
+  evalLoop({
+    stream: onlineStreamFromWorld(world),
+    trainer: new SimTrainer(s.sim!.config.trainer, s.seed),
+    methods: [method],
+    prior: s.prior,
+    batches: BATCHES,
+    tieEps: s.tieEps,
+    keepPerPrompt: s.keepPerPrompt,
+    seed: s.seed,
+    run: s.run,
+  });
   const policy = method.policy as BanditPolicy;
   // The policy applies batch t's deltas lazily, when routing t + lag: route one empty batch to apply the rest.
   policy.route(BATCHES - 1 + s.lag, makeBatch([], [], s.prior.d));
@@ -67,7 +84,10 @@ describe('streams: the whole loop on the in-process bus', () => {
       assert.ok(snap.b.equals(f64ToBytes(want.b)), `${snap.rm}: b`);
       assert.ok(snap.factor.equals(f64ToBytes(want.factor)), `${snap.rm}: factor`);
     });
-    assert.ok(first.summary.snapshots.some((snap) => snap.n > 0), 'the posteriors learned something');
+    assert.ok(
+      first.summary.snapshots.some((snap) => snap.n > 0),
+      'the posteriors learned something',
+    );
 
     const second = await loopOnce(s);
     assert.equal(second.decisions.length, first.decisions.length);
@@ -100,7 +120,9 @@ describe('streams: the loop with the Confluent wire format (fake registry)', () 
         try {
           const summary = await runLoop({ bus, settings: s, batches: 5, clock, log: quietLog, codec });
           return { summary, decisions: await bus.readToEnd(topicName(s.prefix, 'decisions')) };
-        } finally { await bus.close(); }
+        } finally {
+          await bus.close();
+        }
       };
       const confluent = await run(createCodec({ registryUrl: fake.url, prefix: s.prefix }));
       const single = await run();

@@ -16,10 +16,12 @@ import { chatAnswer, openrlhfAnswer, startFake, teiAnswer, type FakeServer } fro
 import { quietLog, testSettings } from './streams-fixtures.ts';
 
 const servers: FakeServer[] = [];
-after(async () => { for (const s of servers) await s.close(); });
+after(async () => {
+  for (const s of servers) await s.close();
+});
 
 describe('a loop with http, judge, tfjs and sim RMs (in-process bus)', { timeout: 120_000 }, () => {
-  it('finishes with no dead letter; Scores carry each backend\'s model version; counts add up', async () => {
+  it("finishes with no dead letter; Scores carry each backend's model version; counts add up", async () => {
     const rm = await startFake(openrlhfAnswer);
     const judge = await startFake(chatAnswer((a, b) => (a.length >= b.length ? '[[1]]' : '[[2]]')));
     servers.push(rm, judge);
@@ -47,10 +49,10 @@ describe('a loop with http, judge, tfjs and sim RMs (in-process bus)', { timeout
         assert.ok(sc.pairs.every((p) => p.unscored === null && Number.isFinite(p.scoreA)));
       }
       assert.equal(pairs, summary.pairs, 'one score per routed pair');
-      assert.deepEqual([...versions.get(arms[0]!) ?? []], ['openrlhf-fake@1']);
-      assert.deepEqual([...versions.get(arms[1]!) ?? []], ['judge-fake-1']);
-      assert.match([...versions.get(arms[2]!) ?? []][0] ?? 'not routed', /^tfjs-sha256:[0-9a-f]{16}$/);
-      assert.deepEqual([...versions.get(arms[3]!) ?? ['sim']], ['sim']);
+      assert.deepEqual([...(versions.get(arms[0]!) ?? [])], ['openrlhf-fake@1']);
+      assert.deepEqual([...(versions.get(arms[1]!) ?? [])], ['judge-fake-1']);
+      assert.match([...(versions.get(arms[2]!) ?? [])][0] ?? 'not routed', /^tfjs-sha256:[0-9a-f]{16}$/);
+      assert.deepEqual([...(versions.get(arms[3]!) ?? ['sim'])], ['sim']);
       const st = summary.stats[`scorer:${arms[1]}`]!;
       assert.equal(st.asked, 2 * st.scored, 'the judge asked both orders of every pair');
     } finally {
@@ -60,7 +62,7 @@ describe('a loop with http, judge, tfjs and sim RMs (in-process bus)', { timeout
 });
 
 describe('a production loop: no simulator section at all (in-process bus)', { timeout: 120_000 }, () => {
-  it('every RM on a real backend, the trainer outside the loop\'s settings: labels flow, no Score is simulated', async () => {
+  it("every RM on a real backend, the trainer outside the loop's settings: labels flow, no Score is simulated", async () => {
     const openrlhf = await startFake(openrlhfAnswer);
     const tei = await startFake(teiAnswer);
     const judge = await startFake(chatAnswer((a, b) => (a.length >= b.length ? '[[1]]' : '[[2]]')));
@@ -68,15 +70,23 @@ describe('a production loop: no simulator section at all (in-process bus)', { ti
     const demo = testSettings({ prefix: 'prod.' });
     const arms = demo.arms;
     // The apps' settings: what `loop.json` of a deployment holds. No `sim`, a scorer for every RM.
-    const s = buildSettings({
-      seed: demo.seed, run: 'test/prod', prefix: 'prod.', partitions: 3, posteriorWaitMs: 600_000, arms,
-      scorers: {
-        [arms[0]!]: { backend: 'http', protocol: 'openrlhf', url: `${openrlhf.url}/`, modelVersion: 'openrlhf-fake@1' },
-        [arms[1]!]: { backend: 'http', protocol: 'tei', url: `${tei.url}/predict`, modelVersion: 'tei-fake@1' },
-        [arms[2]!]: { backend: 'judge', baseUrl: judge.url, model: 'judge-fake-1', order: 'both' },
-        [arms[3]!]: { backend: 'tfjs', modelDir: new URL('../../data/tfjs-rm/', import.meta.url).pathname, tfBackend: 'wasm' },
+    const s = buildSettings(
+      {
+        seed: demo.seed,
+        run: 'test/prod',
+        prefix: 'prod.',
+        partitions: 3,
+        posteriorWaitMs: 600_000,
+        arms,
+        scorers: {
+          [arms[0]!]: { backend: 'http', protocol: 'openrlhf', url: `${openrlhf.url}/`, modelVersion: 'openrlhf-fake@1' },
+          [arms[1]!]: { backend: 'http', protocol: 'tei', url: `${tei.url}/predict`, modelVersion: 'tei-fake@1' },
+          [arms[2]!]: { backend: 'judge', baseUrl: judge.url, model: 'judge-fake-1', order: 'both' },
+          [arms[3]!]: { backend: 'tfjs', modelDir: new URL('../../data/tfjs-rm/', import.meta.url).pathname, tfBackend: 'wasm' },
+        },
       },
-    }, demo.prior);
+      demo.prior,
+    );
     assert.equal(s.sim, undefined);
     const bus = createMemoryBus();
     const codec = new SingleObjectCodec();
@@ -105,13 +115,22 @@ describe('a production loop: no simulator section at all (in-process bus)', { ti
   it('refuses a config without a simulator that leaves an RM without a backend, and a trainer app with nothing to drive', async () => {
     const demo = testSettings();
     const arms = demo.arms;
-    assert.throws(() => buildSettings({ arms, scorers: { [arms[0]!]: { backend: 'http', protocol: 'openrlhf', url: 'http://127.0.0.1:1/' } } }, demo.prior),
-      (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && /scorers/.test((e as Error).message) && (e as Error).message.includes(arms[1]!));
-    const prod = buildSettings({ arms, scorers: Object.fromEntries(arms.map((rm) => [rm, { backend: 'http', protocol: 'openrlhf', url: 'http://127.0.0.1:1/' }])) }, demo.prior);
+    assert.throws(
+      () =>
+        buildSettings({ arms, scorers: { [arms[0]!]: { backend: 'http', protocol: 'openrlhf', url: 'http://127.0.0.1:1/' } } }, demo.prior),
+      (e: unknown) =>
+        isRouterError(e, 'RR_INVALID_CONFIG') && /scorers/.test((e as Error).message) && (e as Error).message.includes(arms[1]!),
+    );
+    const prod = buildSettings(
+      { arms, scorers: Object.fromEntries(arms.map((rm) => [rm, { backend: 'http', protocol: 'openrlhf', url: 'http://127.0.0.1:1/' }])) },
+      demo.prior,
+    );
     const bus = createMemoryBus();
     try {
-      await assert.rejects(startTrainerApp({ bus, codec: new SingleObjectCodec(), clock: counterClock(), log: quietLog, settings: prod }),
-        (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && (e as { field?: string }).field === 'sim');
+      await assert.rejects(
+        startTrainerApp({ bus, codec: new SingleObjectCodec(), clock: counterClock(), log: quietLog, settings: prod }),
+        (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && (e as { field?: string }).field === 'sim',
+      );
     } finally {
       await bus.close();
     }

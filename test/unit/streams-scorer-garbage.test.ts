@@ -17,19 +17,24 @@ import { waitFor } from '../helpers/kafka.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';
 
 const servers: FakeServer[] = [];
-after(async () => { for (const s of servers) await s.close(); });
+after(async () => {
+  for (const s of servers) await s.close();
+});
 
 describe('scorer app: an RM answering garbage', () => {
   it('Score with the pair unscored, a RM_BAD_RESPONSE dead letter, the prompt labeled without it', async () => {
     // Garbage for the prompt "bad", good rewards otherwise (one call per prompt: maxBatch 2 texts).
     const server = await startFake((body) => {
-      const q = (body as { query: string[]; prompts: string[] });
+      const q = body as { query: string[]; prompts: string[] };
       return q.prompts[0] === 'bad' ? { rewards: ['x', 'y'] } : { rewards: q.query.map((t) => (t.endsWith('long answer') ? 2 : 1)) };
     });
     servers.push(server);
     const base = testSettings();
     const rm = base.arms[0]!;
-    const s = testSettings({ prefix: 'g.', scorers: { [rm]: { backend: 'http', protocol: 'openrlhf', url: `${server.url}/`, maxBatch: 2, retries: 0, maxWaitMs: 0 } } });
+    const s = testSettings({
+      prefix: 'g.',
+      scorers: { [rm]: { backend: 'http', protocol: 'openrlhf', url: `${server.url}/`, maxBatch: 2, retries: 0, maxWaitMs: 0 } },
+    });
     const clock = counterClock();
     const bus = createMemoryBus({ clock });
     const codec = new SingleObjectCodec();
@@ -37,8 +42,17 @@ describe('scorer app: an RM answering garbage', () => {
     await createLoopTopics(bus, s);
     const apps = [await startScorerApp(ctx, { rm }), await startLabelerApp(ctx)];
     try {
-      const req = (promptId: string, prompt: string): ScoringRequest => ({ run: s.run, batch: 0, promptId, rm, prompt, messages: [], promptPairs: 1, routedAtMs: 0,
-        pairs: [{ pairId: `${promptId}/0`, index: 0, responseA: 'a long answer', responseB: 'short' }] });
+      const req = (promptId: string, prompt: string): ScoringRequest => ({
+        run: s.run,
+        batch: 0,
+        promptId,
+        rm,
+        prompt,
+        messages: [],
+        promptPairs: 1,
+        routedAtMs: 0,
+        pairs: [{ pairId: `${promptId}/0`, index: 0, responseA: 'a long answer', responseB: 'short' }],
+      });
       const producer = await bus.producer();
       const bad = req('p-bad', 'bad');
       const badBytes = codec.encodeSync('requests', bad);
@@ -46,13 +60,17 @@ describe('scorer app: an RM answering garbage', () => {
         { topic: requestsTopic(s.prefix, rm), key: Buffer.from(recordKey('requests', bad) as string), value: badBytes },
         { topic: requestsTopic(s.prefix, rm), key: Buffer.from('k'), value: codec.encodeSync('requests', req('p-good', 'good')) },
       ]);
-      const read = async <T>(base: 'scores' | 'dlq' | 'labels'): Promise<T[]> => (await bus.readToEnd(topicName(s.prefix, base))).map((r) => codec.decodeSync(base, r.value!) as T);
+      const read = async <T>(base: 'scores' | 'dlq' | 'labels'): Promise<T[]> =>
+        (await bus.readToEnd(topicName(s.prefix, base))).map((r) => codec.decodeSync(base, r.value!) as T);
       await waitFor(async () => (await read('labels')).length >= 2, { message: 'two labels' });
       const scores = await read<Score>('scores');
       const badScore = scores.find((x) => x.promptId === 'p-bad')!;
       assert.equal(badScore.pairs[0]!.unscored, 'RM_BAD_RESPONSE');
       assert.ok(Number.isNaN(badScore.pairs[0]!.scoreA));
-      assert.deepEqual(scores.find((x) => x.promptId === 'p-good')!.pairs.map((p) => [p.scoreA, p.scoreB, p.unscored]), [[2, 1, null]]);
+      assert.deepEqual(
+        scores.find((x) => x.promptId === 'p-good')!.pairs.map((p) => [p.scoreA, p.scoreB, p.unscored]),
+        [[2, 1, null]],
+      );
       const dlq = await read<DeadLetter>('dlq');
       assert.equal(dlq.length, 1);
       assert.equal(dlq[0]!.reason, 'RM_BAD_RESPONSE');

@@ -38,7 +38,10 @@ describe('streams: settings', () => {
   it('loads loop.json with its prior beside it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rr-settings-'));
     await writePrior(join(dir, 'prior.json'), syntheticPrior());
-    await writeFile(join(dir, 'loop.json'), JSON.stringify({ seed: 2, prefix: 'x.', prior: 'prior.json', sim: { scenario: 'shift', config: { d: D, batches: 3 } } }));
+    await writeFile(
+      join(dir, 'loop.json'),
+      JSON.stringify({ seed: 2, prefix: 'x.', prior: 'prior.json', sim: { scenario: 'shift', config: { d: D, batches: 3 } } }),
+    );
     const s = await loadSettings(join(dir, 'loop.json'));
     assert.equal(s.prefix, 'x.');
     assert.equal(s.sim!.config.batches, 3);
@@ -49,7 +52,8 @@ describe('streams: settings', () => {
   });
 
   it('knows every app by name and refuses others', () => {
-    for (const name of ['router', 'scorer', 'scorer:gpt-4.1 (judge)', 'labeler', 'trainer', 'aggregator', 'store']) assert.equal(typeof appFactory(name), 'function');
+    for (const name of ['router', 'scorer', 'scorer:gpt-4.1 (judge)', 'labeler', 'trainer', 'aggregator', 'store'])
+      assert.equal(typeof appFactory(name), 'function');
     assert.throws(() => appFactory('nope'), invalid('app'));
   });
 });

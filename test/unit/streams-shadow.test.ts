@@ -31,8 +31,15 @@ async function loopOnce(s: LoopSettings) {
   const bus = createMemoryBus({ clock });
   try {
     const summary = await runLoop({ bus, settings: s, batches: BATCHES, clock, log: quietLog, codec });
-    const read = async (base: 'decisions' | 'labels' | 'scores' | 'dlq') => (await bus.readToEnd(topicName(s.prefix, base))).map((r) => r.value!);
-    return { summary, decisions: await read('decisions'), labels: await read('labels'), scores: await read('scores'), dlq: await read('dlq') };
+    const read = async (base: 'decisions' | 'labels' | 'scores' | 'dlq') =>
+      (await bus.readToEnd(topicName(s.prefix, base))).map((r) => r.value!);
+    return {
+      summary,
+      decisions: await read('decisions'),
+      labels: await read('labels'),
+      scores: await read('scores'),
+      dlq: await read('dlq'),
+    };
   } finally {
     await bus.close();
   }
@@ -56,7 +63,14 @@ describe('shadow scoring', () => {
     on.decisions.forEach((d, i) => assert.ok(d.equals(off.decisions[i]!), `decision record ${i} differs`));
     on.summary.snapshots.forEach((snap, k) => {
       const o = off.summary.snapshots[k]!;
-      assert.ok(snap.version === o.version && snap.n === o.n && snap.precision.equals(o.precision) && snap.b.equals(o.b) && snap.factor.equals(o.factor), `${snap.rm}: posterior`);
+      assert.ok(
+        snap.version === o.version &&
+          snap.n === o.n &&
+          snap.precision.equals(o.precision) &&
+          snap.b.equals(o.b) &&
+          snap.factor.equals(o.factor),
+        `${snap.rm}: posterior`,
+      );
     });
     assert.equal(on.summary.accuracy, off.summary.accuracy);
     assert.deepEqual(on.summary.deadLetters, {});
@@ -79,8 +93,15 @@ describe('shadow scoring', () => {
     }
     for (const [pairId, rm] of chosen) {
       const got = byPair.get(pairId) ?? [];
-      assert.deepEqual(got.filter((x) => !x.audit).map((x) => x.rm), [rm], `${pairId}: one routed score, from its chosen RM`);
-      const audit = got.filter((x) => x.audit).map((x) => x.rm).sort();
+      assert.deepEqual(
+        got.filter((x) => !x.audit).map((x) => x.rm),
+        [rm],
+        `${pairId}: one routed score, from its chosen RM`,
+      );
+      const audit = got
+        .filter((x) => x.audit)
+        .map((x) => x.rm)
+        .sort();
       assert.deepEqual(audit, isShadow(pairId) ? s.arms.filter((a) => a !== rm).sort() : [], `${pairId}: audit scores`);
     }
     const K = s.arms.length;
@@ -99,26 +120,84 @@ describe('shadow scoring', () => {
     const producer = await bus.producer();
     const [a, b] = settings.arms;
     const score = (promptId: string, rm: string, pairs: [number, number][], audit: boolean, unscored = false): Score => ({
-      run: settings.run, batch: 0, promptId, rm, modelVersion: 'test', latencyMs: 1, promptPairs: 2, audit,
-      pairs: pairs.map(([index, gap]) => ({ pairId: `${promptId}/${index}`, index, scoreA: unscored ? NaN : gap / 2, scoreB: unscored ? NaN : -gap / 2, unscored: unscored ? 'RM_UNAVAILABLE' : null })),
+      run: settings.run,
+      batch: 0,
+      promptId,
+      rm,
+      modelVersion: 'test',
+      latencyMs: 1,
+      promptPairs: 2,
+      audit,
+      pairs: pairs.map(([index, gap]) => ({
+        pairId: `${promptId}/${index}`,
+        index,
+        scoreA: unscored ? NaN : gap / 2,
+        scoreB: unscored ? NaN : -gap / 2,
+        unscored: unscored ? 'RM_UNAVAILABLE' : null,
+      })),
     });
-    const send = async (sc: Score) => producer.send([{ topic: topicName(settings.prefix, 'scores'), key: Buffer.from(recordKey('scores', sc) as string), value: await codec.encode('scores', sc) }]);
-    const labels = async () => Promise.all((await bus.readToEnd(topicName(settings.prefix, 'labels'))).map((r) => codec.decode('labels', r.value!)));
+    const send = async (sc: Score) =>
+      producer.send([
+        {
+          topic: topicName(settings.prefix, 'scores'),
+          key: Buffer.from(recordKey('scores', sc) as string),
+          value: await codec.encode('scores', sc),
+        },
+      ]);
+    const labels = async () =>
+      Promise.all((await bus.readToEnd(topicName(settings.prefix, 'labels'))).map((r) => codec.decode('labels', r.value!)));
     const labeler = await startLabelerApp(ctx);
     try {
       // Audit scores of both pairs (the opposite verdicts, and one unscored) arrive before any routed one.
-      await send(score('p', b!, [[0, -2], [1, -2]], true));
+      await send(
+        score(
+          'p',
+          b!,
+          [
+            [0, -2],
+            [1, -2],
+          ],
+          true,
+        ),
+      );
       await send(score('p', b!, [[1, 0]], true, true));
       await waitFor(() => labeler.stats().auditScores === 2, { timeoutMs: 5_000, intervalMs: 10, message: 'audit scores read' });
       assert.equal(labeler.stats().openPrompts, 0, 'an audit score opens no prompt');
       assert.equal((await labels()).length, 0);
-      await send(score('p', a!, [[0, 2], [1, 2]], false));
+      await send(
+        score(
+          'p',
+          a!,
+          [
+            [0, 2],
+            [1, 2],
+          ],
+          false,
+        ),
+      );
       await waitFor(async () => (await labels()).length === 1, { timeoutMs: 5_000, intervalMs: 10, message: 'p labelled' });
       const [l] = await labels();
-      assert.deepEqual(l!.pairs.map((p) => [p.pairId, p.rm, p.chosen]), [['p/0', a, 'A'], ['p/1', a, 'A']]);
-      assert.deepEqual({ auditScores: labeler.stats().auditScores, auditPairs: labeler.stats().auditPairs, unscored: labeler.stats().unscored, deadLettered: labeler.stats().deadLettered },
-        { auditScores: 2, auditPairs: 3, unscored: 0, deadLettered: 0 });
-      assert.equal((await bus.readToEnd(topicName(settings.prefix, 'dlq'))).length, 0, 'the labeler dead-letters no audit pair (the scorer did)');
+      assert.deepEqual(
+        l!.pairs.map((p) => [p.pairId, p.rm, p.chosen]),
+        [
+          ['p/0', a, 'A'],
+          ['p/1', a, 'A'],
+        ],
+      );
+      assert.deepEqual(
+        {
+          auditScores: labeler.stats().auditScores,
+          auditPairs: labeler.stats().auditPairs,
+          unscored: labeler.stats().unscored,
+          deadLettered: labeler.stats().deadLettered,
+        },
+        { auditScores: 2, auditPairs: 3, unscored: 0, deadLettered: 0 },
+      );
+      assert.equal(
+        (await bus.readToEnd(topicName(settings.prefix, 'dlq'))).length,
+        0,
+        'the labeler dead-letters no audit pair (the scorer did)',
+      );
     } finally {
       await labeler.close();
       await producer.close();
@@ -128,9 +207,18 @@ describe('shadow scoring', () => {
 
   it('refuses a fraction outside [0, 1] with RR_INVALID_CONFIG naming shadow.fraction', () => {
     for (const fraction of [-0.1, 1.5, NaN, Infinity, '0.1', null, undefined]) {
-      assert.throws(() => testSettings({ shadow: { fraction: fraction as number } }), (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === 'shadow.fraction', String(fraction));
+      assert.throws(
+        () => testSettings({ shadow: { fraction: fraction as number } }),
+        (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === 'shadow.fraction',
+        String(fraction),
+      );
     }
-    for (const flag of ['-1', '2', 'x', '']) assert.throws(() => parseShadowFraction(flag), (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === 'shadow.fraction', flag);
+    for (const flag of ['-1', '2', 'x', ''])
+      assert.throws(
+        () => parseShadowFraction(flag),
+        (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === 'shadow.fraction',
+        flag,
+      );
     assert.equal(parseShadowFraction('0.25'), 0.25);
     assert.equal(testSettings({ shadow: { fraction: 0 } }).shadow?.fraction, 0);
     const ids = Array.from({ length: 1000 }, (_, i) => `b0-p${i}`);

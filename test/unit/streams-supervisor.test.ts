@@ -9,18 +9,36 @@ import type { AppHandle } from '../../streams/runtime/context.ts';
 import { isNonRetriable, Supervisor, type SupervisorOptions } from '../../streams/runtime/supervisor.ts';
 import { quietLog } from './streams-fixtures.ts';
 
-interface Harness { opts: SupervisorOptions; starts: number; closedBuses: number; fails: ((err: unknown) => void)[]; clock: { t: number } }
+interface Harness {
+  opts: SupervisorOptions;
+  starts: number;
+  closedBuses: number;
+  fails: ((err: unknown) => void)[];
+  clock: { t: number };
+}
 
 /** `plan[i]` says what the i-th start does: 'ok' (runs until failed), 'throw' (start rejects), 'hang' (never resolves). */
 function harness(plan: ('ok' | 'throw' | 'hang')[], over: Partial<SupervisorOptions> = {}): Harness {
   const h: Harness = { starts: 0, closedBuses: 0, fails: [], clock: { t: 0 }, opts: undefined as never };
   h.opts = {
-    name: 'test', outageLimitMs: 10_000, log: quietLog, now: () => h.clock.t,
-    sleep: async (ms) => { h.clock.t += ms; },
-    openBus: () => ({ close: async () => { h.closedBuses++; } }),
+    name: 'test',
+    outageLimitMs: 10_000,
+    log: quietLog,
+    now: () => h.clock.t,
+    sleep: async (ms) => {
+      h.clock.t += ms;
+    },
+    openBus: () => ({
+      close: async () => {
+        h.closedBuses++;
+      },
+    }),
     startApp: async (_bus, fail) => {
       const what = plan[h.starts++] ?? 'ok';
-      if (what === 'throw') { h.clock.t += 1_000; throw new RouterError('RR_BUS', 'broker down', { retriable: true }); }
+      if (what === 'throw') {
+        h.clock.t += 1_000;
+        throw new RouterError('RR_BUS', 'broker down', { retriable: true });
+      }
       if (what === 'hang') return new Promise<AppHandle>(() => {});
       h.fails.push(fail);
       return { name: 'test', close: async () => {}, stats: () => ({ starts: h.starts }) };
@@ -67,7 +85,9 @@ describe('streams: supervisor', () => {
     const sup = new Supervisor(h.opts);
     const run = sup.run();
     await tick();
-    h.fails[0]!(new RouterError('RR_BUS', 'send failed', { cause: Object.assign(new Error('denied'), { type: 'TOPIC_AUTHORIZATION_FAILED' }) }));
+    h.fails[0]!(
+      new RouterError('RR_BUS', 'send failed', { cause: Object.assign(new Error('denied'), { type: 'TOPIC_AUTHORIZATION_FAILED' }) }),
+    );
     const res = await run;
     assert.deepEqual([res.code, res.reason, h.starts], [1, 'non-retriable', 1]);
     assert.ok(isNonRetriable(new RouterError('RR_INVALID_CONFIG', 'x')));
@@ -84,7 +104,7 @@ describe('streams: supervisor', () => {
     sup.stop();
     const res = await run;
     assert.deepEqual([res.code, res.reason], [0, 'stopped']);
-    assert.ok(h.closedBuses >= 1, 'the starting incarnation\'s bus was closed');
+    assert.ok(h.closedBuses >= 1, "the starting incarnation's bus was closed");
   });
 
   it('a close that hangs past closeTimeoutMs ends with a non-zero code (no half-closed client stays alive)', async () => {

@@ -38,16 +38,33 @@ async function loop() {
 }
 
 /** Whether each of the apps' channels has a listener. */
-const subscribed = () => [processChannel.start, sendChannel.start, sendChannel.asyncEnd, decisionsChannel, deltasChannel.start].map((c) => c.hasSubscribers);
+const subscribed = () =>
+  [processChannel.start, sendChannel.start, sendChannel.asyncEnd, decisionsChannel, deltasChannel.start].map((c) => c.hasSubscribers);
 
-const record = (offset: number): BusRecord => ({ topic: 't', partition: 0, offset: String(offset), key: null, value: Buffer.from([offset]), headers: {}, timestamp: '0' });
+const record = (offset: number): BusRecord => ({
+  topic: 't',
+  partition: 0,
+  offset: String(offset),
+  key: null,
+  value: Buffer.from([offset]),
+  headers: {},
+  timestamp: '0',
+});
 
 function fakeTracer() {
   const events: string[] = [];
   const tracer: RecordTracer = {
     start: (r) => {
       events.push(`start ${r.offset}`);
-      return { finish: (o) => { events.push(`finish ${o.record.offset}`); return o; }, fail: (err) => { events.push(`fail ${r.offset}: ${String(err)}`); } };
+      return {
+        finish: (o) => {
+          events.push(`finish ${o.record.offset}`);
+          return o;
+        },
+        fail: (err) => {
+          events.push(`fail ${r.offset}: ${String(err)}`);
+        },
+      };
     },
   };
   return { tracer, events };
@@ -76,43 +93,72 @@ describe('telemetry', () => {
         assert.ok(a.length > 0, t);
         assert.equal(a.length, b.length, t);
         a.forEach((r, i) => assert.ok(r.value!.equals(b[i]!.value!), `${t}[${i}] differs with tracing on`));
-        assert.ok(a.every((r) => r.headers.traceparent !== undefined), `${t}: on, every record carries trace context`);
-        assert.ok(b.every((r) => Object.keys(r.headers).length === 0), `${t}: off, no headers`);
+        assert.ok(
+          a.every((r) => r.headers.traceparent !== undefined),
+          `${t}: on, every record carries trace context`,
+        );
+        assert.ok(
+          b.every((r) => Object.keys(r.headers).length === 0),
+          `${t}: off, no headers`,
+        );
       }
       const routes = receiver.spans.filter((s) => s.name === 'route pair');
       const pairs = new Set(routes.map((s) => s.attributes['rr.pair.id']));
       assert.equal(routes.length, pairs.size, 'one route span per pair');
-      assert.ok(receiver.spans.every((s) => (s.status.code ?? 0) === 0), 'no failed span');
+      assert.ok(
+        receiver.spans.every((s) => (s.status.code ?? 0) === 0),
+        'no failed span',
+      );
     } finally {
       await receiver.close();
     }
   });
 
-  it('a send\'s records carry its context when they are sent; its span ends after the send; untraced, no header and no message', async () => {
+  it("a send's records carry its context when they are sent; its span ends after the send; untraced, no header and no message", async () => {
     const exporter = new tracing.InMemorySpanExporter();
     const provider = new tracing.BasicTracerProvider({ spanProcessors: [new tracing.SimpleSpanProcessor(exporter)] });
-    const tel = new Telemetry({ tracer: provider.getTracer('t'), meter: createNoopMeter(), propagator: new core.W3CTraceContextPropagator() });
+    const tel = new Telemetry({
+      tracer: provider.getTracer('t'),
+      meter: createNoopMeter(),
+      propagator: new core.W3CTraceContextPropagator(),
+    });
     const seen: string[] = [];
     const endedBefore: number[] = [];
-    const producer = { send: async (rs: OutRecord[]) => {
-      seen.push(...rs.map((r) => r.headers?.traceparent?.toString() ?? 'none'));
-      endedBefore.push(exporter.getFinishedSpans().length);
-    } };
+    const producer = {
+      send: async (rs: OutRecord[]) => {
+        seen.push(...rs.map((r) => r.headers?.traceparent?.toString() ?? 'none'));
+        endedBefore.push(exporter.getFinishedSpans().length);
+      },
+    };
     const unsubscribe = subscribeTelemetry(tel);
     try {
-      const records: OutRecord[] = [{ topic: 't', key: null, value: Buffer.from('a') }, { topic: 't', key: null, value: Buffer.from('b') }];
-      await sendTraced(producer, 'test', records, () => [{ topic: 't', from: 0, to: 1, batch: 7 }, { topic: 't', from: 1, to: 2, feedbackKind: 'BATCH_END' }]);
+      const records: OutRecord[] = [
+        { topic: 't', key: null, value: Buffer.from('a') },
+        { topic: 't', key: null, value: Buffer.from('b') },
+      ];
+      await sendTraced(producer, 'test', records, () => [
+        { topic: 't', from: 0, to: 1, batch: 7 },
+        { topic: 't', from: 1, to: 2, feedbackKind: 'BATCH_END' },
+      ]);
       assert.deepEqual(endedBefore, [0], 'the spans are open while the send runs');
       const spans = exporter.getFinishedSpans();
-      assert.deepEqual(spans.map((sp) => sp.name), ['send t', 'send t']);
-      assert.deepEqual(seen, spans.map((sp) => `00-${sp.spanContext().traceId}-${sp.spanContext().spanId}-01`));
+      assert.deepEqual(
+        spans.map((sp) => sp.name),
+        ['send t', 'send t'],
+      );
+      assert.deepEqual(
+        seen,
+        spans.map((sp) => `00-${sp.spanContext().traceId}-${sp.spanContext().spanId}-01`),
+      );
       assert.equal(spans[0]!.attributes['rr.batch'], 7);
       assert.equal(spans[1]!.attributes['rr.feedback.kind'], 'BATCH_END');
       assert.equal(spans[0]!.attributes['rr.stage'], 'test');
     } finally {
       unsubscribe();
     }
-    await sendTraced(producer, 'test', [{ topic: 't', key: null, value: Buffer.from('c') }], () => assert.fail('no span is described when nothing traces'));
+    await sendTraced(producer, 'test', [{ topic: 't', key: null, value: Buffer.from('c') }], () =>
+      assert.fail('no span is described when nothing traces'),
+    );
     assert.equal(seen[2], 'none');
     await provider.shutdown();
   });
@@ -129,8 +175,14 @@ describe('telemetry', () => {
   it('exports OTLP/HTTP as protobuf by default or JSON; refuses gRPC with a typed error', () => {
     assert.equal(otlpProtocol({ env: {} }), 'http/protobuf');
     assert.equal(otlpProtocol({ env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } }), 'http/json');
-    assert.equal(otlpProtocol({ env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' } }), 'http/protobuf');
-    assert.throws(() => otlpProtocol({ env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }), (e: unknown) => (e as { code?: string }).code === 'RR_INVALID_CONFIG' && /grpc/.test(String(e)));
+    assert.equal(
+      otlpProtocol({ env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' } }),
+      'http/protobuf',
+    );
+    assert.throws(
+      () => otlpProtocol({ env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
+      (e: unknown) => (e as { code?: string }).code === 'RR_INVALID_CONFIG' && /grpc/.test(String(e)),
+    );
   });
 
   it('wraps a stage pipeline: one span per record, finished in order with its own output', async () => {
@@ -148,10 +200,16 @@ describe('telemetry', () => {
   it('fails the spans a stopped pipeline leaves open', () => {
     const { tracer, events } = fakeTracer();
     const boom = new Error('boom');
-    const inner: OperatorFunction<BusRecord, RecordOutput> = concatMap((r) => (r.offset === '1' ? throwError(() => boom) : of({ record: r, out: [] })));
+    const inner: OperatorFunction<BusRecord, RecordOutput> = concatMap((r) =>
+      r.offset === '1' ? throwError(() => boom) : of({ record: r, out: [] }),
+    );
     const input = new Subject<BusRecord>();
     let error: unknown;
-    input.pipe(traceRecords(tracer, inner)).subscribe({ error: (e: unknown) => { error = e; } });
+    input.pipe(traceRecords(tracer, inner)).subscribe({
+      error: (e: unknown) => {
+        error = e;
+      },
+    });
     input.next(record(0));
     input.next(record(1));
     assert.equal(error, boom);

@@ -3,11 +3,20 @@
  * (`kafka`) or let the factory build it from brokers/clientId. See docs/bus.md.
  */
 import kafkajs from 'kafkajs';
-import type { Admin, ConfigResourceTypes as ConfigResourceType, Kafka as KafkaClient, KafkaConfig,
-  logLevel as LogLevel } from 'kafkajs';
+import type { Admin, ConfigResourceTypes as ConfigResourceType, Kafka as KafkaClient, KafkaConfig, logLevel as LogLevel } from 'kafkajs';
 import { RouterError } from '../../core/errors.ts';
-import type { Bus, BusConsumer, BusProducer, BusRecord, ConsumerOptions, ConsumerTiming, PartitionEnd,
-  ProducerOptions, ReadToEndOptions, TopicSpec } from '../types.ts';
+import type {
+  Bus,
+  BusConsumer,
+  BusProducer,
+  BusRecord,
+  ConsumerOptions,
+  ConsumerTiming,
+  PartitionEnd,
+  ProducerOptions,
+  ReadToEndOptions,
+  TopicSpec,
+} from '../types.ts';
 import { OpenClients } from '../clients.ts';
 import { Naming } from './convert.ts';
 import { fetchTopicOffsets, withMetadataRetry } from './retry.ts';
@@ -42,8 +51,9 @@ const TOPIC: ConfigResourceType = ConfigResourceTypes.TOPIC;
 let readers = 0;
 
 export function createKafkaBus(opts: KafkaBusOptions): Bus {
-  const kafka = opts.kafka ?? new Kafka({ ...opts.kafkaConfig, brokers: opts.brokers, clientId: opts.clientId,
-    logLevel: opts.logLevel ?? logLevel.ERROR });
+  const kafka =
+    opts.kafka ??
+    new Kafka({ ...opts.kafkaConfig, brokers: opts.brokers, clientId: opts.clientId, logLevel: opts.logLevel ?? logLevel.ERROR });
   const naming = new Naming(opts.prefix ?? '');
   const timing = opts.consumerTiming ?? {};
   const clients = new OpenClients();
@@ -51,25 +61,40 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
   let closing: Promise<void> | null = null;
   /** readToEnd's throwaway consumers still reading: bus.close() disconnects them too. */
   const reading = new Set<{ disconnect(): Promise<void> }>();
-  const track = (c: { disconnect(): Promise<void> }): (() => void) => { reading.add(c); return () => reading.delete(c); };
+  const track = (c: { disconnect(): Promise<void> }): (() => void) => {
+    reading.add(c);
+    return () => reading.delete(c);
+  };
 
   const getAdmin = (): Promise<Admin> => {
     if (clients.closed) return Promise.reject(new RouterError('RR_BUS', 'bus is closed'));
-    admin ??= (async () => { const a = kafka.admin(); await a.connect(); return a; })();
+    admin ??= (async () => {
+      const a = kafka.admin();
+      await a.connect();
+      return a;
+    })();
     return admin;
   };
   return {
     async createTopics(specs: TopicSpec[]): Promise<void> {
       if (specs.length === 0) return;
       const admin = await getAdmin();
-      const topics = specs.map((s) => ({ topic: naming.topic(s.name), numPartitions: s.partitions,
-        configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })) }));
+      const topics = specs.map((s) => ({
+        topic: naming.topic(s.name),
+        numPartitions: s.partitions,
+        configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+      }));
       // Existing topics are skipped by the broker, so a retried call only finishes the leader wait.
-      await withMetadataRetry(admin, topics.map((t) => t.topic), () => admin.createTopics({ waitForLeaders: true, topics }));
+      await withMetadataRetry(
+        admin,
+        topics.map((t) => t.topic),
+        () => admin.createTopics({ waitForLeaders: true, topics }),
+      );
     },
     async describeTopicConfig(name: string): Promise<Record<string, string>> {
-      const { resources } = await (await getAdmin()).describeConfigs({ includeSynonyms: false,
-        resources: [{ type: TOPIC, name: naming.topic(name) }] });
+      const { resources } = await (
+        await getAdmin()
+      ).describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC, name: naming.topic(name) }] });
       const resource = resources[0];
       if (resource === undefined || resource.errorCode !== 0) {
         throw new RouterError('RR_BUS', `describeConfigs(${name}) failed: ${resource?.errorMessage ?? 'no answer'}`, { topic: name });
@@ -99,7 +124,12 @@ export function createKafkaBus(opts: KafkaBusOptions): Bus {
     async lease(lopts) {
       clients.assertOpen();
       const lease = await acquireLease(kafka, naming, timing, lopts);
-      return clients.track({ get active() { return lease.active; }, close: () => lease.close() });
+      return clients.track({
+        get active() {
+          return lease.active;
+        },
+        close: () => lease.close(),
+      });
     },
     async emptyGroups(prefix: string): Promise<string[]> {
       const a = await getAdmin();

@@ -30,8 +30,12 @@ export class KafkaBusConsumer implements BusConsumer {
   private joining: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
 
-  constructor(kafka: Kafka, private readonly naming: Naming, private readonly opts: ConsumerOptions,
-    private readonly settings: KafkaConsumerSettings) {
+  constructor(
+    kafka: Kafka,
+    private readonly naming: Naming,
+    private readonly opts: ConsumerOptions,
+    private readonly settings: KafkaConsumerSettings,
+  ) {
     this.groupId = opts.groupId;
     this.wireTopics = opts.topics.map((t) => naming.topic(t));
     this.consumer = kafka.consumer({
@@ -58,15 +62,21 @@ export class KafkaBusConsumer implements BusConsumer {
   async run(handler: BatchHandler): Promise<void> {
     if (this.closed || this.started) throw new RouterError('RR_BUS', `consumer of group ${this.groupId} cannot run twice`);
     this.started = true;
-    const closedNow = (): RouterError => new RouterError('RR_BUS', `consumer of group ${this.groupId} closed while starting`, { groupId: this.groupId });
+    const closedNow = (): RouterError =>
+      new RouterError('RR_BUS', `consumer of group ${this.groupId} closed while starting`, { groupId: this.groupId });
     await this.consumer.connect();
     if (this.closed) throw closedNow(); // close() came during connect: never start a runner that would join
     await this.consumer.subscribe({ topics: this.wireTopics, fromBeginning: this.opts.fromBeginning ?? false });
     if (this.closed) throw closedNow();
     const joined = waitForJoin(this.consumer, this.settings.joinTimeoutMs, this.groupId);
-    this.joining = joined.then(() => undefined, () => undefined);
+    this.joining = joined.then(
+      () => undefined,
+      () => undefined,
+    );
     // close() while joining (SIGTERM during startup) ends the wait at once instead of after joinTimeoutMs.
-    const closedWhileJoining = new Promise<never>((_, reject) => { this.rejectJoin = reject; });
+    const closedWhileJoining = new Promise<never>((_, reject) => {
+      this.rejectJoin = reject;
+    });
     closedWhileJoining.catch(() => {});
     await this.consumer.run({
       autoCommit: this.opts.autoCommit ?? true,

@@ -48,11 +48,19 @@ export function splitForRequests(records: readonly OutRecord[]): OutRecord[][] {
   for (const r of records) {
     const size = (r.value?.length ?? 0) + (r.key?.length ?? 0);
     if (size >= LARGE_RECORD_BYTES) {
-      if (current.length > 0) { out.push(current); current = []; bytes = 0; }
+      if (current.length > 0) {
+        out.push(current);
+        current = [];
+        bytes = 0;
+      }
       out.push([r]);
       continue;
     }
-    if (current.length > 0 && bytes + size > REQUEST_BYTES) { out.push(current); current = []; bytes = 0; }
+    if (current.length > 0 && bytes + size > REQUEST_BYTES) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
     current.push(r);
     bytes += size;
   }
@@ -65,7 +73,7 @@ export function toTopicMessages(naming: Naming, records: OutRecord[]): TopicMess
   for (const r of records) {
     const topic = naming.topic(r.topic);
     let messages = byTopic.get(topic);
-    if (messages === undefined) byTopic.set(topic, messages = []);
+    if (messages === undefined) byTopic.set(topic, (messages = []));
     const message: Message = { key: r.key, value: r.value, headers: { ...r.headers } };
     if (r.partition !== undefined) message.partition = r.partition;
     messages.push(message);
@@ -84,8 +92,15 @@ export function toHeaders(headers: IHeaders | undefined): Record<string, Buffer>
 }
 
 export function toBusRecord(topic: string, partition: number, m: KafkaMessage): BusRecord {
-  return { topic, partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null,
-    headers: toHeaders(m.headers), timestamp: m.timestamp };
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ?? null,
+    value: m.value ?? null,
+    headers: toHeaders(m.headers),
+    timestamp: m.timestamp,
+  };
 }
 
 /** Offsets in kafkajs's commitOffsets shape, wire topic names. */
@@ -94,12 +109,14 @@ export function toWireOffsets(naming: Naming, offsets: TopicPartitionOffset[]): 
 }
 
 /** Offsets in the shape of Transaction.sendOffsets: grouped by topic. */
-export function toOffsetsByTopic(naming: Naming, offsets: TopicPartitionOffset[]):
-  Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> {
+export function toOffsetsByTopic(
+  naming: Naming,
+  offsets: TopicPartitionOffset[],
+): Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> {
   const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
   for (const o of toWireOffsets(naming, offsets)) {
     let partitions = byTopic.get(o.topic);
-    if (partitions === undefined) byTopic.set(o.topic, partitions = []);
+    if (partitions === undefined) byTopic.set(o.topic, (partitions = []));
     partitions.push({ partition: o.partition, offset: o.offset });
   }
   return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));

@@ -15,10 +15,21 @@ export function waitForJoin(consumer: Consumer, timeoutMs: number, groupId: stri
       if (err === undefined) resolve();
       else reject(err);
     };
-    const timer = setTimeout(() => done(new RouterError('RR_BUS',
-      `consumer of group ${groupId} did not join within ${timeoutMs} ms`, { groupId, retriable: true })), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        done(new RouterError('RR_BUS', `consumer of group ${groupId} did not join within ${timeoutMs} ms`, { groupId, retriable: true })),
+      timeoutMs,
+    );
     removers.push(consumer.on(consumer.events.GROUP_JOIN, () => done()));
-    removers.push(consumer.on(consumer.events.CRASH, ({ payload }) => done(new RouterError('RR_BUS',
-      `consumer of group ${groupId} crashed before joining: ${payload.error.message}`, { groupId, cause: payload.error }))));
+    removers.push(
+      consumer.on(consumer.events.CRASH, ({ payload }) =>
+        done(
+          new RouterError('RR_BUS', `consumer of group ${groupId} crashed before joining: ${payload.error.message}`, {
+            groupId,
+            cause: payload.error,
+          }),
+        ),
+      ),
+    );
   });
 }

@@ -35,22 +35,39 @@ export async function acquireLease(kafka: Kafka, naming: Naming, timing: Consume
     name: NAME,
     version: 1,
     async assign({ members, topics }) {
-      const says = (m: { memberMetadata: Buffer }): string => AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData?.toString() ?? '';
+      const says = (m: { memberMetadata: Buffer }): string =>
+        AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData?.toString() ?? '';
       const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
       const winner = (sorted.find((m) => says(m) === 'holder') ?? sorted[0])!.memberId;
       const assignment = Object.fromEntries(topics.map((t) => [t, cluster.findTopicPartitionMetadata(t).map((p) => p.partitionId)]));
-      return members.map((m) => ({ memberId: m.memberId, memberAssignment: AssignerProtocol.MemberAssignment.encode({
-        version: 1, assignment: m.memberId === winner ? assignment : {}, userData: Buffer.alloc(0) }) }));
+      return members.map((m) => ({
+        memberId: m.memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 1,
+          assignment: m.memberId === winner ? assignment : {},
+          userData: Buffer.alloc(0),
+        }),
+      }));
     },
     protocol({ topics }) {
-      return { name: NAME, metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.from(holding ? 'holder' : 'standby') }) };
+      return {
+        name: NAME,
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.from(holding ? 'holder' : 'standby') }),
+      };
     },
   });
-  const consumer = kafka.consumer({ groupId: naming.group(o.groupId), partitionAssigners: [assigner as never], ...timing,
-    retry: { restartOnFailure: async () => false } });
+  const consumer = kafka.consumer({
+    groupId: naming.group(o.groupId),
+    partitionAssigners: [assigner as never],
+    ...timing,
+    retry: { restartOnFailure: async () => false },
+  });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     const now = Object.values(payload.memberAssignment).some((ps) => ps.length > 0);
-    if (now !== holding) { holding = now; o.onChange(now); }
+    if (now !== holding) {
+      holding = now;
+      o.onChange(now);
+    }
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => o.onError(payload.error));
   await consumer.connect();
@@ -58,7 +75,9 @@ export async function acquireLease(kafka: Kafka, naming: Naming, timing: Consume
   await consumer.run({ autoCommit: false, eachBatch: async () => {} });
   let closed = false;
   return {
-    get active() { return holding; },
+    get active() {
+      return holding;
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -15,8 +15,12 @@ export interface KafkaProducerSettings {
   transactionTimeout: number;
 }
 
-export async function createKafkaProducer(kafka: Kafka, naming: Naming, opts: ProducerOptions,
-  settings: KafkaProducerSettings): Promise<BusProducer> {
+export async function createKafkaProducer(
+  kafka: Kafka,
+  naming: Naming,
+  opts: ProducerOptions,
+  settings: KafkaProducerSettings,
+): Promise<BusProducer> {
   const transactional = opts.transactionalId !== undefined;
   const producer = kafka.producer({
     idempotent: true,
@@ -25,8 +29,9 @@ export async function createKafkaProducer(kafka: Kafka, naming: Naming, opts: Pr
     createPartitioner: Partitioners.DefaultPartitioner,
     // Topics are created on purpose (createTopics); a typo must fail, not create a topic.
     allowAutoTopicCreation: false,
-    ...(transactional ? { transactionalId: naming.transactionalId(opts.transactionalId!),
-      transactionTimeout: settings.transactionTimeout } : {}),
+    ...(transactional
+      ? { transactionalId: naming.transactionalId(opts.transactionalId!), transactionTimeout: settings.transactionTimeout }
+      : {}),
   });
   await producer.connect();
   return new KafkaBusProducer(producer, naming, transactional);
@@ -37,9 +42,14 @@ class KafkaBusProducer implements BusProducer {
   /** Sends made while a request is in flight go out together in the next one (sendQueue.ts). */
   private readonly queue: SendQueue;
 
-  constructor(private readonly producer: Producer, private readonly naming: Naming,
-    private readonly transactional: boolean) {
-    this.queue = new SendQueue(async (part) => { await this.producer.sendBatch({ topicMessages: toTopicMessages(this.naming, part) }); });
+  constructor(
+    private readonly producer: Producer,
+    private readonly naming: Naming,
+    private readonly transactional: boolean,
+  ) {
+    this.queue = new SendQueue(async (part) => {
+      await this.producer.sendBatch({ topicMessages: toTopicMessages(this.naming, part) });
+    });
   }
 
   async send(records: OutRecord[]): Promise<void> {
@@ -60,7 +70,10 @@ class KafkaBusProducer implements BusProducer {
 }
 
 class KafkaBusTransaction implements BusTransaction {
-  constructor(private readonly txn: Transaction, private readonly naming: Naming) {}
+  constructor(
+    private readonly txn: Transaction,
+    private readonly naming: Naming,
+  ) {}
 
   async send(records: OutRecord[]): Promise<void> {
     for (const part of splitForRequests(records)) await this.txn.sendBatch({ topicMessages: toTopicMessages(this.naming, part) });

@@ -35,25 +35,42 @@ export async function readToEnd(ctx: ReadToEndContext, topic: string, opts: Read
 
   const byPartition = new Map<number, BusRecord[]>([...targets.keys()].map((p) => [p, []]));
   const pending = new Set(targets.keys());
-  const consumer = ctx.kafka.consumer({ groupId: ctx.groupId, readUncommitted: opts.readCommitted === false,
-    allowAutoTopicCreation: false, ...ctx.timing, retry: { restartOnFailure: async () => false } });
+  const consumer = ctx.kafka.consumer({
+    groupId: ctx.groupId,
+    readUncommitted: opts.readCommitted === false,
+    allowAutoTopicCreation: false,
+    ...ctx.timing,
+    retry: { restartOnFailure: async () => false },
+  });
   const timeoutMs = opts.timeoutMs ?? 30_000;
   let timer: NodeJS.Timeout | undefined;
   let untrack: (() => void) | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(() => reject(new RouterError('RR_BUS',
-        `readToEnd(${topic}) did not reach the end within ${timeoutMs} ms`, { topic, retriable: true })), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(new RouterError('RR_BUS', `readToEnd(${topic}) did not reach the end within ${timeoutMs} ms`, { topic, retriable: true })),
+        timeoutMs,
+      );
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
         const target = targets.get(payload.partition);
         if (target !== undefined && BigInt(payload.lastOffset) >= target - 1n) pending.delete(payload.partition);
         if (pending.size === 0) resolve();
       });
-      consumer.on(consumer.events.CRASH, ({ payload }) => reject(new RouterError('RR_BUS',
-        `readToEnd(${topic}) failed: ${payload.error.message}`, { topic, cause: payload.error, retriable: true })));
+      consumer.on(consumer.events.CRASH, ({ payload }) =>
+        reject(
+          new RouterError('RR_BUS', `readToEnd(${topic}) failed: ${payload.error.message}`, {
+            topic,
+            cause: payload.error,
+            retriable: true,
+          }),
+        ),
+      );
       // The bus closing (a supervisor replacing the app, SIGTERM) disconnects it: stop waiting at once.
       // (kafkajs disconnects before it emits CRASH: a turn later, so a crash's own error wins.)
-      consumer.on(consumer.events.DISCONNECT, () => { setImmediate(() => reject(new RouterError('RR_BUS', `readToEnd(${topic}) stopped: consumer closed`, { topic }))); });
+      consumer.on(consumer.events.DISCONNECT, () => {
+        setImmediate(() => reject(new RouterError('RR_BUS', `readToEnd(${topic}) stopped: consumer closed`, { topic })));
+      });
       untrack = ctx.track?.(consumer);
       const start = async (): Promise<void> => {
         await consumer.connect();

@@ -16,9 +16,15 @@ export interface MetadataRetry {
 
 export const defaultMetadataRetry: MetadataRetry = { retries: 8, initialDelayMs: 100, maxDelayMs: 2_000 };
 
-const isRetriable = (err: unknown): boolean => typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
+const isRetriable = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
 
-export async function withMetadataRetry<T>(admin: Admin, topics: string[], call: () => Promise<T>, retry: MetadataRetry = defaultMetadataRetry): Promise<T> {
+export async function withMetadataRetry<T>(
+  admin: Admin,
+  topics: string[],
+  call: () => Promise<T>,
+  retry: MetadataRetry = defaultMetadataRetry,
+): Promise<T> {
   let delay = retry.initialDelayMs;
   for (let attempt = 0; ; attempt++) {
     try {

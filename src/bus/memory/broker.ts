@@ -81,10 +81,15 @@ export class MemoryBroker {
   append(record: OutRecord, txn: TxnMark | null): void {
     const topic = this.topic(record.topic);
     const count = topic.partitions.length;
-    const partition = record.partition ?? (record.key !== null
-      ? partitionForKey(record.key, count) : this.nextRoundRobin(topic.name) % count);
-    topic.partitions[partition]!.append({ key: record.key, value: record.value, headers: { ...record.headers },
-      timestamp: this.clock.now(), txn });
+    const partition =
+      record.partition ?? (record.key !== null ? partitionForKey(record.key, count) : this.nextRoundRobin(topic.name) % count);
+    topic.partitions[partition]!.append({
+      key: record.key,
+      value: record.value,
+      headers: { ...record.headers },
+      timestamp: this.clock.now(),
+      txn,
+    });
   }
 
   committed(groupId: string, topic: string, partition: number): number | undefined {
@@ -93,7 +98,7 @@ export class MemoryBroker {
 
   commit(groupId: string, offsets: TopicPartitionOffset[]): void {
     let group = this.offsets.get(groupId);
-    if (group === undefined) this.offsets.set(groupId, group = new Map());
+    if (group === undefined) this.offsets.set(groupId, (group = new Map()));
     for (const o of offsets) group.set(tpKey(o.topic, o.partition), Number(o.offset));
   }
 
@@ -103,7 +108,10 @@ export class MemoryBroker {
   }
 
   leave(groupId: string, member: GroupMember): void {
-    this.groups.set(groupId, (this.groups.get(groupId) ?? []).filter((m) => m !== member));
+    this.groups.set(
+      groupId,
+      (this.groups.get(groupId) ?? []).filter((m) => m !== member),
+    );
     this.rebalance(groupId);
   }
 

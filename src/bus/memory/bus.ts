@@ -4,8 +4,18 @@
  * order, groups and committed offsets, read_committed transactions, compaction, readToEnd); see
  * docs/bus.md for what it does not reproduce.
  */
-import type { Bus, BusConsumer, BusProducer, BusRecord, Clock, ConsumerOptions, PartitionEnd, ProducerOptions,
-  ReadToEndOptions, TopicSpec } from '../types.ts';
+import type {
+  Bus,
+  BusConsumer,
+  BusProducer,
+  BusRecord,
+  Clock,
+  ConsumerOptions,
+  PartitionEnd,
+  ProducerOptions,
+  ReadToEndOptions,
+  TopicSpec,
+} from '../types.ts';
 import { OpenClients } from '../clients.ts';
 import { MemoryBroker } from './broker.ts';
 import { MemoryConsumer } from './consumer.ts';
@@ -48,13 +58,20 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
       const readCommitted = ropts.readCommitted ?? true;
       return broker.topic(topic).partitions.flatMap((log, partition) =>
         log.read(log.lowWatermark, readCommitted, Number.MAX_SAFE_INTEGER).records.map((r) => ({
-          topic, partition, offset: String(r.offset), key: r.key, value: r.value,
-          headers: { ...r.headers }, timestamp: String(r.timestamp),
-        })));
+          topic,
+          partition,
+          offset: String(r.offset),
+          key: r.key,
+          value: r.value,
+          headers: { ...r.headers },
+          timestamp: String(r.timestamp),
+        })),
+      );
     },
     async endOffsets(topic: string): Promise<PartitionEnd[]> {
-      return broker.topic(topic).partitions.map((log, partition) =>
-        ({ partition, low: String(log.lowWatermark), high: String(log.stableOffset) }));
+      return broker
+        .topic(topic)
+        .partitions.map((log, partition) => ({ partition, low: String(log.lowWatermark), high: String(log.stableOffset) }));
     },
     compact(topic?: string): void {
       const topics = topic === undefined ? broker.topicNames() : [topic];

@@ -32,7 +32,10 @@ export class MemoryConsumer implements BusConsumer, GroupMember {
   private closed = false;
   private isPaused = false;
 
-  constructor(private readonly broker: MemoryBroker, private readonly opts: ConsumerOptions) {
+  constructor(
+    private readonly broker: MemoryBroker,
+    private readonly opts: ConsumerOptions,
+  ) {
     this.groupId = opts.groupId;
     this.topics = [...opts.topics];
     this.readCommitted = opts.readCommitted ?? true;
@@ -139,6 +142,13 @@ export class MemoryConsumer implements BusConsumer, GroupMember {
 }
 
 function toBusRecord(tp: TopicPartition, r: StoredRecord): BusRecord {
-  return { topic: tp.topic, partition: tp.partition, offset: String(r.offset), key: r.key, value: r.value,
-    headers: { ...r.headers }, timestamp: String(r.timestamp) };
+  return {
+    topic: tp.topic,
+    partition: tp.partition,
+    offset: String(r.offset),
+    key: r.key,
+    value: r.value,
+    headers: { ...r.headers },
+    timestamp: String(r.timestamp),
+  };
 }

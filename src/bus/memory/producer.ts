@@ -14,7 +14,10 @@ export class MemoryProducer implements BusProducer {
   private current: MemoryTransaction | null = null;
   private closed = false;
 
-  constructor(private readonly broker: MemoryBroker, opts: ProducerOptions = {}) {
+  constructor(
+    private readonly broker: MemoryBroker,
+    opts: ProducerOptions = {},
+  ) {
     this.transactionalId = opts.transactionalId;
     this.epoch = this.transactionalId === undefined ? 0 : broker.initTransactions(this.transactionalId);
   }
@@ -51,8 +54,9 @@ export class MemoryProducer implements BusProducer {
   private check(): void {
     if (this.closed) throw busError('producer is closed');
     if (!this.isCurrent()) {
-      throw busError(`producer fenced: a newer producer uses transactionalId ${this.transactionalId}`,
-        { transactionalId: this.transactionalId });
+      throw busError(`producer fenced: a newer producer uses transactionalId ${this.transactionalId}`, {
+        transactionalId: this.transactionalId,
+      });
     }
   }
 }
@@ -61,7 +65,10 @@ class MemoryTransaction implements BusTransaction {
   readonly mark: TxnMark = { status: 'open' };
   private readonly offsets = new Map<string, TopicPartitionOffset[]>();
 
-  constructor(private readonly broker: MemoryBroker, private readonly check: () => void) {}
+  constructor(
+    private readonly broker: MemoryBroker,
+    private readonly check: () => void,
+  ) {}
 
   get open(): boolean {
     return this.mark.status === 'open';

