@@ -26,6 +26,50 @@ export interface AggregatorOptions {
   onFatal?: (err: unknown) => void;
 }
 
+/**
+ * The windows of LOSS records by batch (windowByBatch): each closed window becomes one transaction
+ * (core.close, traced), a refused item is counted; any failure is fatal.
+ */
+function closeWindows(
+  ctx: AppContext,
+  opts: AggregatorOptions,
+  core: AggregatorCore,
+  lastClosed: number,
+  input: Subject<WindowInput<LossItem>>,
+  queue: TxnQueue,
+  fail: (err: unknown) => void,
+): Subscription {
+  const s = ctx.settings;
+  const log = ctx.log.namespace('aggregator');
+  return input
+    .pipe(
+      windowByBatch<LossItem>({
+        graceMs: s.graceMs,
+        firstBatch: lastClosed + 1,
+        key: (i) => i.pairId,
+        scheduler: opts.scheduler,
+        ready: (batch, items) => core.decided(batch, items),
+      }),
+    )
+    .subscribe({
+      next: (ev) => {
+        try {
+          if (ev.kind === 'window') {
+            if (ev.missingEnd) {
+              core.stats.missingEnd++;
+              log.warn('batch closed without its BATCH_END', { batch: ev.batch, losses: ev.items.length, graceMs: s.graceMs });
+            }
+            const box = core.close(ev.batch, ev.items, ev.timedOut);
+            queue.push(traceClose(box, box.closed, topicName(s.prefix, 'posterior-deltas')));
+          } else core.refused(ev.kind, ev.batch, ev.item);
+        } catch (err) {
+          fail(err);
+        }
+      },
+      error: fail,
+    });
+}
+
 export async function startAggregatorApp(ctx: AppContext, opts: AggregatorOptions = {}): Promise<AppHandle> {
   const s = ctx.settings;
   const log = ctx.log.namespace('aggregator');
@@ -52,33 +96,7 @@ export async function startAggregatorApp(ctx: AppContext, opts: AggregatorOption
   };
   const queue = new TxnQueue(producer, groupId, fail);
   const input = new Subject<WindowInput<LossItem>>();
-  const windows: Subscription = input
-    .pipe(
-      windowByBatch<LossItem>({
-        graceMs: s.graceMs,
-        firstBatch: restored.lastClosed + 1,
-        key: (i) => i.pairId,
-        scheduler: opts.scheduler,
-        ready: (batch, items) => core.decided(batch, items),
-      }),
-    )
-    .subscribe({
-      next: (ev) => {
-        try {
-          if (ev.kind === 'window') {
-            if (ev.missingEnd) {
-              core.stats.missingEnd++;
-              log.warn('batch closed without its BATCH_END', { batch: ev.batch, losses: ev.items.length, graceMs: s.graceMs });
-            }
-            const box = core.close(ev.batch, ev.items, ev.timedOut);
-            queue.push(traceClose(box, box.closed, topicName(s.prefix, 'posterior-deltas')));
-          } else core.refused(ev.kind, ev.batch, ev.item);
-        } catch (err) {
-          fail(err);
-        }
-      },
-      error: fail,
-    });
+  const windows = closeWindows(ctx, opts, core, restored.lastClosed, input, queue, fail);
 
   consumer = await ctx.bus.consumer({
     groupId,

@@ -22,9 +22,9 @@ import { limitInput } from '../../src/operators/limitInput.ts';
 import { validateGeneration } from '../../src/operators/validateGeneration.ts';
 import { traceDecisions } from '../../src/telemetry/channels.ts';
 import { recordKey, requestsTopics, topicName } from '../../src/records/topics.ts';
-import type { AppContext, AppHandle } from '../runtime/context.ts';
+import type { AppContext, AppHandle, LoopSettings } from '../runtime/context.ts';
 import { deadLetter } from '../../src/operators/deadLetter.ts';
-import { runStage } from '../runtime/stage.ts';
+import { runStage, type StageOptions } from '../runtime/stage.ts';
 import { PosteriorReplica } from './posteriorReplica.ts';
 import { BoundedSet } from './boundedSet.ts';
 
@@ -46,22 +46,31 @@ export interface RouterHandle extends AppHandle {
   readonly replica: PosteriorReplica;
 }
 
-export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}): Promise<RouterHandle> {
-  const { bus, codec, clock, settings: s } = ctx;
-  const log = ctx.log.namespace('router');
-  // The text encoder (injected, or loaded from settings.encoder and then owned here); a prior from
-  // another encoder's space is refused before anything starts.
-  const ownsEncoder = opts.encoder === undefined && s.encoder !== undefined;
-  const encoder = ownsEncoder ? await loadPairEncoder(s.encoder!) : (opts.encoder ?? null);
+type RouterStats = { routed: number; waitedMs: number; timedOut: number; replicaDeadLettered: number; auditRequests: number };
+
+/**
+ * The text encoder (injected, or loaded from settings.encoder and then owned here); a prior from
+ * another encoder's space is refused before anything starts.
+ */
+async function openEncoder(
+  s: LoopSettings,
+  injected: PairEncoder | null | undefined,
+): Promise<{ encoder: PairEncoder | null; owned: boolean }> {
+  const owned = injected === undefined && s.encoder !== undefined;
+  const encoder = owned ? await loadPairEncoder(s.encoder!) : (injected ?? null);
   try {
     checkPriorEncoder(s.prior, encoder?.info ?? null);
   } catch (err) {
-    if (ownsEncoder) await encoder?.close();
+    if (owned) await encoder?.close();
     throw err;
   }
-  const stats = { routed: 0, waitedMs: 0, timedOut: 0, replicaDeadLettered: 0, auditRequests: 0 };
-  const producer: BusProducer = await bus.producer();
-  const stage = { codec, clock, prefix: s.prefix, stage: 'router' };
+  return { encoder, owned };
+}
+
+/** The posterior replica, following `posteriors` in a group of this instance's; bad snapshots are dead-lettered. */
+async function startReplica(ctx: AppContext, producer: BusProducer, stats: RouterStats, instance: string): Promise<PosteriorReplica> {
+  const { bus, codec, clock, settings: s } = ctx;
+  const log = ctx.log.namespace('router');
   const replica = new PosteriorReplica(s, codec, {
     onReject: (record, err) => {
       stats.replicaDeadLettered++;
@@ -73,13 +82,18 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
   // Replica groups of routers that died without closing (SIGKILL) are empty: remove them.
   const stale = (await bus.emptyGroups?.(`${s.prefix}router-replica-`).catch(() => [])) ?? [];
   if (stale.length > 0) await bus.deleteGroups?.(stale).catch(() => {});
-  await replica.start(bus, `${s.prefix}router-replica-${opts.instance ?? '0'}`, (err) => {
+  await replica.start(bus, `${s.prefix}router-replica-${instance}`, (err) => {
     log.error('replica consumer stopped', { err: String(err) });
     ctx.onFatal?.(err);
   });
+  return replica;
+}
 
+/** A routed prompt's records: its Decision, then one ScoringRequest per (prompt, RM), audits included. */
+function routedRecords(ctx: AppContext, stats: RouterStats): (routed: RoutedPrompt) => Promise<OutRecord[]> {
+  const { codec, settings: s } = ctx;
   const reqTopics = requestsTopics(s.prefix, s.arms);
-  const encodeRouted = async (routed: RoutedPrompt): Promise<OutRecord[]> => {
+  return async (routed) => {
     const out: OutRecord[] = [];
     for (const d of routed.decisions)
       out.push({
@@ -97,50 +111,70 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
     stats.routed += routed.decisions.reduce((n, d) => n + (d.pairs?.length ?? 1), 0);
     return out;
   };
+}
 
+/** Per record: decode, limit, embed, validate, wait for the required posterior, route, audit, send or dead-letter. */
+function routerPipeline(
+  ctx: AppContext,
+  opts: RouterOptions,
+  encoder: PairEncoder | null,
+  replica: PosteriorReplica,
+  stats: RouterStats,
+): StageOptions['perRecord'] {
+  const { codec, clock, settings: s } = ctx;
   const rng = new CounterRng(s.seed, s.run);
   const seen = new BoundedSet<string>(s.reliability.dedupePairs);
+  const stage = { codec, clock, prefix: s.prefix, stage: 'router' };
+  return (records$) =>
+    records$
+      .pipe(
+        decodeRecords(codec, 'generations'),
+        limitInput(s.limits),
+        embedGenerations(encoder),
+        validateGeneration({ run: s.run, prior: s.prior, seen, limits: s.limits }),
+        awaitPosterior({
+          versions: replica.version$,
+          required: (w) => (w.value ? w.value.generation.batch - s.lag : -Infinity),
+          maxWaitMs: s.posteriorWaitMs,
+          scheduler: opts.scheduler,
+        }),
+        tap((r) => {
+          stats.waitedMs += r.waitedMs;
+          if (r.timedOut) stats.timedOut++;
+        }),
+      )
+      .pipe(
+        routePairs({
+          run: s.run,
+          seed: s.seed,
+          lag: s.lag,
+          arms: s.arms,
+          d: s.prior.d,
+          rng,
+          clock,
+          posteriors: (v) => replica.at(v),
+          selection: s.selection,
+        }),
+        // Traced: the decisions are published (a `route pair` span per pair under the record's span).
+        tap((work) => traceDecisions('router', work.record, work.value?.decisions)),
+        // Shadow scoring: audit requests after the routed ones, on a draw of its own (routing untouched).
+        addAuditRequests({ arms: s.arms, isShadow: shadowPicker(s.seed, s.run, s.shadow?.fraction ?? 0) }),
+        deadLetterOn(stage, routedRecords(ctx, stats)),
+      );
+}
+
+export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}): Promise<RouterHandle> {
+  const { bus, settings: s } = ctx;
+  const { encoder, owned } = await openEncoder(s, opts.encoder);
+  const stats: RouterStats = { routed: 0, waitedMs: 0, timedOut: 0, replicaDeadLettered: 0, auditRequests: 0 };
+  const producer: BusProducer = await bus.producer();
+  const replica = await startReplica(ctx, producer, stats, opts.instance ?? '0');
   const runner = await runStage(ctx, producer, {
     name: 'router',
     groupId: `${s.prefix}router`,
     topics: [topicName(s.prefix, 'generations')],
     maxBatchSize: opts.maxBatchSize,
-    perRecord: (records$) =>
-      records$
-        .pipe(
-          decodeRecords(codec, 'generations'),
-          limitInput(s.limits),
-          embedGenerations(encoder),
-          validateGeneration({ run: s.run, prior: s.prior, seen, limits: s.limits }),
-          awaitPosterior({
-            versions: replica.version$,
-            required: (w) => (w.value ? w.value.generation.batch - s.lag : -Infinity),
-            maxWaitMs: s.posteriorWaitMs,
-            scheduler: opts.scheduler,
-          }),
-          tap((r) => {
-            stats.waitedMs += r.waitedMs;
-            if (r.timedOut) stats.timedOut++;
-          }),
-        )
-        .pipe(
-          routePairs({
-            run: s.run,
-            seed: s.seed,
-            lag: s.lag,
-            arms: s.arms,
-            d: s.prior.d,
-            rng,
-            clock,
-            posteriors: (v) => replica.at(v),
-            selection: s.selection,
-          }),
-          // Traced: the decisions are published (a `route pair` span per pair under the record's span).
-          tap((work) => traceDecisions('router', work.record, work.value?.decisions)),
-          // Shadow scoring: audit requests after the routed ones, on a draw of its own (routing untouched).
-          addAuditRequests({ arms: s.arms, isShadow: shadowPicker(s.seed, s.run, s.shadow?.fraction ?? 0) }),
-          deadLetterOn(stage, encodeRouted),
-        ),
+    perRecord: routerPipeline(ctx, opts, encoder, replica, stats),
   });
 
   return {
@@ -155,7 +189,7 @@ export async function startRouterApp(ctx: AppContext, opts: RouterOptions = {}):
       await runner.close();
       await replica.close(bus.deleteGroups ? (g) => bus.deleteGroups!([g]) : undefined);
       await producer.close();
-      if (ownsEncoder) await encoder?.close();
+      if (owned) await encoder?.close();
     },
   };
 }
