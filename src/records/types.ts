@@ -221,6 +221,8 @@ export const deadLetterReasons = [
   'RESPONSE_TOO_LARGE',
   'VECTOR_TOO_LONG',
   'TOO_MANY_PAIRS',
+  /** A judge RM answered, but without a verdict ([[1]], [[2]] or [[TIE]]) in its answer (DeadLetter v3). */
+  'RM_NO_VERDICT',
 ] as const;
 
 export type DeadLetterReason = (typeof deadLetterReasons)[number];

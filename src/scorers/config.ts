@@ -5,12 +5,13 @@
  *
  *   {"backend": "sim"}
  *   {"backend": "http", "protocol": "openrlhf" | "tei", "url": "http://host:port/path", "modelVersion": "..."}
- *   {"backend": "judge", "baseUrl": "http://host:port", "model": "...", "order": "both" | "seeded"}
+ *   {"backend": "judge", "url": "https://host/.../chat/completions" | "baseUrl": "https://host/v1", "model": "...", ...}  (judgeConfig.ts)
  *   {"backend": "tfjs", "modelDir": "path/to/model", "tfBackend": "auto" | "wasm" | "cpu"}
  * and for every backend but sim, optionally: maxPairs, maxWaitMs (micro-batching), maxBatch (texts per
  * HTTP call), concurrency, timeoutMs, retries, backoffBaseMs, backoffCapMs, breakerFailures, breakerOpenMs.
  */
 import { RouterError } from '../core/errors.ts';
+import { parseJudgeConfig, type JudgeConfig } from './judgeConfig.ts';
 import { defaultResilience, type ResilienceOptions } from './resilience.ts';
 
 export interface CommonScorerConfig extends ResilienceOptions {
@@ -28,7 +29,7 @@ export type ScorerConfig =
       maxBatch: number;
       separator: string;
     } & CommonScorerConfig)
-  | ({ backend: 'judge'; baseUrl: string; model: string; order: 'both' | 'seeded'; maxTokens: number } & CommonScorerConfig)
+  | ({ backend: 'judge' } & JudgeConfig & CommonScorerConfig)
   | ({ backend: 'tfjs'; modelDir: string; tfBackend: 'auto' | 'wasm' | 'cpu' } & CommonScorerConfig);
 
 export const microBatchDefaults = { maxPairs: 256, maxWaitMs: 5 };
@@ -91,14 +92,7 @@ export function parseScorerConfig(raw: unknown, field: string): ScorerConfig {
     };
   }
   if (backend === 'judge') {
-    return {
-      backend,
-      baseUrl: url('baseUrl'),
-      model: str('model'),
-      order: oneOf('order', ['both', 'seeded'] as const, 'both'),
-      maxTokens: num('maxTokens', 512, 1),
-      ...common,
-    };
+    return { backend, ...parseJudgeConfig(o, field), ...common };
   }
   return { backend, modelDir: str('modelDir'), tfBackend: oneOf('tfBackend', ['auto', 'wasm', 'cpu'] as const, 'auto'), ...common };
 }

@@ -8,7 +8,7 @@ import { RouterError } from '../core/errors.ts';
 import type { SimSettings } from '../sim/backend.ts';
 import type { ScorerConfig } from './config.ts';
 import { httpBackend } from './http.ts';
-import { judgeBackend } from './judge.ts';
+import { judgeBackend, type JudgeLog } from './judge.ts';
 import { Resilient, realTimers, type Timers } from './resilience.ts';
 import type { RmBackend } from './types.ts';
 
@@ -24,6 +24,8 @@ export interface BackendEnv {
   /** Simulated scoring time per call (the simulator only; backpressure tests). */
   simDelayMs?: number;
   timers?: Timers;
+  /** The scorer's logger (what a backend's preflight reports). */
+  log?: JudgeLog;
 }
 
 /** Micro-batch bounds of the simulator: each request alone and at once (it answers in memory). */
@@ -36,7 +38,7 @@ export async function createRmBackend(cfg: ScorerConfig, env: BackendEnv): Promi
     case 'http':
       return httpBackend(cfg, res(cfg));
     case 'judge':
-      return judgeBackend({ ...cfg, seed: env.seed, run: env.run }, res(cfg));
+      return judgeBackend({ ...cfg, seed: env.seed, run: env.run, rm: env.rm, log: env.log }, res(cfg));
     case 'tfjs': {
       const { tfjsBackend } = await import('./tfjs.ts');
       return tfjsBackend({ modelDir: cfg.modelDir, tfBackend: cfg.tfBackend, maxBatch: 512, clock: env.clock });

@@ -20,8 +20,11 @@ export interface PairInput {
 
 /** Why an RM did not score a pair; `code` becomes the DeadLetter reason. */
 export interface PairFailure {
-  /** RM_UNAVAILABLE, RM_BAD_RESPONSE: the RM failed; UNKNOWN_PAIR: a backend that answers from data (simulator, replay) has none for the pair. */
-  code: 'RM_UNAVAILABLE' | 'RM_BAD_RESPONSE' | 'UNKNOWN_PAIR';
+  /**
+   * RM_UNAVAILABLE, RM_BAD_RESPONSE: the RM failed; RM_NO_VERDICT: a judge answered without a verdict
+   * ([[1]], [[2]] or [[TIE]]); UNKNOWN_PAIR: a backend that answers from data (simulator, replay) has none for the pair.
+   */
+  code: 'RM_UNAVAILABLE' | 'RM_BAD_RESPONSE' | 'RM_NO_VERDICT' | 'UNKNOWN_PAIR';
   message: string;
 }
 
@@ -41,6 +44,8 @@ export interface RmBackend {
   scorePairs(pairs: readonly PairInput[]): Promise<PairResult[]>;
   stats(): BackendStats;
   close?(): Promise<void>;
+  /** Checked once before the scorer consumes: a misconfiguration (a refused key, a wrong URL) is a fatal, clear error instead of a stream of unscored pairs. */
+  preflight?(): Promise<void>;
 }
 
 /**

@@ -52,7 +52,8 @@ export interface SupervisorExit {
 }
 
 /**
- * Errors a fresh incarnation cannot fix: configuration, data contracts, missing authorization. A
+ * Errors a fresh incarnation cannot fix: configuration, data contracts, missing authorization (to
+ * Kafka, or an RM's refusal of this scorer's key: RR_RM not marked retriable). A
  * fenced producer is NOT among them: the transactional apps run behind a lease
  * (streams/runtime/activeStandby.ts), so a fresh incarnation of a fenced writer comes back as a standby
  * while the other instance holds the lease, and a transaction the coordinator aborted on timeout
@@ -65,6 +66,9 @@ export function isNonRetriable(err: unknown): boolean {
       return true;
     if (isRouterError(e) && ['RR_INVALID_CONFIG', 'RR_INVALID_PRIOR', 'RR_SCHEMA', 'RR_IO', 'RR_INVALID_PROFILE'].includes(e.code))
       return true;
+    // An RM that refuses this scorer (a judge's preflight answered 401/403/404/400: a key, URL or model
+    // to fix) or a model that will not load; a retriable RR_RM, if one is ever raised, is restarted.
+    if (isRouterError(e, 'RR_RM') && !e.retriable) return true;
   }
   return false;
 }

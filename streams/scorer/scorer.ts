@@ -64,7 +64,9 @@ export async function startScorerApp(ctx: AppContext, opts: ScorerOptions = {}):
       sim: s.sim,
       simDelayMs: opts.delayMs,
       timers: opts.timers,
+      log: ctx.log,
     }));
+  await backend.preflight?.();
   ctx.log.info('scorer backend', {
     rm,
     kind: backend.kind,

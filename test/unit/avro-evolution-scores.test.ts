@@ -1,4 +1,4 @@
-/** Score v2 (pairs[].unscored), Score v3 and ScoringRequest v2 (audit), DeadLetter v1 (RM_UNAVAILABLE, RM_BAD_RESPONSE), both ways. */
+/** Score v2 (pairs[].unscored), Score v3 and ScoringRequest v2 (audit), DeadLetter v1 (RM_UNAVAILABLE, RM_BAD_RESPONSE), DeadLetter v3 (RM_NO_VERDICT), both ways. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SingleObjectCodec } from '../../src/avro/codec.ts';
@@ -86,5 +86,23 @@ describe('DeadLetter v1: RM reasons', () => {
       assert.equal(readAs('DeadLetter', 'v0', bytes).reason, 'INVALID_RECORD');
       assert.equal((codec.decodeSync('dlq', bytes) as DeadLetter).reason, reason);
     }
+  });
+});
+
+describe('DeadLetter v3: RM_NO_VERDICT (a judge answer without a verdict)', () => {
+  it('a DeadLetter written with v2 reads with the current reader', () => {
+    const v = readValue('DeadLetter') as DeadLetter;
+    const bytes = encodeSingleObject(entry('DeadLetter', 'v2'), v);
+    assert.notDeepEqual(bytes.subarray(2, 10), catalog.schema('DeadLetter').fingerprintLE);
+    assert.deepEqual(plain(codec.decodeSync('dlq', bytes)), plain(v));
+  });
+
+  it('RM_NO_VERDICT reads as INVALID_RECORD with the v2, v1 and v0 readers (enum default), and as itself now', () => {
+    const bytes = codec.encodeSync('dlq', { ...(readValue('DeadLetter') as DeadLetter), reason: 'RM_NO_VERDICT' });
+    for (const v of ['v0', 'v1', 'v2']) assert.equal(readAs('DeadLetter', v, bytes).reason, 'INVALID_RECORD', v);
+    assert.equal((codec.decodeSync('dlq', bytes) as DeadLetter).reason, 'RM_NO_VERDICT');
+    const { reason: _r, ...rest } = plain(codec.decodeSync('dlq', bytes)) as DeadLetter;
+    const { reason: _o, ...old } = readAs('DeadLetter', 'v2', bytes);
+    assert.deepEqual(old, rest, 'every other field reads the same');
   });
 });
