@@ -89,4 +89,4 @@ for f in default gpu real; do
     -skip ScaledObject,KafkaTopic "$OUT/$f.yaml"
 done
 node scripts/helm-assert.mjs "$OUT/default.yaml" "$OUT/gpu.yaml" "$OUT/real.yaml"
-node scripts/test.mjs --unit helm-values
+RR_HELM="$BIN/helm" RR_HELM_REQUIRED=1 node scripts/test.mjs --unit helm-chart helm-values
