@@ -134,6 +134,9 @@ describe('helm/reward-router renders what the apps read', () => {
       dirs.push(dir);
       writeFileSync(join(dir, 'loop.json'), loopJson);
       await writePrior(join(dir, loop.prior), syntheticPrior(loop.arms, 16));
+      // The pods get each apiKeyEnv from a Secret (checked below); a stand-in here, in case the config check reads it.
+      for (const c of Object.values(loop.scorers ?? {}))
+        if (typeof c.apiKeyEnv === 'string') process.env[c.apiKeyEnv] ??= 'stand-in-for-the-secret';
       const settings = await loadSettings(join(dir, 'loop.json'));
       assert.equal(loop.sim, undefined, 'no simulator: every RM has a real backend');
       assert.deepEqual(Object.keys(settings.scorers ?? {}).sort(), [...loop.arms].sort());
