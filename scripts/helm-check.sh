@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# CI check of helm/reward-router, offline: helm lint, helm template (default values and the GPU
-# example), validation of every rendered manifest against the Kubernetes JSON schemas with kubeconform
-# (KEDA and Strimzi CRDs have no schema here and are skipped), then scripts/helm-assert.mjs (the
-# scorer requests nvidia.com/gpu, posteriors is compacted, probes hit the health endpoints).
+# CI check of helm/reward-router, offline: helm lint and helm template of the default values, the GPU
+# example and ci/values-real.yaml (an HTTP RM over mTLS, a judge with its key from a Secret, a tfjs RM
+# with a model volume); plain `helm template` without --kube-version (the client's default Kubernetes
+# version must satisfy the chart's kubeVersion); validation of every rendered manifest against the
+# Kubernetes JSON schemas with kubeconform (KEDA and Strimzi CRDs have no schema here and are skipped);
+# scripts/helm-assert.mjs (probes, PDBs only where more than one pod runs, no replicas under KEDA, GPUs
+# only for the tfjs scorer, posteriors compacted); then test/unit/helm-chart.test.ts with this helm
+# (the rendered loop.json passes the apps' loadSettings, each scorer Deployment provides what its
+# config names).
 #
 # Tools are built from the Go module proxy into a cache outside the repository
 # ($RR_TOOLS_DIR, default ~/.cache/reward-router/tools) and reused: a second run builds nothing.
@@ -63,14 +68,25 @@ fi
 CHART=helm/reward-router
 OUT="${RR_HELM_OUT:-$(mktemp -d)}"
 mkdir -p "$OUT"
-"$BIN/helm" lint --strict --kube-version "$K8S_VERSION" "$CHART"
-"$BIN/helm" lint --strict --kube-version "$K8S_VERSION" "$CHART" -f "$CHART/values-gpu.yaml"
-"$BIN/helm" template rr "$CHART" --kube-version "$K8S_VERSION" > "$OUT/default.yaml"
-"$BIN/helm" template rr "$CHART" --kube-version "$K8S_VERSION" -f "$CHART/values-gpu.yaml" > "$OUT/gpu.yaml"
-for f in default gpu; do
+declare -A VALUES=([default]="" [gpu]="-f $CHART/values-gpu.yaml" [real]="-f $CHART/ci/values-real.yaml")
+for f in default gpu real; do
+  # shellcheck disable=SC2086
+  "$BIN/helm" lint --strict --kube-version "$K8S_VERSION" "$CHART" ${VALUES[$f]}
+  # shellcheck disable=SC2086
+  "$BIN/helm" template rr "$CHART" --kube-version "$K8S_VERSION" ${VALUES[$f]} > "$OUT/$f.yaml"
+done
+# The client's defaults: no --kube-version (a helm built by `go install` assumes Kubernetes v1.20).
+"$BIN/helm" lint --strict "$CHART" > /dev/null
+for f in default real; do
+  # shellcheck disable=SC2086
+  "$BIN/helm" template rr "$CHART" ${VALUES[$f]} > "$OUT/$f-client-default.yaml"
+  echo "helm template without --kube-version ($f): $(grep -c '^kind:' "$OUT/$f-client-default.yaml") manifests, PodDisruptionBudget apiVersion: $(grep -B1 '^kind: PodDisruptionBudget' "$OUT/$f-client-default.yaml" | grep -m1 -o 'policy/[a-z0-9]*' || echo none)"
+done
+for f in default gpu real; do
   echo "kubeconform: $f"
   "$BIN/kubeconform" -strict -summary -kubernetes-version "$K8S_VERSION" \
     -schema-location "$SCHEMAS/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
     -skip ScaledObject,KafkaTopic "$OUT/$f.yaml"
 done
-node scripts/helm-assert.mjs "$OUT/default.yaml" "$OUT/gpu.yaml"
+node scripts/helm-assert.mjs "$OUT/default.yaml" "$OUT/gpu.yaml" "$OUT/real.yaml"
+RR_HELM="$BIN/helm" RR_HELM_REQUIRED=1 node scripts/test.mjs --unit helm-chart helm-values

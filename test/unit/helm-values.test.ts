@@ -1,5 +1,7 @@
 // The chart's values agree with the code (no helm needed): each scorer's requestsTopic is the name the
 // apps use, the topic configs are the ones `topics create` sets, and the loop config is valid settings.
+// What the chart renders from them (loop.json with each RM's scorer, the Deployments that provide what
+// it names) is checked with the helm binary in helm-chart.test.ts.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -15,13 +17,22 @@ interface Values {
   topics: { configs: Record<string, Record<string, string>> };
 }
 const load = (f: string) => yaml.load(readFileSync(new URL(`../../helm/reward-router/${f}`, import.meta.url), 'utf8')) as Partial<Values>;
+/** Helm's merge of a values file over the defaults: maps key by key, anything else (lists) replaced. */
+function overlay(a: unknown, b: unknown): unknown {
+  if (typeof a !== 'object' || a === null || Array.isArray(a) || typeof b !== 'object' || b === null || Array.isArray(b)) return b;
+  const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(b)) out[k] = k in out ? overlay(out[k], v) : v;
+  return out;
+}
 const defaults = load('values.yaml') as Values;
-const gpu = { ...defaults, ...load('values-gpu.yaml') } as Values;
+const gpu = overlay(defaults, load('values-gpu.yaml')) as Values;
+const real = overlay(defaults, load('ci/values-real.yaml')) as Values;
 
 describe('helm/reward-router values', () => {
   for (const [name, v] of [
     ['values.yaml', defaults],
     ['values-gpu.yaml', gpu],
+    ['ci/values-real.yaml', real],
   ] as const) {
     it(`${name}: one scorer per arm, each with the request topic the apps use`, () => {
       assert.deepEqual(
