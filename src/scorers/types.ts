@@ -41,6 +41,8 @@ export interface RmBackend {
   scorePairs(pairs: readonly PairInput[]): Promise<PairResult[]>;
   stats(): BackendStats;
   close?(): Promise<void>;
+  /** Checked once before the scorer consumes: a misconfiguration (a refused key, a wrong URL) is a fatal, clear error instead of a stream of unscored pairs. */
+  preflight?(): Promise<void>;
 }
 
 /**
