@@ -4,31 +4,29 @@
  * RR_INVALID_CONFIG naming its field (`scorers["gpt-4.1 (judge)"].url`).
  *
  *   {"backend": "sim"}
- *   {"backend": "http", "protocol": "openrlhf" | "tei", "url": "http://host:port/path", "modelVersion": "..."}
+ *   {"backend": "http", "protocol": "openrlhf" | "tei" | "vllm-pooling" | "vllm-classify" | "vllm-score", "url": "...", ...} (httpConfig.ts)
  *   {"backend": "judge", "url": "https://host/.../chat/completions" | "baseUrl": "https://host/v1", "model": "...", ...}  (judgeConfig.ts)
  *   {"backend": "tfjs", "modelDir": "path/to/model", "tfBackend": "auto" | "wasm" | "cpu"}
  * and for every backend but sim, optionally: maxPairs, maxWaitMs (micro-batching), maxBatch (texts per
- * HTTP call), concurrency, timeoutMs, retries, backoffBaseMs, backoffCapMs, breakerFailures, breakerOpenMs.
+ * HTTP call), concurrency, timeoutMs, retries, backoffBaseMs, backoffCapMs, retryAfterCapMs, breakerFailures,
+ * breakerOpenMs, tls ({caFile, certFile, keyFile}: an https server's client certificate).
  */
 import { RouterError } from '../core/errors.ts';
+import { parseHttpConfig, parseTls, type HttpScorerConfig } from './httpConfig.ts';
 import { parseJudgeConfig, type JudgeConfig } from './judgeConfig.ts';
+import type { TlsFiles } from './post.ts';
 import { defaultResilience, type ResilienceOptions } from './resilience.ts';
 
 export interface CommonScorerConfig extends ResilienceOptions {
   maxPairs: number;
   maxWaitMs: number;
+  /** Client TLS files for an https server (read when the backend is made). */
+  tls?: TlsFiles;
 }
 
 export type ScorerConfig =
   | { backend: 'sim' }
-  | ({
-      backend: 'http';
-      protocol: 'openrlhf' | 'tei';
-      url: string;
-      modelVersion: string;
-      maxBatch: number;
-      separator: string;
-    } & CommonScorerConfig)
+  | (HttpScorerConfig & CommonScorerConfig)
   | ({ backend: 'judge' } & JudgeConfig & CommonScorerConfig)
   | ({ backend: 'tfjs'; modelDir: string; tfBackend: 'auto' | 'wasm' | 'cpu' } & CommonScorerConfig);
 
@@ -57,15 +55,6 @@ export function parseScorerConfig(raw: unknown, field: string): ScorerConfig {
       fail(`${field}.${k}`, `must be a number ≥ ${min}, got ${JSON.stringify(v)}`);
     return v;
   };
-  const url = (k: string): string => {
-    const v = str(k);
-    try {
-      new URL(v);
-    } catch {
-      fail(`${field}.${k}`, `not a URL: ${v}`);
-    }
-    return v;
-  };
   const backend = oneOf('backend', ['sim', 'http', 'judge', 'tfjs'] as const);
   if (backend === 'sim') return { backend };
   const d = defaultResilience;
@@ -79,18 +68,11 @@ export function parseScorerConfig(raw: unknown, field: string): ScorerConfig {
     backoffCapMs: num('backoffCapMs', d.backoffCapMs, 0),
     breakerFailures: num('breakerFailures', d.breakerFailures, 1),
     breakerOpenMs: num('breakerOpenMs', d.breakerOpenMs, 0),
+    retryAfterCapMs: num('retryAfterCapMs', d.retryAfterCapMs!, 0),
   };
-  if (backend === 'http') {
-    return {
-      backend,
-      protocol: oneOf('protocol', ['openrlhf', 'tei'] as const),
-      url: url('url'),
-      modelVersion: str('modelVersion', 'unknown'),
-      maxBatch: num('maxBatch', 64, 1),
-      separator: typeof o.separator === 'string' ? o.separator : '\n',
-      ...common,
-    };
-  }
+  const tls = parseTls(o.tls, `${field}.tls`);
+  if (tls !== undefined) common.tls = tls;
+  if (backend === 'http') return { ...parseHttpConfig(o, field), ...common };
   if (backend === 'judge') {
     return { backend, ...parseJudgeConfig(o, field), ...common };
   }

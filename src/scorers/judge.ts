@@ -27,7 +27,7 @@ import { RouterError } from '../core/errors.ts';
 import { CounterRng } from '../core/rng.ts';
 import { Secret } from '../security/secret.ts';
 import type { JudgeConfig } from './judgeConfig.ts';
-import { JsonPoster } from './post.ts';
+import { JsonPoster, loadTls, type TlsFiles } from './post.ts';
 import { asCallError, Resilient, RmCallError } from './resilience.ts';
 import { promptText } from './text.ts';
 import type { PairInput, PairResult, RmBackend } from './types.ts';
@@ -65,6 +65,8 @@ export interface JudgeOptions extends JudgeConfig {
   log?: JudgeLog;
   /** Where `apiKeyEnv` is looked up (default process.env; tests). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** An https judge's client certificate (the common `tls` of every scorer config). */
+  tls?: TlsFiles;
 }
 
 const REDACTED = '[redacted]';
@@ -153,7 +155,11 @@ export function judgeBackend(o: JudgeOptions, res: Resilient): RmBackend {
   if (key !== undefined) headers[o.apiKeyHeader] = o.apiKeyHeader === 'authorization' ? `Bearer ${key.reveal()}` : key.reveal();
   const rng = new CounterRng(o.seed, `judge:${o.run}`);
   const stats = { asked: 0, noVerdict: 0, ties: 0 };
-  const poster = new JsonPoster(o.endpoint, res.o.concurrency, headers);
+  const poster = new JsonPoster(o.endpoint, res.o.concurrency, headers, {
+    tls: loadTls(o.tls, `${field}.tls`),
+    rm,
+    now: () => res.clock.now(),
+  });
   const keySent =
     o.apiKeyEnv !== undefined
       ? `this scorer sends the key from $${o.apiKeyEnv} in the ${o.apiKeyHeader} header`

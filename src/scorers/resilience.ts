@@ -2,7 +2,10 @@
  * What every remote RM call goes through: the RM's circuit breaker, a bound on concurrent calls, a
  * timeout per attempt, and retries with capped exponential backoff and jitter. The jitter comes from
  * the seeded counter-based RNG (never Math.random), keyed by the call's key and attempt, so a run's
- * retry schedule is reproducible; the timers are injected so tests can drive them.
+ * retry schedule is reproducible; the timers are injected so tests can drive them. A server that
+ * says when to come back (`Retry-After` on a 429 or 503, read by post.ts) is waited for at least
+ * that long, up to `retryAfterCapMs`. A server that refuses a request for its size (HTTP 413, or a
+ * 422 saying so) is not a failing server: that answer does not count against its breaker.
  */
 import type { Clock } from '../bus/types.ts';
 import { CounterRng } from '../core/rng.ts';
@@ -12,14 +15,39 @@ import type { PairFailure } from './types.ts';
 
 /** A failed call: retriable (timeout, connection refused, 5xx, 429) or not (garbage, 4xx). */
 export class RmCallError extends Error {
+  /** The HTTP status the server answered, when it answered one. */
+  readonly status?: number;
+  /** How long the server asked to wait before the next attempt (its `Retry-After`), in ms. */
+  readonly retryAfterMs?: number;
   constructor(
     readonly code: PairFailure['code'],
     message: string,
     readonly retriable: boolean,
+    extra: { status?: number; retryAfterMs?: number } = {},
   ) {
     super(message);
     this.name = 'RmCallError';
+    if (extra.status !== undefined) this.status = extra.status;
+    if (extra.retryAfterMs !== undefined) this.retryAfterMs = extra.retryAfterMs;
   }
+}
+
+/**
+ * Whether the server refused the request for its size: HTTP 413 (TEI's answer to a batch above its
+ * `--max-client-batch-size`, and to a body above its payload limit), or a 422 whose message says
+ * so. The caller can split the batch and try again; the server itself is fine.
+ */
+export function isSizeRefusal(e: unknown): e is RmCallError {
+  if (!(e instanceof RmCallError)) return false;
+  if (e.status === 413) return true;
+  return e.status === 422 && /batch size|batch_size|too (large|many|long)|maximum allowed|payload/i.test(e.message);
+}
+
+/** The largest batch a size refusal names (TEI: "batch size 64 > maximum allowed batch size 32"), if it names one. */
+export function statedBatchLimit(e: RmCallError): number | undefined {
+  const m = /maximum allowed batch size (\d+)/i.exec(e.message);
+  const n = m === null ? NaN : Number(m[1]);
+  return Number.isInteger(n) && n >= 1 ? n : undefined;
 }
 
 export interface Timers {
@@ -49,6 +77,8 @@ export interface ResilienceOptions {
   backoffCapMs: number;
   breakerFailures: number;
   breakerOpenMs: number;
+  /** Most a server's `Retry-After` may make a retry wait (default 30,000). */
+  retryAfterCapMs?: number;
 }
 
 export const defaultResilience: ResilienceOptions = {
@@ -59,19 +89,33 @@ export const defaultResilience: ResilienceOptions = {
   backoffCapMs: 5_000,
   breakerFailures: 5,
   breakerOpenMs: 10_000,
+  retryAfterCapMs: 30_000,
 };
+
+/** The retry wait when `retryAfterCapMs` is not given. */
+export const RETRY_AFTER_CAP_MS = 30_000;
 
 export class Resilient {
   readonly breaker: CircuitBreaker;
   readonly #sem: Semaphore;
   readonly #rng: CounterRng;
-  readonly stats = { calls: 0, attempts: 0, retries: 0, timeouts: 0, failures: 0, shortCircuited: 0, maxConcurrent: 0 };
+  readonly stats = {
+    calls: 0,
+    attempts: 0,
+    retries: 0,
+    timeouts: 0,
+    failures: 0,
+    shortCircuited: 0,
+    maxConcurrent: 0,
+    /** Retries that waited for a server's Retry-After rather than the backoff alone. */
+    retryAfter: 0,
+  };
 
   constructor(
     readonly o: ResilienceOptions,
-    clock: Clock,
+    readonly clock: Clock,
     seed: number,
-    rm: string,
+    readonly rm: string,
     readonly timers: Timers = realTimers,
   ) {
     this.breaker = new CircuitBreaker({ failureThreshold: o.breakerFailures, openMs: o.breakerOpenMs, clock });
@@ -83,6 +127,13 @@ export class Resilient {
   backoff(key: string, n: number): number {
     const u = this.#rng.pairUniform(key, n, 0x7e7);
     return Math.min(this.o.backoffCapMs, this.o.backoffBaseMs * 2 ** (n - 1)) * (0.5 + 0.5 * u);
+  }
+
+  /** The wait before retry `n` after `err`: the backoff, or the server's Retry-After when longer (up to `retryAfterCapMs`). */
+  retryWait(key: string, n: number, err: RmCallError): number {
+    const b = this.backoff(key, n);
+    if (err.retryAfterMs === undefined || err.retryAfterMs <= b) return b;
+    return Math.min(this.o.retryAfterCapMs ?? RETRY_AFTER_CAP_MS, err.retryAfterMs);
   }
 
   /** Runs `attempt` under the breaker, the concurrency bound, a timeout and retries; throws RmCallError. */
@@ -110,14 +161,21 @@ export class Resilient {
       } catch (e) {
         err = asCallError(e);
         if (/timed out/.test(err.message)) this.stats.timeouts++;
-        this.breaker.failure();
+        // The server answered, only not to a request this large: alive, as far as the breaker goes.
+        if (isSizeRefusal(err)) this.breaker.success();
+        else this.breaker.failure();
       }
       if (!err.retriable || n >= this.o.retries) {
         this.stats.failures++;
-        throw new RmCallError(err.code, n > 0 ? `${err.message} (after ${n + 1} attempts)` : err.message, err.retriable);
+        throw new RmCallError(err.code, n > 0 ? `${err.message} (after ${n + 1} attempts)` : err.message, err.retriable, {
+          status: err.status,
+          retryAfterMs: err.retryAfterMs,
+        });
       }
       this.stats.retries++;
-      await this.timers.sleep(this.backoff(key, n + 1));
+      const wait = this.retryWait(key, n + 1, err);
+      if (err.retryAfterMs !== undefined && wait > this.backoff(key, n + 1)) this.stats.retryAfter++;
+      await this.timers.sleep(wait);
     }
   }
 }

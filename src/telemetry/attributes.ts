@@ -1,7 +1,8 @@
 /**
  * Attribute names. Messaging ones follow the OpenTelemetry messaging semantic conventions (Kafka
  * flavour; still "development" there, so the names of the version the kafkajs instrumentation
- * emits are used); `rr.*` are this project's: the routing decision and the loop's own keys.
+ * emits are used); the HTTP ones (an RM call) the stable HTTP client conventions; `rr.*` are this
+ * project's: the routing decision and the loop's own keys.
  */
 export const ATTR = {
   system: 'messaging.system',
@@ -32,4 +33,10 @@ export const ATTR = {
   reward: 'rr.reward',
   loss: 'rr.loss',
   reason: 'rr.dead_letter.reason',
+  httpMethod: 'http.request.method',
+  httpStatus: 'http.response.status_code',
+  serverAddress: 'server.address',
+  serverPort: 'server.port',
+  urlFull: 'url.full',
+  errorType: 'error.type',
 } as const;

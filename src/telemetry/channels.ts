@@ -27,6 +27,8 @@ export const CHANNELS = {
   decisions: 'rr:router:decisions',
   /** Tracing channel: one window close of the aggregator, until its transaction ends (DeltasMessage). */
   deltas: 'rr:aggregator:deltas',
+  /** Tracing channel: one HTTP request to an RM server, until its reply is read (RmCallMessage). */
+  rmCall: 'rr:rm:call',
 } as const;
 
 /** A produced record, or one still being encoded. */
@@ -104,10 +106,47 @@ export interface DeltasMessage {
   error?: unknown;
 }
 
+/**
+ * `rr:rm:call`, published by the scorers' HTTP client (src/scorers/post.ts) with tracePromise around
+ * one request: start before the request is written (the subscriber adds its trace context to
+ * `headers`, which the request then carries), asyncEnd when the reply has been read (`status` set
+ * when the server answered) or the request failed (`error`).
+ */
+export interface RmCallMessage {
+  /** `POST`, `GET`. */
+  method: string;
+  /** The request's URL. */
+  url: string;
+  /** The request's headers, sent as they are once start has been published. */
+  headers: Record<string, string>;
+  /** The RM the call is for (`rr.rm`). */
+  rm?: string;
+  /** The consumed records whose pairs the call scores, when the caller knows them: the first one's span is the parent. */
+  parents?: readonly BusRecord[];
+  /** The HTTP status of the reply. */
+  status?: number;
+  error?: unknown;
+}
+
 export const processChannel = tracingChannel<ProcessMessage>(CHANNELS.process);
 export const sendChannel = tracingChannel<SendMessage>(CHANNELS.send);
 export const decisionsChannel = channel(CHANNELS.decisions);
 export const deltasChannel = tracingChannel<DeltasMessage>(CHANNELS.deltas);
+export const rmCallChannel = tracingChannel<RmCallMessage>(CHANNELS.rmCall);
+
+/**
+ * Runs one RM request, published on `rr:rm:call` when something traces: `send` gets the message's
+ * headers (with the trace context added), and may set `status` on the message once the server
+ * has answered. Nothing traces: `send(headers)` and nothing else.
+ */
+export function traceRmCall<T>(
+  m: Omit<RmCallMessage, 'status' | 'error'>,
+  send: (headers: Record<string, string>, m: RmCallMessage) => Promise<T>,
+): Promise<T> {
+  if (!rmCallChannel.start.hasSubscribers) return send(m.headers, m);
+  const msg: RmCallMessage = { ...m };
+  return rmCallChannel.tracePromise(() => send(msg.headers, msg), msg);
+}
 
 /** Whether anything traces consumed records (a stage wraps its pipeline only then). */
 export const tracingRecords = (): boolean => processChannel.start.hasSubscribers;

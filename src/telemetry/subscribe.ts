@@ -11,11 +11,13 @@ import {
   decisionsChannel,
   deltasChannel,
   processChannel,
+  rmCallChannel,
   sendChannel,
   type DecisionsMessage,
   type DeltasMessage,
   type Outgoing,
   type ProcessMessage,
+  type RmCallMessage,
   type SendMessage,
   type SendSpan,
   type TraceFields,
@@ -49,6 +51,21 @@ function guarded<M>(what: string, fn: (m: M) => void): (m: unknown) => void {
       diag.error(`tracing ${what} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
   };
+}
+
+/**
+ * `error.type` of a failed RM call (HTTP semantic conventions): the status code when the server
+ * answered 4xx/5xx, else what failed: `timeout`, the socket error's code (ECONNREFUSED…), the
+ * scorer's reason code (RM_BAD_RESPONSE for a reply that is not JSON), else `_OTHER`.
+ */
+function errorType(m: RmCallMessage): string | undefined {
+  if (m.status !== undefined && m.status >= 400) return String(m.status);
+  if (m.error === undefined) return undefined;
+  const e = m.error as { message?: unknown; code?: unknown; cause?: { code?: unknown } };
+  if (typeof e.message === 'string' && /timed out/.test(e.message)) return 'timeout';
+  if (typeof e.code === 'string') return e.code;
+  if (typeof e.cause?.code === 'string') return e.cause.code;
+  return '_OTHER';
 }
 
 /** All five events of a tracing channel (older Node 20 releases want every one). */
@@ -160,8 +177,35 @@ export function subscribeTelemetry(tel: Telemetry): () => void {
     asyncEnd: guarded<DeltasMessage>('deltas end', endAll),
   };
 
+  // One HTTP client span per request to an RM server; its context goes into the request's headers.
+  // Parent: the process span of the first consumed record whose pairs the call scores (or the
+  // context that record carries), the others linked; a call that names none starts a trace.
+  const rmCall: Handlers<RmCallMessage> = {
+    ...idle,
+    start: guarded<RmCallMessage>('rm call start', (m) => {
+      const [first, ...rest] = m.parents ?? [];
+      const { links } = Telemetry.links(rest.map((r) => tel.spanOf(r)).filter((s): s is Span => s !== undefined));
+      const a: Attributes = m.rm === undefined ? {} : { [ATTR.rm]: m.rm };
+      open.set(m, [tel.httpClient(m.method, m.url, m.headers, parentOf(first), a, links.length > 0 ? links : undefined)]);
+    }),
+    end: guarded<RmCallMessage>('rm call end', (m) => {
+      if (m.error !== undefined) rmCallEnd(m);
+    }),
+    asyncEnd: guarded<RmCallMessage>('rm call end', (m) => rmCallEnd(m)),
+  };
+  const rmCallEnd = (m: RmCallMessage): void => {
+    const span = open.get(m)?.[0];
+    if (span === undefined) return;
+    if (m.status !== undefined) span.setAttribute(ATTR.httpStatus, m.status);
+    const type = errorType(m);
+    if (type !== undefined) span.setAttribute(ATTR.errorType, type);
+    open.delete(m);
+    Telemetry.end(span, m.error);
+  };
+
   processChannel.subscribe(process);
   sendChannel.subscribe(send);
+  rmCallChannel.subscribe(rmCall);
   decisionsChannel.subscribe(decisions);
   deltasChannel.subscribe(deltas);
   let subscribed = true;
@@ -170,6 +214,7 @@ export function subscribeTelemetry(tel: Telemetry): () => void {
     subscribed = false;
     processChannel.unsubscribe(process);
     sendChannel.unsubscribe(send);
+    rmCallChannel.unsubscribe(rmCall);
     decisionsChannel.unsubscribe(decisions);
     deltasChannel.unsubscribe(deltas);
   };

@@ -24,6 +24,7 @@ import type {
   Span,
   SpanContext,
   TextMapPropagator,
+  TextMapSetter,
   Tracer,
 } from '@opentelemetry/api';
 import type { BusRecord, OutRecord } from '../bus/types.ts';
@@ -31,6 +32,13 @@ import { pairDecisions } from '../records/decisions.ts';
 import type { Decision } from '../records/types.ts';
 import { ATTR } from './attributes.ts';
 import { headerGetter, headerSetter, type BufferHeaders } from './headers.ts';
+
+/** Writes trace context into plain string headers (an outgoing HTTP request's). */
+const stringSetter: TextMapSetter<Record<string, string>> = {
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  },
+};
 
 /** Most links one fan-in span keeps (a delta of more pairs says how many it dropped). */
 export const MAX_LINKS = 1000;
@@ -114,6 +122,45 @@ export class Telemetry {
       },
       ctx,
     );
+  }
+
+  /**
+   * Starts the HTTP client span of one request to an RM server (OpenTelemetry HTTP semantic
+   * conventions: named by the method, kind client, `http.request.method`, `server.address`,
+   * `server.port`, `url.full`), under `parent` (a new trace when absent), and writes its context
+   * into `headers` (`traceparent`, `tracestate`) for the server to continue.
+   */
+  httpClient(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    parent?: Context | Span,
+    attributes: Attributes = {},
+    links?: Link[],
+  ): Span {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    const port = u.port !== '' ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+    const ctx = parent === undefined ? ROOT_CONTEXT : 'spanContext' in parent ? trace.setSpan(ROOT_CONTEXT, parent) : parent;
+    this.started++;
+    const span = this.#tracer.startSpan(
+      method,
+      {
+        kind: SpanKind.CLIENT,
+        links,
+        attributes: {
+          [ATTR.httpMethod]: method,
+          [ATTR.serverAddress]: u.hostname,
+          [ATTR.serverPort]: port,
+          [ATTR.urlFull]: u.href,
+          ...attributes,
+        },
+      },
+      ctx,
+    );
+    this.#propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, stringSetter);
+    return span;
   }
 
   /** Writes the span's context into each record's headers (a copy; other headers kept). */

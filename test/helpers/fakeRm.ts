@@ -48,6 +48,12 @@ export async function startFake(answer: (body: unknown) => unknown, port = 0): P
   };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
+      // Only the POST route exists here (a backend's GET preflight, e.g. TEI's /info, sees a 404).
+      if (req.method !== 'POST') {
+        req.resume();
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not Found"}');
+        return;
+      }
       state.inFlight++;
       state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
       try {

@@ -12,10 +12,11 @@ import { runLoop } from '../../streams/loop/loop.ts';
 import { buildSettings } from '../../streams/runtime/settings.ts';
 import { simTrainerModule } from '../../streams/trainer/simulated.ts';
 import { startTrainerApp } from '../../streams/trainer/trainer.ts';
-import { chatAnswer, openrlhfAnswer, startFake, teiAnswer, type FakeServer } from '../helpers/fakeRm.ts';
+import { chatAnswer, openrlhfAnswer, startFake } from '../helpers/fakeRm.ts';
+import { startTei } from '../helpers/fakeTei.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';
 
-const servers: FakeServer[] = [];
+const servers: { close(): Promise<void> }[] = [];
 after(async () => {
   for (const s of servers) await s.close();
 });
@@ -64,7 +65,7 @@ describe('a loop with http, judge, tfjs and sim RMs (in-process bus)', { timeout
 describe('a production loop: no simulator section at all (in-process bus)', { timeout: 120_000 }, () => {
   it("every RM on a real backend, the trainer outside the loop's settings: labels flow, no Score is simulated", async () => {
     const openrlhf = await startFake(openrlhfAnswer);
-    const tei = await startFake(teiAnswer);
+    const tei = await startTei(); // TEI as its router serves: /info, /predict, 413 above 32 inputs
     const judge = await startFake(chatAnswer((a, b) => (a.length >= b.length ? '[[1]]' : '[[2]]')));
     servers.push(openrlhf, tei, judge);
     const demo = testSettings({ prefix: 'prod.' });
