@@ -36,6 +36,15 @@ export async function createRmBackend(cfg: ScorerConfig, env: BackendEnv): Promi
     new Resilient(c, env.clock, env.seed, env.rm, env.timers ?? realTimers);
   switch (cfg.backend) {
     case 'http':
+      // OpenRLHF's own client sends the RM's chat-templated text; `separator` (kept as the default so
+      // older configs mean what they did) sends prompt + separator + response, which a value head
+      // reading the EOS position was never trained on: say so once at start.
+      if (cfg.protocol === 'openrlhf' && cfg.query === 'separator') {
+        env.log?.warn('openrlhf RM queried as prompt + separator + response, not its chat template', {
+          rm: env.rm,
+          fix: 'set chatTemplate.tokenizerConfig (the RM tokenizer_config.json) or query "passthrough" if the trainer formats the prompt',
+        });
+      }
       return httpBackend(cfg, res(cfg));
     case 'judge':
       return judgeBackend({ ...cfg, seed: env.seed, run: env.run, rm: env.rm, log: env.log }, res(cfg));

@@ -150,3 +150,20 @@ describe('chat template', () => {
     );
   });
 });
+
+describe('openrlhf query mode at start', () => {
+  it('warns once when an openrlhf RM gets prompt + separator + response, and not when it has its chat template', async () => {
+    const { createRmBackend } = await import('../../src/scorers/index.ts');
+    const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
+    const log = { info() {}, warn: (message: string, fields?: Record<string, unknown>) => void warnings.push({ message, fields }) };
+    const env = { clock: { now: () => 0 }, seed: 1, run: 'r', rm: 'rm-a', arms: ['rm-a'], log };
+    const plain = await createRmBackend(http({ protocol: 'openrlhf' }), env);
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]!.fields?.rm, 'rm-a');
+    assert.match(warnings[0]!.message, /not its chat template/);
+    const templated = await createRmBackend(http({ protocol: 'openrlhf', chatTemplate: { tokenizerConfig: TOKENIZER_CONFIG } }), env);
+    const passthrough = await createRmBackend(http({ protocol: 'openrlhf', query: 'passthrough' }), env);
+    assert.equal(warnings.length, 1, 'a chat template or passthrough is what OpenRLHF expects');
+    for (const b of [plain, templated, passthrough]) await b.close?.();
+  });
+});
