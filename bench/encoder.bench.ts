@@ -7,8 +7,11 @@
  *      (computed beforehand with the same encoder, so both sides route the same contexts).
  *
  *   npm run bench:encoder [-- --prompts 32 --responses 6 --batches 2 --repeats 3 --threads 1]
+ *   npm run bench:encoder -- --prompts 2 --responses 3 --batches 1 --repeats 1   tiny: the smoke test's size (a few s)
  *
- * Needs the model (`npm run setup:encoder`). Wall time on purpose; medians over repeats.
+ * Needs the model (`npm run setup:encoder`). Wall time on purpose; medians over repeats. The router
+ * half counts the pairs of the `decisions` records (pairDecisions: one v2 record per prompt, one v1
+ * record per pair) and stops with an error, not a silent wait, when no decision comes for --stall-s.
  */
 import { parseArgs } from 'node:util';
 import { SingleObjectCodec } from '../src/avro/codec.ts';
@@ -16,6 +19,7 @@ import { createMemoryBus } from '../src/bus/memory/index.ts';
 import type { Clock } from '../src/bus/types.ts';
 import { PRIOR_FORMAT, type PriorFile } from '../src/core/prior.ts';
 import { CounterRng } from '../src/core/rng.ts';
+import { pairDecisions } from '../src/records/decisions.ts';
 import { defaultEncoderDir, encoderInstalled, loadPairEncoder, type PairEncoder, type PairText } from '../src/encoder/index.ts';
 import { defaultPool } from '../src/sim/pool.ts';
 import { recordKey, topicName } from '../src/records/topics.ts';
@@ -33,6 +37,7 @@ const { values: args } = parseArgs({
     batches: { type: 'string', default: '2' },
     repeats: { type: 'string', default: '3' },
     threads: { type: 'string', default: '1' },
+    'stall-s': { type: 'string', default: '60' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -41,6 +46,7 @@ const RESPONSES = Number(args.responses);
 const BATCHES = Number(args.batches);
 const REPEATS = Number(args.repeats);
 const THREADS = Number(args.threads);
+const STALL_MS = 1000 * Number(args['stall-s']);
 const D = 64;
 const wall: Clock = { now: () => Date.now() }; // a benchmark measures wall time on purpose
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -132,10 +138,26 @@ async function routeSeconds(p: PriorFile, encoder: PairEncoder, gens: Generation
     const producer = await bus.producer();
     const t0 = performance.now();
     await producer.send(records);
-    for (;;) {
-      if ((await bus.readToEnd(topicName(s.prefix, 'decisions'))).length >= total) break;
-      await new Promise((r) => setTimeout(r, 5));
+    // One decisions record per prompt (v2) or per pair (v1): count their pairs, decoding each record once.
+    const decisionsTopic = topicName(s.prefix, 'decisions');
+    let read = 0;
+    let decided = 0;
+    let progressAt = performance.now();
+    while (decided < total) {
+      const all = await bus.readToEnd(decisionsTopic);
+      if (all.length > read) {
+        for (const r of all.slice(read)) decided += pairDecisions(codec.decodeSync('decisions', r.value!)).length;
+        read = all.length;
+        progressAt = performance.now();
+      } else if (performance.now() - progressAt > STALL_MS) {
+        const dlq = (await bus.readToEnd(topicName(s.prefix, 'dlq'))).length;
+        throw new Error(
+          `bench: router stalled: ${decided} of ${total} pairs decided (${read} decisions records, ${dlq} dead letters), nothing new for ${STALL_MS / 1000} s`,
+        );
+      }
+      if (decided < total) await new Promise((r) => setTimeout(r, 5));
     }
+    if (decided !== total) throw new Error(`bench: ${decided} pairs decided, ${total} sent`);
     return (performance.now() - t0) / 1000;
   } finally {
     await router.close();
