@@ -5,6 +5,10 @@
  *   npm run bench -- --quick      d ∈ {64, 576}, K = 8
  *   npm run bench -- --json       one machine-readable JSON object on stdout
  *   npm run bench -- --js-kernel  every column with the JS quadFormsBatch kernel (no wasm SIMD)
+ *   npm run bench -- --tiny       d = 64, K = 4 only (a few seconds: the smoke test's size)
+ *   npm run bench -- --no-numpy   no NumPy column (reported SKIPPED)
+ *   npm run bench -- --no-install the NumPy column only from a Python that already has numpy and
+ *                                 scipy: never creates bench/.venv nor runs pip (else SKIPPED)
  *
  * Per (d, K), a batch of 480 unit contexts routed against K posteriors that
  * have had 200 rank-one updates each (so the factors are dense), in
@@ -44,9 +48,18 @@ const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const JSON_OUT = argv.includes('--json');
 const JS_KERNEL = argv.includes('--js-kernel');
+const TINY = argv.includes('--tiny');
+const NO_NUMPY = argv.includes('--no-numpy');
+const NO_INSTALL = argv.includes('--no-install');
+const known = ['--quick', '--json', '--js-kernel', '--tiny', '--no-numpy', '--no-install'];
+const unknown = argv.filter((a) => !known.includes(a));
+if (unknown.length > 0) {
+  process.stderr.write(`unknown option(s): ${unknown.join(' ')}; known: ${known.join(' ')}\n`);
+  process.exit(2);
+}
 if (JS_KERNEL) setQuadFormsKernel('js');
-const DS = QUICK ? [64, 576] : [64, 256, 576, 768];
-const KS = QUICK ? [8] : [4, 8];
+const DS = TINY ? [64] : QUICK ? [64, 576] : [64, 256, 576, 768];
+const KS = TINY ? [4] : QUICK ? [8] : [4, 8];
 
 const log = (msg: string): void => {
   process.stderr.write(`${msg}\n`);
@@ -234,6 +247,7 @@ function findPython(): { python: string } | { reason: string } {
   const venvPy = join(venvDir, 'bin', 'python');
   if (existsSync(venvPy) && canImport(venvPy)) return { python: venvPy };
   if (canImport('python3')) return { python: 'python3' };
+  if (NO_INSTALL) return { reason: 'no Python with numpy and scipy here, and --no-install: bench/.venv not created' };
   log(`numpy/scipy not importable: creating ${venvDir} and installing numpy scipy threadpoolctl (pip) ...`);
   if (!existsSync(venvPy)) {
     const mk = spawnSync('python3', ['-m', 'venv', venvDir], { encoding: 'utf8', timeout: 120_000 });
@@ -263,7 +277,7 @@ let pythonFound: { python: string } | { reason: string } | undefined;
 function runNumpy(d: number, K: number): NumpyReport | NumpySkipped {
   try {
     if (pythonFound === undefined) {
-      pythonFound = findPython();
+      pythonFound = NO_NUMPY ? { reason: '--no-numpy' } : findPython();
       if ('reason' in pythonFound) log(`NumPy column SKIPPED: ${pythonFound.reason}`);
     }
     const found = pythonFound;
@@ -520,7 +534,7 @@ function main(): void {
 
   if (JSON_OUT) {
     process.stdout.write(
-      `${JSON.stringify({ quick: QUICK, n: N, updatesPerArm: UPDATES, machine, numpy, rows: full, updates, goals, total_s: totalS })}\n`,
+      `${JSON.stringify({ quick: QUICK, tiny: TINY, n: N, updatesPerArm: UPDATES, machine, numpy, rows: full, updates, goals, total_s: totalS })}\n`,
     );
     return;
   }
