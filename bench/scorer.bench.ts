@@ -9,6 +9,7 @@
  *      answers after --latency ms, calls/s beside the ideal concurrency ÷ latency, at two concurrencies.
  *
  *   npm run bench:scorer [-- --batches 40 --repeats 5 --latency 50 --json]
+ *   npm run bench:scorer -- --batches 1 --repeats 1 --latency 1   tiny: the smoke test's size (a few s)
  *
  * Requests: each batch is 32 prompts × 6 responses (15 pairs), and the benchmarked RM gets the
  * pairs with index ≡ 0 (mod 4), as one RM of four would: 4 pairs per request. Wall time on purpose;
@@ -150,23 +151,30 @@ function runChild(pref: string): {
   perPair: number[];
 } {
   const self = fileURLToPath(import.meta.url);
-  const out = execFileSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      self,
-      '--child',
-      pref,
-      '--batches',
-      String(BATCHES),
-      '--repeats',
-      String(REPEATS),
-      '--max-pairs',
-      String(MAX_PAIRS),
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-  );
+  let out: string;
+  try {
+    out = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        self,
+        '--child',
+        pref,
+        '--batches',
+        String(BATCHES),
+        '--repeats',
+        String(REPEATS),
+        '--max-pairs',
+        String(MAX_PAIRS),
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20 },
+    );
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    const why = (e.stderr ?? '').trim().split('\n').slice(-5).join('\n');
+    throw new Error(`bench: the ${pref} tfjs child failed: ${e.message.split('\n')[0]}${why ? `\n${why}` : ''}`);
+  }
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -196,10 +204,16 @@ async function httpCallsPerSec(concurrency: number, calls: number): Promise<{ ca
   const child = spawn(process.execPath, ['-e', SERVER_JS, String(LATENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let buf = '';
+  let exited: string | null = null;
+  child.on('close', (code, signal) => {
+    exited = `the local RM server exited (${signal ?? code})`;
+  });
+  // A server that died answers no more lines: an error, not a wait for ever.
   const gotLine = (): Promise<string> =>
-    new Promise((resolve) => {
+    new Promise((resolve, reject) => {
       const check = (): void => {
         if (lines.length > 0) resolve(lines.shift()!);
+        else if (exited !== null) reject(new Error(`bench: ${exited} before its line`));
         else setTimeout(check, 5);
       };
       check();
