@@ -26,6 +26,7 @@ import { loadChatTemplate } from './chatTemplate.ts';
 import { parseHttpConfig, type HttpProtocol, type HttpScorerConfig } from './httpConfig.ts';
 import { openrlhfCall } from './openrlhf.ts';
 import { JsonPoster, loadTls, type TlsFiles } from './post.ts';
+import { pairResults } from './pointwise.ts';
 import { plainPrompt, type HttpItem, type ProtocolCall, type QueryMode, type QueryOptions } from './query.ts';
 import { isSizeRefusal, Resilient, RmCallError, statedBatchLimit } from './resilience.ts';
 import { readTeiInfo, teiCall, type TeiInfo } from './tei.ts';
@@ -157,13 +158,7 @@ export function httpBackend(o: HttpBackendOptions, res: Resilient): RmBackend {
         limit,
       ).map(run),
     );
-    return refs.map(([a, b]) => {
-      const ra = rewards[a]!;
-      const rb = rewards[b]!;
-      if (typeof ra !== 'number') return { failure: ra };
-      if (typeof rb !== 'number') return { failure: rb };
-      return { scoreA: ra, scoreB: rb };
-    });
+    return pairResults(refs, rewards);
   }
 
   /**

@@ -54,6 +54,14 @@ export async function scorePointwise(
       }
     }),
   );
+  return pairResults(refs, rewards);
+}
+
+/**
+ * Each pair's result from the rewards of its two texts (indices into `rewards`): both scores, or the
+ * failure of the first text that has one.
+ */
+export function pairResults(refs: readonly (readonly [number, number])[], rewards: readonly (number | PairFailure)[]): PairResult[] {
   return refs.map(([a, b]) => {
     const ra = rewards[a]!;
     const rb = rewards[b]!;

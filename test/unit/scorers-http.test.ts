@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { httpBackend, type HttpBackendOptions } from '../../src/scorers/http.ts';
-import { defaultResilience, realTimers, Resilient, type ResilienceOptions, type Timers } from '../../src/scorers/resilience.ts';
+import { defaultResilience, Resilient, type ResilienceOptions } from '../../src/scorers/resilience.ts';
 import { isFailure, type PairInput } from '../../src/scorers/types.ts';
 import { fakeReward, openrlhfAnswer, startFake, teiAnswer, type FakeServer } from '../helpers/fakeRm.ts';
+import { testTime } from '../helpers/scoreThrough.ts';
 
 const servers: FakeServer[] = [];
 after(async () => {
@@ -16,24 +17,6 @@ async function fake(answer: (b: unknown) => unknown): Promise<FakeServer> {
   const s = await startFake(answer);
   servers.push(s);
   return s;
-}
-
-/** A clock the test moves, and timers whose sleeps only record their length (no wall-clock waits). */
-function testTime() {
-  const clock = {
-    t: 1_000,
-    now() {
-      return this.t;
-    },
-  };
-  const slept: number[] = [];
-  const timers: Timers = {
-    sleep: async (ms) => {
-      slept.push(ms);
-    },
-    deadline: realTimers.deadline,
-  };
-  return { clock, slept, timers };
 }
 
 const pairs = (n: number, prompt = 'What is 2+2?'): PairInput[] =>
