@@ -9,10 +9,16 @@
  *
  * In-process bus by default (the loop's own costs only, where tracing weighs most); `--kafka` runs
  * the same on a real broker it starts (or KAFKA_BROKERS).
+ *
+ *   npm run bench:tracing -- --batches 2 --repeats 1 --prompts 4 --sample 0.5   tiny: the smoke test's size (a few s)
+ *
+ * A traced arm that starts no span, or a run that exports none, is an error: the apps publish on
+ * diagnostics channels, and a channel nobody hears would make "on" the same as "off".
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { logLevel } from 'kafkajs';
 import { tracing } from '@opentelemetry/sdk-node';
@@ -45,8 +51,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 let seq = 0;
 
 async function startReceiver(): Promise<{ url: string; stats(): Promise<{ requests: Record<string, number> }>; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/otlp-receiver.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  const script = fileURLToPath(new URL('./otlp-receiver.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit').then(([code, signal]) => {
+    throw new Error(`bench: the OTLP receiver exited (${String(signal ?? code)}) before it printed its URL`);
+  });
+  const [line] = (await Promise.race([once(createInterface({ input: child.stdout! }), 'line'), exited])) as [string];
+  exited.catch(() => {}); // it exits when stopped, later
   const url = line.trim();
   return {
     url,
@@ -116,7 +127,10 @@ async function main(): Promise<void> {
     else otel.unsubscribe();
     try {
       const summary = await runLoop({ bus, settings, batches: BATCHES, clock: wall, log: quietLog, codec });
-      if (arm !== 'off') spans[arm] += otel.telemetry.started - before;
+      const started = otel.telemetry.started - before;
+      if (arm === 'on' && started === 0) throw new Error('bench: tracing on started no span: the channels were not heard');
+      if (arm === 'off' && started !== 0) throw new Error(`bench: tracing off started ${started} spans`);
+      if (arm !== 'off') spans[arm] += started;
       return summary.pairs / (summary.wallMs / 1000);
     } finally {
       await bus.close();
@@ -139,6 +153,7 @@ async function main(): Promise<void> {
       );
     }
     await otel.shutdown();
+    if (otel.exported.spans === 0) throw new Error(`bench: no span was exported (${otel.exported.failed} failed)`);
     const requests = Object.values((await receiver.stats()).requests).reduce((a, b) => a + b, 0);
     const med = (arm: Arm) => median(rows.map((x) => x[arm]));
     const ratio = (arm: Arm) => rows.map((x) => x[arm] / x.off);
