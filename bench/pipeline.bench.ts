@@ -6,6 +6,10 @@
  * and the router stage's added latency (p50/p99) beside the pass-through's, one record at a time.
  *
  *   npm run bench:pipeline [-- --batches 10 --repeats 3]   (KAFKA_BROKERS=host:port to use a running broker)
+ *   npm run bench:pipeline -- --batches 2 --repeats 1 --latency 5 [--processes]   tiny: the smoke test's size
+ *
+ * A count that stops short (no record on the counted topic for --stall-s, 120 s) or a latency run
+ * that misses records is an error naming what was seen, never a silent wait.
  *
  * Every figure is a median over the repeats with its range; ratios are taken per repeat (both sides
  * of a ratio ran in the same repeat, seconds apart) and their median is printed. The load average
@@ -46,6 +50,7 @@ const { values: args } = parseArgs({
     repeats: { type: 'string', default: '3' },
     latency: { type: 'string', default: '200' },
     processes: { type: 'boolean', default: false },
+    'stall-s': { type: 'string', default: '120' },
   },
 });
 const BATCHES = Number(args.batches);
@@ -53,6 +58,7 @@ const REPEATS = Number(args.repeats);
 const LATENCY_RECORDS = Number(args.latency);
 /** Also time the pipeline with one process per app (bench/pipeline-app.ts), as `reward-router run <app>` deploys it. */
 const PROCESSES = args.processes;
+const STALL_MS = 1000 * Number(args['stall-s']);
 const wall: Clock = { now: () => Date.now() }; // a benchmark measures wall time on purpose
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const range = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
@@ -108,19 +114,34 @@ function cpuNow(brokerPid: number | undefined, children: readonly number[] = [])
   return { self: (u.user + u.system) / 1e6 + kids, broker: brokerPid === undefined ? null : procCpu(brokerPid) };
 }
 
-/** Counts records arriving on `topic` until `n`; resolves with the wall time of the last one. */
+/**
+ * Counts records arriving on `topic` until `n`; resolves with the wall time of the last one, or
+ * rejects when none has arrived for STALL_MS (the count so far in the message).
+ */
 async function countUntil(kafka: Kafka, topic: string, n: number): Promise<{ consumer: Consumer; done: Promise<number> }> {
   const consumer = kafka.consumer({ groupId: uniq('count'), maxWaitTimeInMs: FETCH_WAIT_MS });
   await consumer.connect();
   await subscribe(consumer, topic);
   let seen = 0;
+  let lastAt = Date.now();
   let resolve!: (t: number) => void;
-  const done = new Promise<number>((r) => {
-    resolve = r;
+  let reject!: (e: Error) => void;
+  const done = new Promise<number>((res, rej) => {
+    resolve = res;
+    reject = rej;
   });
+  const watch = setInterval(() => {
+    if (Date.now() - lastAt > STALL_MS)
+      reject(new Error(`bench: ${seen} of ${n} records on ${topic}, none for ${STALL_MS / 1000} s (--stall-s)`));
+  }, 1000).unref();
+  void done.then(
+    () => clearInterval(watch),
+    () => clearInterval(watch),
+  );
   await consumer.run({
     eachMessage: async () => {
-      if (++seen === n) resolve(Date.now());
+      lastAt = Date.now();
+      if (++seen === n) resolve(lastAt);
     },
   });
   return { consumer, done };
@@ -297,6 +318,7 @@ async function main(): Promise<void> {
     await inspector.post('Profiler.enable');
   }
   const rows: Row[] = [];
+  let pairsPerBatch = 0; // from the simulator's batches (480 with its defaults)
   try {
     for (let r = 0; r < REPEATS; r++) {
       const { prefix, settings, bus, ctx } = await namespace(brokers, codec, 'bench');
@@ -306,6 +328,7 @@ async function main(): Promise<void> {
       // gets the remaining records at once; the clock runs from that send to the last output.
       const [warm, ...rest] = records;
       const pairs = pairsPerRecord.slice(1).reduce((a, b) => a + b, 0);
+      pairsPerBatch = pairsPerRecord.reduce((a, b) => a + b, 0) / BATCHES;
       const per1k = (c: { self: number; broker: number | null }) => ({
         self: (c.self / pairs) * 1000,
         broker: c.broker === null ? null : (c.broker / pairs) * 1000,
@@ -428,6 +451,10 @@ async function main(): Promise<void> {
     const until = Date.now() + 30_000;
     while ((routerLat.length < LATENCY_RECORDS || passLat.length < LATENCY_RECORDS) && Date.now() < until)
       await new Promise((r) => setTimeout(r, 50));
+    if (routerLat.length < LATENCY_RECORDS || passLat.length < LATENCY_RECORDS)
+      throw new Error(
+        `bench: latency: ${routerLat.length} decisions and ${passLat.length} pass-throughs of ${LATENCY_RECORDS} records within 30 s`,
+      );
     await router.close();
     await pass.disconnect();
     await decisions.disconnect();
@@ -443,7 +470,7 @@ async function main(): Promise<void> {
     const out = {
       batches: BATCHES,
       repeats: REPEATS,
-      pairsPerBatch: 480,
+      pairsPerBatch,
       loadAverage: { before: loadBefore, after: load() },
       passThroughPairsPerSec: passRate,
       passThrough3HopPairsPerSec: pass3Rate,
@@ -458,7 +485,7 @@ async function main(): Promise<void> {
     };
     const goal = out.ratio >= 0.5 ? 'PASS' : 'MISS';
     process.stdout.write(
-      `pairs/s, median [range] of ${REPEATS} repeats, ${BATCHES} batches × 480 pairs, real broker (load average ${loadBefore} before, ${out.loadAverage.after} after):\n` +
+      `pairs/s, median [range] of ${REPEATS} repeats, ${BATCHES} batches × ${pairsPerBatch} pairs, real broker (load average ${loadBefore} before, ${out.loadAverage.after} after):\n` +
         `  raw kafkajs pass-through, 1 hop:  ${passRate.toFixed(0)} [${range(rows.map((x) => x.pass1))}]   CPU per 1,000 pairs: ${cpuLine('pass1')}\n` +
         `  raw kafkajs pass-through, 3 hops: ${pass3Rate.toFixed(0)} [${range(rows.map((x) => x.pass3))}]   CPU per 1,000 pairs: ${cpuLine('pass3')}\n` +
         `  router → scorer ×${settings.arms.length} → labeler: ${pipeRate.toFixed(0)} [${range(rows.map((x) => x.pipe))}]   CPU per 1,000 pairs: ${cpuLine('pipe')}\n` +
