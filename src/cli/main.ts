@@ -21,6 +21,18 @@ const program = new Command('reward-router')
   .showHelpAfterError();
 configureHelp(program);
 
+/**
+ * bin/reward-router.mjs catches SIGTERM/SIGINT from the first line of the process and remembers one
+ * that comes while the CLI loads (absent when main.ts runs without it). `run` takes the signals over
+ * itself, once its own handlers are installed (actions/loop.ts); every other command hands them back
+ * as its action starts: a remembered signal exits 0 there (nothing has started), otherwise the
+ * signals get their default again.
+ */
+const earlySignals = (globalThis as { [key: symbol]: { handOver(): void } | undefined })[Symbol.for('reward-router.early-signals')];
+program.hook('preAction', (_program, action) => {
+  if (!(action.name() === 'run' && action.parent === program)) earlySignals?.handOver();
+});
+
 registerEvalCommand(program);
 registerOfflineCommand(program);
 registerSimCommand(program);

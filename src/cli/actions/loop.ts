@@ -133,12 +133,35 @@ export interface RunOptions {
 
 const envInt = (name: string): number | undefined => (process.env[name] ? parsePositiveInt(process.env[name]!) : undefined);
 
+/** bin/reward-router.mjs's signal handlers from the first line of the process (absent without it): see there. */
+const earlySignals = (): { handOver(): void } | undefined =>
+  (globalThis as { [key: symbol]: { handOver(): void } | undefined })[Symbol.for('reward-router.early-signals')];
+
 /**
- * `reward-router run <app>`: the app under the supervisor (streams/runtime/supervisor.ts). Signal handlers
- * are installed before anything connects, so SIGTERM during startup or the group join also leaves
- * the group and exits 0; a stop that does not finish within the close bound exits 1.
+ * `reward-router run <app>`: the app under the supervisor (streams/runtime/supervisor.ts). Its signal
+ * handlers are the first thing it installs, and then it takes over the ones that bin/reward-router.mjs
+ * installed on the first line of the process: a SIGTERM that came while the CLI loaded is handed to
+ * it. A signal before anything is opened exits 0 at once; one during startup or the group join stops
+ * the supervisor, which leaves the group, and exits 0; a stop that does not finish within the close
+ * bound exits 1.
  */
 export async function runCommand(app: string, opts: RunOptions): Promise<number> {
+  // Until the supervisor exists a signal is only remembered; from then on it stops the supervisor.
+  let signalled: string | null = null;
+  let onSignal = (signal: string): void => {
+    signalled ??= signal;
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  earlySignals()?.handOver();
+  const log = jsonLogger(process.stderr);
+  const stoppedBeforeStarting = (signal: string): number => {
+    // Nothing is open yet: nothing to close.
+    log.info('stopping', { app, signal, before: 'starting' });
+    log.info('stopped', { app, reason: 'stopped', restarts: 0 });
+    return 0;
+  };
+  if (signalled !== null) return stoppedBeforeStarting(signalled);
   // Defaults that depend on this process or its env are filled in here, not shown as values in --help.
   const o = {
     ...opts,
@@ -151,7 +174,7 @@ export async function runCommand(app: string, opts: RunOptions): Promise<number>
   r.outageLimitMs = o.outageLimitMs ?? envInt('RR_OUTAGE_LIMIT_MS') ?? r.outageLimitMs;
   r.sessionTimeoutMs = o.sessionTimeoutMs ?? envInt('RR_SESSION_TIMEOUT_MS') ?? r.sessionTimeoutMs;
   const factory = appFactory(app, o); // an unknown app name fails here, before any connection
-  const log = jsonLogger(process.stderr);
+  if (signalled !== null) return stoppedBeforeStarting(signalled);
   const codec = createCodec({ registryUrl: o.schemaRegistry, prefix: settings.prefix });
   const clientId = `reward-router-${app.replace(/[^A-Za-z0-9._-]/g, '_')}`;
   // A consumer closed mid-join can leave the group only once the join completes (at most the
@@ -206,8 +229,9 @@ export async function runCommand(app: string, opts: RunOptions): Promise<number>
       process.exit(1);
     }, closeTimeoutMs + 5_000).unref();
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  onSignal = stop;
+  // A signal while the health server and telemetry started: the supervisor stops before it opens a bus.
+  if (signalled !== null) stop(signalled);
   // A rejection nobody handled is a failure of the current incarnation, not a silent dead client.
   process.on('unhandledRejection', (err) => {
     log.error('unhandled rejection', { app, error: err instanceof Error ? err.message : String(err) });
