@@ -23,12 +23,13 @@ import { fetchTopicOffsets, withMetadataRetry } from './retry.ts';
 import { KafkaBusConsumer } from './consumer.ts';
 import { createKafkaProducer } from './producer.ts';
 import { acquireLease } from './lease.ts';
+import { kafkaLogCreator } from './log.ts';
 import { readToEnd } from './readToEnd.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
-  /** kafkajs log level; default ERROR. */
+  /** kafkajs log level; default ERROR (retried broker errors print at WARN then, see ./log.ts). */
   logLevel?: LogLevel;
   /** Namespace for topics, group ids and transactional ids, e.g. 'rr.' or a replay's 'replay-7.'. */
   prefix?: string;
@@ -53,7 +54,14 @@ let readers = 0;
 export function createKafkaBus(opts: KafkaBusOptions): Bus {
   const kafka =
     opts.kafka ??
-    new Kafka({ ...opts.kafkaConfig, brokers: opts.brokers, clientId: opts.clientId, logLevel: opts.logLevel ?? logLevel.ERROR });
+    new Kafka({
+      // Retried broker errors at WARN with a count, real failures at ERROR (./log.ts); a caller's own logCreator wins.
+      logCreator: kafkaLogCreator(),
+      ...opts.kafkaConfig,
+      brokers: opts.brokers,
+      clientId: opts.clientId,
+      logLevel: opts.logLevel ?? logLevel.ERROR,
+    });
   const naming = new Naming(opts.prefix ?? '');
   const timing = opts.consumerTiming ?? {};
   const clients = new OpenClients();

@@ -111,7 +111,7 @@ function kafkaBus(brokers: string, clientId: string, r?: ReliabilitySettings): B
   });
 }
 
-/** kafkajs logs every retried broker answer at ERROR; `run` is quiet unless KAFKAJS_LOG_LEVEL says otherwise. */
+/** kafkajs's own lines (retried broker answers at WARN, src/bus/kafka/log.ts): `run` is quiet unless KAFKAJS_LOG_LEVEL says otherwise. */
 function kafkajsLogLevel(): number {
   const levels: Record<string, number> = { nothing: 0, error: 1, warn: 2, info: 4, debug: 5 };
   return levels[(process.env.KAFKAJS_LOG_LEVEL ?? 'nothing').toLowerCase()] ?? 0;
