@@ -12,10 +12,18 @@ import type { BusRecord } from '../../src/bus/types.ts';
 import type { RecordOutput } from '../../src/operators/processBatches.ts';
 import { traceRecords, type RecordTracer } from '../../src/operators/traceRecords.ts';
 import { topicName } from '../../src/records/topics.ts';
-import { createNoopMeter } from '@opentelemetry/api';
+import { createNoopMeter, metrics, trace } from '@opentelemetry/api';
 import { core, tracing } from '@opentelemetry/sdk-node';
 import { processChannel, sendChannel, decisionsChannel, deltasChannel, sendTraced } from '../../src/telemetry/channels.ts';
-import { otlpProtocol, startTelemetry, subscribeTelemetry, Telemetry, tracingWanted } from '../../src/telemetry/index.ts';
+import {
+  grpcExporter,
+  otlpProtocol,
+  signalExport,
+  startTelemetry,
+  subscribeTelemetry,
+  Telemetry,
+  tracingWanted,
+} from '../../src/telemetry/index.ts';
 import type { OutRecord } from '../../src/bus/types.ts';
 import { runLoop } from '../../streams/loop/loop.ts';
 import { startOtlpReceiver } from '../helpers/otlpReceiver.ts';
@@ -172,17 +180,115 @@ describe('telemetry', () => {
     assert.equal(tracingWanted({ endpoint: 'http://127.0.0.1:4318', env: {} }), true);
   });
 
-  it('exports OTLP/HTTP as protobuf by default or JSON; refuses gRPC with a typed error', () => {
+  it('exports OTLP/HTTP as protobuf by default or JSON, or gRPC; protocol per signal; anything else is a typed error', () => {
     assert.equal(otlpProtocol({ env: {} }), 'http/protobuf');
     assert.equal(otlpProtocol({ env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } }), 'http/json');
-    assert.equal(
-      otlpProtocol({ env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' } }),
-      'http/protobuf',
-    );
+    const mixed = { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' };
+    assert.equal(otlpProtocol({ env: mixed }), 'http/protobuf');
+    assert.equal(otlpProtocol({ env: mixed }, 'metrics'), 'http/json');
+    assert.equal(otlpProtocol({ env: { OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc' } }, 'metrics'), 'grpc');
     assert.throws(
-      () => otlpProtocol({ env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
-      (e: unknown) => (e as { code?: string }).code === 'RR_INVALID_CONFIG' && /grpc/.test(String(e)),
+      () => otlpProtocol({ env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'thrift' } }),
+      (e: unknown) => (e as { code?: string }).code === 'RR_INVALID_CONFIG' && /thrift/.test(String(e)),
     );
+    // The gRPC exporters load from the SDK's own dependencies; a missing one is a typed error naming it.
+    assert.equal(typeof grpcExporter('@opentelemetry/exporter-trace-otlp-grpc', 'f'), 'function');
+    assert.equal(typeof grpcExporter('@opentelemetry/exporter-metrics-otlp-grpc', 'f'), 'function');
+    assert.throws(
+      () => grpcExporter('@opentelemetry/exporter-nothing-otlp-grpc', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'),
+      (e: unknown) => (e as { code?: string }).code === 'RR_INVALID_CONFIG' && /@opentelemetry\/exporter-nothing-otlp-grpc/.test(String(e)),
+    );
+  });
+
+  it('each signal goes to its own endpoint as the OTLP exporter spec says; OTEL_<SIGNAL>_EXPORTER=none turns it off', () => {
+    const base = 'http://collector:4318/';
+    assert.deepEqual(signalExport('traces', { env: { OTEL_EXPORTER_OTLP_ENDPOINT: base } }), {
+      url: 'http://collector:4318/v1/traces',
+      protocol: 'http/protobuf',
+    });
+    assert.deepEqual(signalExport('metrics', { env: { OTEL_EXPORTER_OTLP_ENDPOINT: base } })?.url, 'http://collector:4318/v1/metrics');
+    const both = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: base,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://jaeger:4318/custom',
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'https://metrics.example:443/otlp/v1/metrics',
+    };
+    assert.equal(signalExport('traces', { env: both })?.url, 'http://jaeger:4318/custom', 'a signal endpoint is used as is');
+    assert.equal(signalExport('metrics', { env: both })?.url, 'https://metrics.example:443/otlp/v1/metrics');
+    // Only a traces endpoint: metrics are not sent to it, nor to a default nobody asked for.
+    assert.equal(signalExport('metrics', { env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://jaeger:4318/v1/traces' } }), null);
+    assert.equal(signalExport('metrics', { env: { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_METRICS_EXPORTER: 'none' } }), null);
+    assert.equal(
+      signalExport('traces', { env: { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_TRACES_EXPORTER: 'otlp' } })?.url,
+      `${base}v1/traces`.replace('//v1', '/v1'),
+    );
+    assert.deepEqual(
+      signalExport('traces', { env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
+      {
+        url: 'http://collector:4317',
+        protocol: 'grpc',
+      },
+    );
+    const off = { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_METRICS_EXPORTER: 'none', OTEL_TRACES_EXPORTER: 'none' };
+    assert.equal(tracingWanted({ env: off }), false);
+    assert.equal(startTelemetry({ serviceName: 'x', env: off }), null);
+    assert.throws(
+      () => signalExport('metrics', { env: { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_METRICS_EXPORTER: 'prometheus' } }),
+      (e: unknown) => (e as { code?: string }).code === 'RR_INVALID_CONFIG' && /OTEL_METRICS_EXPORTER/.test(String(e)),
+    );
+  });
+
+  it('metrics off: no request to a metrics path and nothing logged; separate endpoints: each signal where it is told', async () => {
+    const a = await startOtlpReceiver();
+    const b = await startOtlpReceiver();
+    const warnings: string[] = [];
+    try {
+      const off = startTelemetry({
+        serviceName: 'rr-unit',
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: a.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_METRICS_EXPORTER: 'none' },
+        metricIntervalMs: 50,
+        warn: (m) => warnings.push(m),
+      });
+      assert.ok(off !== null);
+      assert.equal(off.signals.metrics, null);
+      metrics.getMeter('t').createCounter('rr.test').add(1);
+      trace.getTracer('t').startSpan('s').end();
+      await new Promise((r) => setTimeout(r, 200));
+      await off.shutdown();
+      assert.deepEqual([...a.requests.keys()], ['/v1/traces']);
+      assert.equal(warnings.join('\n'), '');
+
+      const split = startTelemetry({
+        serviceName: 'rr-unit',
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9/unused',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${a.url}/traces-here`,
+          OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${b.url}/metrics-here`,
+          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        },
+        metricIntervalMs: 50,
+        warn: (m) => warnings.push(m),
+      });
+      assert.ok(split !== null);
+      metrics.getMeter('t').createCounter('rr.test').add(1);
+      trace.getTracer('t').startSpan('s').end();
+      await split.shutdown();
+      assert.deepEqual([...a.requests.keys()].sort(), ['/traces-here', '/v1/traces']);
+      assert.deepEqual([...b.requests.keys()], ['/metrics-here'], 'metrics (protobuf) where told, traces not');
+      assert.equal(warnings.join('\n'), '');
+
+      // gRPC: the exporters are installed (the SDK's own dependencies), so it starts and stops.
+      const grpc = startTelemetry({
+        serviceName: 'rr-unit',
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_METRICS_EXPORTER: 'none' },
+        warn: (m) => warnings.push(m),
+      });
+      assert.deepEqual(grpc?.signals, { traces: { url: 'http://127.0.0.1:9', protocol: 'grpc' }, metrics: null });
+      await grpc.shutdown();
+      assert.equal(warnings.join('\n'), '');
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 
   it('wraps a stage pipeline: one span per record, finished in order with its own output', async () => {
