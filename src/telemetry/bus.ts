@@ -21,8 +21,16 @@ export interface MeteredBusOptions {
   onError?: (err: unknown) => void;
 }
 
+/**
+ * The messaging metrics carry what the messaging semantic conventions require of every one of
+ * them: `messaging.system` (kafka) and `messaging.operation.name` (`receive`: records delivered to
+ * the app, `send`: records produced), and the broker's `server.address`/`server.port` when known.
+ */
 export function meterBus(bus: Bus, tel: Telemetry, o: MeteredBusOptions): Bus {
   const m = tel.meter;
+  const common = { [ATTR.system]: 'kafka', ...tel.server };
+  const receiving = { ...common, [ATTR.operationName]: 'receive' };
+  const sending = { ...common, [ATTR.operationName]: 'send' };
   const consumed: Counter = m.createCounter('messaging.client.consumed.messages', {
     unit: '{message}',
     description: 'Records delivered to the app.',
@@ -48,6 +56,7 @@ export function meterBus(bus: Bus, tel: Telemetry, o: MeteredBusOptions): Bus {
         const at = parts.get(e.partition);
         if (at !== undefined)
           result.observe(Number(BigInt(e.high) - at), {
+            ...common,
             [ATTR.destination]: topic,
             [ATTR.partition]: String(e.partition),
             [ATTR.stage]: o.app,
@@ -61,7 +70,7 @@ export function meterBus(bus: Bus, tel: Telemetry, o: MeteredBusOptions): Bus {
     // One add per topic per send: a metric record hashes its attributes, so not one per record.
     const perTopic = new Map<string, number>();
     for (const r of records) perTopic.set(r.topic, (perTopic.get(r.topic) ?? 0) + 1);
-    for (const [topic, n] of perTopic) sent.add(n, { [ATTR.destination]: topic, [ATTR.stage]: o.app });
+    for (const [topic, n] of perTopic) sent.add(n, { ...sending, [ATTR.destination]: topic, [ATTR.stage]: o.app });
     for (const r of records) {
       if (r.topic !== o.dlqTopic || r.value === null) continue;
       o.codec.decode('dlq', r.value).then(
@@ -76,7 +85,7 @@ export function meterBus(bus: Bus, tel: Telemetry, o: MeteredBusOptions): Bus {
 
   return observeBus(bus, {
     consumed(batch) {
-      consumed.add(batch.records.length, { [ATTR.destination]: batch.topic, [ATTR.stage]: o.app });
+      consumed.add(batch.records.length, { ...receiving, [ATTR.destination]: batch.topic, [ATTR.stage]: o.app });
       const last = batch.records.at(-1);
       if (last !== undefined) {
         let parts = next.get(batch.topic);

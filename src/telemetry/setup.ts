@@ -36,6 +36,8 @@ export type Signal = 'traces' | 'metrics';
 export interface TelemetryOptions {
   /** `service.name` unless OTEL_SERVICE_NAME says otherwise, e.g. `reward-router-router`. */
   serviceName: string;
+  /** The Kafka bootstrap brokers (`host:port`), for `server.address`/`server.port` (one broker: known; several: not set). */
+  brokers?: readonly string[];
   /** More resource attributes (service.instance.id, rr.rm); OTEL_RESOURCE_ATTRIBUTES still adds its own. */
   resource?: Record<string, string>;
   /**
@@ -258,6 +260,7 @@ export function startTelemetry(o: TelemetryOptions): RunningTelemetry | null {
     tracer: trace.getTracer('reward-router'),
     meter: metrics.getMeter('reward-router'),
     propagator: new core.W3CTraceContextPropagator(),
+    ...(o.brokers !== undefined ? { brokers: o.brokers } : {}),
   });
   let unsubscribe: (() => void) | null = null;
   let stopped: Promise<void> | null = null;

@@ -48,6 +48,22 @@ export interface TelemetryParts {
   meter: Meter;
   /** W3C trace context (the one `traceparent` format every Kafka tracer reads). */
   propagator: TextMapPropagator;
+  /** The Kafka bootstrap brokers (`host:port`): `server.address`/`server.port` when there is one. */
+  brokers?: readonly string[];
+}
+
+/**
+ * `server.address` and `server.port` of the broker, when known: the bootstrap address when the
+ * client is given one (a single broker, or a Kubernetes service in front of them). With several,
+ * which broker a record went to (its partition's leader) is kafkajs's business, not known here:
+ * none is set rather than a guess.
+ */
+export function brokerServer(brokers: readonly string[] | undefined): Attributes {
+  if (brokers === undefined || brokers.length !== 1) return {};
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(brokers[0]!.trim());
+  if (m === null) return {};
+  const address = m[1] ?? m[2]!;
+  return m[3] === undefined ? { [ATTR.serverAddress]: address } : { [ATTR.serverAddress]: address, [ATTR.serverPort]: Number(m[3]) };
 }
 
 export class Telemetry {
@@ -58,6 +74,8 @@ export class Telemetry {
   readonly #decisions: Counter;
   readonly #rewards: Histogram;
   readonly meter: Meter;
+  /** `server.address`/`server.port` of the broker when known (brokerServer), on every messaging span and metric. */
+  readonly server: Attributes;
   /** Spans started (the tracing bench compares it with what the receiver got). */
   started = 0;
 
@@ -65,6 +83,7 @@ export class Telemetry {
     this.#tracer = parts.tracer;
     this.#propagator = parts.propagator;
     this.meter = parts.meter;
+    this.server = brokerServer(parts.brokers);
     this.#decisions = parts.meter.createCounter('rr.decisions', { description: 'Pairs routed, by chosen RM.', unit: '{pair}' });
     this.#rewards = parts.meter.createHistogram('rr.reward', {
       description: 'Normalized rewards folded into the posteriors, by RM.',
@@ -89,6 +108,7 @@ export class Telemetry {
       [ATTR.offset]: Number(record.offset),
       [ATTR.group]: group,
       [ATTR.stage]: stage,
+      ...this.server,
     };
     if (record.key !== null) attributes[ATTR.key] = record.key.toString('utf8');
     this.started++;
@@ -117,6 +137,7 @@ export class Telemetry {
           [ATTR.operationName]: 'send',
           [ATTR.destination]: topic,
           [ATTR.stage]: stage,
+          ...this.server,
           ...attributes,
         },
       },

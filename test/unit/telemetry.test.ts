@@ -15,6 +15,9 @@ import { topicName } from '../../src/records/topics.ts';
 import { createNoopMeter, metrics, trace } from '@opentelemetry/api';
 import { core, tracing } from '@opentelemetry/sdk-node';
 import { processChannel, sendChannel, decisionsChannel, deltasChannel, sendTraced } from '../../src/telemetry/channels.ts';
+import { brokerServer } from '../../src/telemetry/telemetry.ts';
+import { meterBus } from '../../src/telemetry/bus.ts';
+import { SingleObjectCodec } from '../../src/avro/codec.ts';
 import {
   grpcExporter,
   otlpProtocol,
@@ -288,6 +291,57 @@ describe('telemetry', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it("messaging metrics carry messaging.system and messaging.operation.name; spans and metrics the broker's server.address/port", async () => {
+    assert.deepEqual(brokerServer(['kafka-0.kafka:9092']), { 'server.address': 'kafka-0.kafka', 'server.port': 9092 });
+    assert.deepEqual(brokerServer(['[::1]:19092']), { 'server.address': '::1', 'server.port': 19092 });
+    assert.deepEqual(brokerServer(['kafka']), { 'server.address': 'kafka' });
+    assert.deepEqual(brokerServer(['a:9092', 'b:9092']), {}, 'several: which one a record went to is not known here');
+    assert.deepEqual(brokerServer(undefined), {});
+
+    const receiver = await startOtlpReceiver();
+    const otel = startTelemetry({
+      serviceName: 'rr-unit',
+      endpoint: receiver.url,
+      protocol: 'http/json',
+      brokers: ['kafka.example:9093'],
+      metricIntervalMs: 60_000,
+    });
+    assert.ok(otel !== null);
+    const clock = counterClock();
+    const s = testSettings();
+    const bus = meterBus(createMemoryBus({ clock }), otel.telemetry, {
+      app: 'loop',
+      codec: new SingleObjectCodec(),
+      dlqTopic: topicName(s.prefix, 'dlq'),
+    });
+    try {
+      await runLoop({ bus, settings: s, batches: 2, clock, log: quietLog });
+      await otel.shutdown();
+      const messaging = receiver.spans.filter((x) => x.name.startsWith('send ') || x.name.startsWith('process '));
+      assert.ok(messaging.length > 0);
+      for (const x of messaging) {
+        assert.equal(x.attributes['server.address'], 'kafka.example', x.name);
+        assert.equal(x.attributes['server.port'], 9093, x.name);
+        assert.equal(x.attributes['messaging.system'], 'kafka', x.name);
+      }
+      const points = receiver.points.filter((p) => p.name.startsWith('messaging.'));
+      const names = new Set(points.map((p) => p.name));
+      for (const n of ['messaging.client.consumed.messages', 'messaging.client.sent.messages', 'messaging.kafka.consumer.lag'])
+        assert.ok(names.has(n), `${n} exported: ${[...names].join(', ')}`);
+      for (const p of points) {
+        assert.equal(p.attributes['messaging.system'], 'kafka', p.name);
+        assert.equal(p.attributes['server.address'], 'kafka.example', p.name);
+        assert.equal(p.attributes['server.port'], 9093, p.name);
+      }
+      const op = (n: string) => new Set(points.filter((p) => p.name === n).map((p) => p.attributes['messaging.operation.name']));
+      assert.deepEqual([...op('messaging.client.consumed.messages')], ['receive']);
+      assert.deepEqual([...op('messaging.client.sent.messages')], ['send']);
+    } finally {
+      await bus.close();
+      await receiver.close();
     }
   });
 

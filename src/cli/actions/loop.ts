@@ -184,7 +184,7 @@ export async function runCommand(app: string, opts: RunOptions): Promise<number>
   // /readyz says "not yet"); each incarnation's bus is instrumented and answers /readyz while it lives.
   // Tracing and OTLP metrics when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/telemetry/, docs/tracing.md): it subscribes to the
   // channels the apps publish on, before any app starts; off, nothing listens and nothing is loaded in the path.
-  const otel = startTelemetry({ serviceName: clientId });
+  const otel = startTelemetry({ serviceName: clientId, brokers: list(o.brokers) });
   const metered = (bus: Bus): Bus =>
     otel === null
       ? bus
@@ -360,7 +360,7 @@ export async function startCommand(o: StartOptions): Promise<LoopSummary> {
   }
   if (o.shadowFraction !== undefined) settings = { ...settings, shadow: { fraction: o.shadowFraction } };
   if (o.brokers) await checkKafka(o.brokers);
-  const otel = startTelemetry({ serviceName: 'reward-router' });
+  const otel = startTelemetry({ serviceName: 'reward-router', ...(o.brokers ? { brokers: list(o.brokers) } : {}) });
   const codec = createCodec({ registryUrl: o.schemaRegistry ?? process.env.SCHEMA_REGISTRY_URL, prefix: settings.prefix });
   const raw = o.brokers ? kafkaBus(o.brokers, 'reward-router-start') : createMemoryBus({ clock: wallClock });
   const bus = otel === null ? raw : meterBus(raw, otel.telemetry, { app: 'loop', codec, dlqTopic: topicName(settings.prefix, 'dlq') });
