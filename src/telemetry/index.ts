@@ -1,6 +1,7 @@
 /** Tracing and metrics with OpenTelemetry (docs/tracing.md). */
 export { Telemetry, MAX_LINKS } from './telemetry.ts';
 export {
+  appResource,
   exporterWanted,
   grpcExporter,
   otlpProtocol,

@@ -19,6 +19,7 @@
  * subscribe.ts traces it (telemetry.ts). The other OTEL_* variables (service name, resource
  * attributes, headers, compression, sampler) keep their meaning.
  */
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { DiagLogLevel, ROOT_CONTEXT, context, diag, metrics, propagation, trace, type ContextManager } from '@opentelemetry/api';
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
@@ -38,7 +39,7 @@ export interface TelemetryOptions {
   serviceName: string;
   /** The Kafka bootstrap brokers (`host:port`), for `server.address`/`server.port` (one broker: known; several: not set). */
   brokers?: readonly string[];
-  /** More resource attributes (service.instance.id, rr.rm); OTEL_RESOURCE_ATTRIBUTES still adds its own. */
+  /** More resource attributes (`rr.rm`; `service.instance.id` is a new UUID unless given); OTEL_RESOURCE_ATTRIBUTES still wins. */
   resource?: Record<string, string>;
   /**
    * Base URL of an OTLP receiver for both signals (`/v1/traces` and `/v1/metrics` are added over
@@ -85,6 +86,23 @@ const PROTOCOLS: readonly string[] = ['http/protobuf', 'http/json', 'grpc'];
 
 function invalid(field: string, message: string): RouterError {
   return new RouterError('RR_INVALID_CONFIG', message, { field });
+}
+
+/**
+ * The resource of one app process, as the resource semantic conventions define it: `service.name`
+ * is the logical service, the same for every instance of it, so `reward-router-<app>` (every
+ * scorer is `reward-router-scorer`, whichever RM it scores and however it was named on the
+ * command line: `scorer --rm x` or `scorer:x`); `service.instance.id` tells the instances apart
+ * (a UUID v4 per process, as recommended; startTelemetry sets it for every process); the RM a scorer scores is the resource attribute
+ * `rr.rm`. OTEL_SERVICE_NAME still wins for the name and OTEL_RESOURCE_ATTRIBUTES for the rest.
+ */
+export function appResource(app: string, rm?: string): Pick<TelemetryOptions, 'serviceName' | 'resource'> {
+  const [base, named] = app.startsWith('scorer:') ? ['scorer', app.slice('scorer:'.length)] : [app, undefined];
+  const scorerRm = base === 'scorer' ? (rm ?? named) : undefined;
+  return {
+    serviceName: `reward-router-${base.replace(/[^A-Za-z0-9._-]/g, '_')}`,
+    ...(scorerRm !== undefined && scorerRm !== '' ? { resource: { 'rr.rm': scorerRm } } : {}),
+  };
 }
 
 /** OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: whether the signal has an OTLP exporter (`otlp`, the default) or none. */
@@ -241,7 +259,7 @@ export function startTelemetry(o: TelemetryOptions): RunningTelemetry | null {
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? o.serviceName,
     // Detected attributes (OTEL_RESOURCE_ATTRIBUTES among them) are merged over these.
-    ...(o.resource !== undefined ? { resource: resources.resourceFromAttributes(o.resource) } : {}),
+    resource: resources.defaultResource().merge(resources.resourceFromAttributes({ 'service.instance.id': randomUUID(), ...o.resource })),
     // Empty lists, not absent: absent, the SDK would build exporters from the environment itself.
     spanProcessors,
     metricReaders,

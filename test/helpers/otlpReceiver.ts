@@ -12,6 +12,8 @@ export type AttrValue = string | number | boolean | AttrValue[] | undefined;
 
 export interface ReceivedSpan {
   service: string;
+  /** The attributes of the span's resource (service.name, service.instance.id, ...). */
+  resource: Record<string, AttrValue>;
   traceId: string;
   spanId: string;
   parentSpanId: string;
@@ -128,11 +130,13 @@ interface ResourceSpans {
 
 function collectSpans(json: Record<string, unknown>, out: ReceivedSpan[]): void {
   for (const rs of (json.resourceSpans ?? []) as ResourceSpans[]) {
-    const service = String(attrs(rs.resource?.attributes)['service.name'] ?? '');
+    const resource = attrs(rs.resource?.attributes);
+    const service = String(resource['service.name'] ?? '');
     for (const ss of rs.scopeSpans ?? []) {
       for (const s of ss.spans ?? []) {
         out.push({
           service,
+          resource,
           traceId: String(s.traceId),
           spanId: String(s.spanId),
           parentSpanId: String(s.parentSpanId ?? ''),

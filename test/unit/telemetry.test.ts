@@ -19,6 +19,7 @@ import { brokerServer } from '../../src/telemetry/telemetry.ts';
 import { meterBus } from '../../src/telemetry/bus.ts';
 import { SingleObjectCodec } from '../../src/avro/codec.ts';
 import {
+  appResource,
   grpcExporter,
   otlpProtocol,
   signalExport,
@@ -341,6 +342,53 @@ describe('telemetry', () => {
       assert.deepEqual([...op('messaging.client.sent.messages')], ['send']);
     } finally {
       await bus.close();
+      await receiver.close();
+    }
+  });
+
+  it('one service.name per app (every scorer reward-router-scorer), rr.rm and a service.instance.id per process; OTEL_SERVICE_NAME wins', async () => {
+    assert.deepEqual(appResource('router'), { serviceName: 'reward-router-router' });
+    assert.deepEqual(appResource('scorer', 'rm-a'), { serviceName: 'reward-router-scorer', resource: { 'rr.rm': 'rm-a' } });
+    assert.deepEqual(appResource('scorer:rm-b'), { serviceName: 'reward-router-scorer', resource: { 'rr.rm': 'rm-b' } });
+    const receiver = await startOtlpReceiver();
+    try {
+      const run = async (o: ReturnType<typeof appResource>, env: NodeJS.ProcessEnv = {}) => {
+        const otel = startTelemetry({
+          ...o,
+          env: {
+            OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+            OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+            OTEL_METRICS_EXPORTER: 'none',
+            ...env,
+          },
+        });
+        assert.ok(otel !== null);
+        trace.getTracer('t').startSpan('s').end();
+        await otel.shutdown();
+      };
+      await run(appResource('scorer', 'rm-a'));
+      await run(appResource('scorer:rm-b'));
+      await run(appResource('scorer', 'rm-a'));
+      await run(appResource('labeler'), { OTEL_SERVICE_NAME: 'my-labeler' });
+      const res = receiver.spans.map((x) => x.resource);
+      assert.equal(res.length, 4);
+      assert.deepEqual(
+        res.map((r) => [r['service.name'], r['rr.rm']]),
+        [
+          ['reward-router-scorer', 'rm-a'],
+          ['reward-router-scorer', 'rm-b'],
+          ['reward-router-scorer', 'rm-a'],
+          ['my-labeler', undefined],
+        ],
+      );
+      const ids = res.map((r) => String(r['service.instance.id']));
+      assert.ok(
+        ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id)),
+        ids.join(),
+      );
+      assert.equal(new Set(ids).size, 4, 'one service.instance.id per process, two replicas of one RM included');
+      assert.equal(res[0]!['telemetry.sdk.name'], 'opentelemetry', "the SDK's default resource kept");
+    } finally {
       await receiver.close();
     }
   });

@@ -33,7 +33,7 @@ import { createLoopTopics, describePlan } from '../../../streams/runtime/topics.
 import { kafkaClientConfig, kafkaClientSecurity } from '../../security/cli.ts';
 import { verifyKafkaAccess } from '../../security/errors.ts';
 import { startProcessHealth } from '../../health/index.ts';
-import { meterBus, startTelemetry, type RunningTelemetry } from '../../telemetry/index.ts';
+import { appResource, meterBus, startTelemetry, type RunningTelemetry } from '../../telemetry/index.ts';
 import { topicName } from '../../records/topics.ts';
 import { list, nonNegative, parsePositiveInt } from '../options.ts';
 
@@ -184,7 +184,7 @@ export async function runCommand(app: string, opts: RunOptions): Promise<number>
   // /readyz says "not yet"); each incarnation's bus is instrumented and answers /readyz while it lives.
   // Tracing and OTLP metrics when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/telemetry/, docs/tracing.md): it subscribes to the
   // channels the apps publish on, before any app starts; off, nothing listens and nothing is loaded in the path.
-  const otel = startTelemetry({ serviceName: clientId, brokers: list(o.brokers) });
+  const otel = startTelemetry({ ...appResource(app, o.rm), brokers: list(o.brokers) });
   const metered = (bus: Bus): Bus =>
     otel === null
       ? bus
