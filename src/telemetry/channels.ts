@@ -56,6 +56,12 @@ export interface ProcessMessage extends TraceFields {
   output?: Outgoing[];
   /** The first entry of `output` that this record made (default 0). */
   outputFrom?: number;
+  /**
+   * Its outputs get a producer span of their own (`create <topic>`, one per topic, under the
+   * process span) whose context they carry: the stage runtime (router, scorers, labeler). Absent:
+   * they carry the process span's (the store, whose span covers its transaction).
+   */
+  createSpans?: boolean;
   error?: unknown;
 }
 
@@ -174,9 +180,15 @@ export interface RecordTrace {
 }
 
 /** Publishes that `record` is taken; undefined (and nothing built) when nothing traces. */
-export function traceRecord(stage: string, group: string, record: BusRecord, fields?: TraceFields): RecordTrace | undefined {
+export function traceRecord(
+  stage: string,
+  group: string,
+  record: BusRecord,
+  fields?: TraceFields,
+  createSpans?: boolean,
+): RecordTrace | undefined {
   if (!processChannel.start.hasSubscribers) return undefined;
-  const m: ProcessMessage = { stage, group, record, ...fields };
+  const m: ProcessMessage = { stage, group, record, ...fields, ...(createSpans === true ? { createSpans } : {}) };
   processChannel.start.publish(m);
   return {
     outputs(output, from = 0) {
@@ -192,7 +204,7 @@ export function traceRecord(stage: string, group: string, record: BusRecord, fie
 export function recordTracer(stage: string, group: string): RecordTracer {
   return {
     start(record) {
-      const t = traceRecord(stage, group, record);
+      const t = traceRecord(stage, group, record, undefined, true);
       return {
         finish(output) {
           t?.outputs(output.out);

@@ -85,6 +85,32 @@ export function subscribeTelemetry(tel: Telemetry): () => void {
   const parentOf = (record: BusRecord | undefined) =>
     record === undefined ? undefined : (tel.spanOf(record) ?? tel.extract(record.headers));
 
+  /** Process messages whose operation is over: a create span opened later (its record was still being encoded) ends at once. */
+  const settled = new WeakSet<object>();
+  /**
+   * A `create <topic>` span per topic under the process span, its context into that topic's
+   * records; ended with the process span. A record still being encoded gets its span (or joins
+   * its topic's) when it resolves.
+   */
+  const createInto = (m: ProcessMessage, parent: Span, spans: Span[], records: Outgoing[], from: number): void => {
+    const byTopic = new Map<string, Span>();
+    const spanFor = (topic: string): Span => {
+      let s = byTopic.get(topic);
+      if (s === undefined) {
+        byTopic.set(topic, (s = tel.create(topic, m.stage, parent)));
+        if (settled.has(m)) queueMicrotask(() => s!.end());
+        else spans.push(s);
+      }
+      return s;
+    };
+    for (let i = from; i < records.length; i++) {
+      const r = records[i]!;
+      if (typeof (r as Promise<OutRecord>).then === 'function')
+        records[i] = (r as Promise<OutRecord>).then((o) => tel.inject(spanFor(o.topic), [o])[0]!);
+      else tel.inject(spanFor((r as OutRecord).topic), [r as OutRecord]);
+    }
+  };
+
   const process: Handlers<ProcessMessage> = {
     ...idle,
     start: guarded<ProcessMessage>('process start', (m) => {
@@ -94,10 +120,16 @@ export function subscribeTelemetry(tel: Telemetry): () => void {
       open.set(m, [span]);
     }),
     end: guarded<ProcessMessage>('process outputs', (m) => {
-      const span = open.get(m)?.[0];
-      if (span !== undefined && m.output !== undefined) injectInto(tel, span, m.output, m.outputFrom ?? 0);
+      const spans = open.get(m);
+      const span = spans?.[0];
+      if (span === undefined || m.output === undefined) return;
+      if (m.createSpans === true) createInto(m, span, spans!, m.output, m.outputFrom ?? 0);
+      else injectInto(tel, span, m.output, m.outputFrom ?? 0);
     }),
-    asyncEnd: guarded<ProcessMessage>('process end', endAll),
+    asyncEnd: guarded<ProcessMessage>('process end', (m) => {
+      settled.add(m);
+      endAll(m);
+    }),
   };
 
   const send: Handlers<SendMessage> = {

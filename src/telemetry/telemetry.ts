@@ -122,6 +122,31 @@ export class Telemetry {
     return this.#spans.get(record);
   }
 
+  /**
+   * Starts a `create <topic>` producer span under a consumed record's process span: the creation
+   * context of the records that record made on `topic` (messaging semantic conventions: operation
+   * type `create`), which their consumers continue. Not `send`: the stage runtime sends the outputs
+   * of many records together, after this span ends, so it does not cover the send itself.
+   */
+  create(topic: string, stage: string, parent: Span): Span {
+    this.started++;
+    return this.#tracer.startSpan(
+      `create ${topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          [ATTR.system]: 'kafka',
+          [ATTR.operationType]: 'create',
+          [ATTR.operationName]: 'create',
+          [ATTR.destination]: topic,
+          [ATTR.stage]: stage,
+          ...this.server,
+        },
+      },
+      trace.setSpan(ROOT_CONTEXT, parent),
+    );
+  }
+
   /** Starts a `send <topic>` producer span under `parent` (a new trace when absent). */
   send(topic: string, stage: string, parent: Context | Span | undefined, attributes: Attributes = {}, links?: Link[]): Span {
     const ctx = parent === undefined ? ROOT_CONTEXT : 'spanContext' in parent ? trace.setSpan(ROOT_CONTEXT, parent) : parent;

@@ -43,6 +43,7 @@ describe('tracing on the real broker', { timeout: 300_000 }, () => {
       endpoint: receiver.url,
       protocol: 'http/json',
       metricIntervalMs: 60_000,
+      brokers: brokersFromEnv(),
     });
     assert.ok(otel !== null);
     const prefix = `${uniqueName('trace')}.`;
@@ -126,8 +127,20 @@ describe('tracing on the real broker', { timeout: 300_000 }, () => {
     // The label comes out of whichever RM's score completed the prompt: any scorer of the pool.
     assert.deepEqual(
       chain.map((s) => String(s.attributes['rr.stage']).replace(/^scorer\..*$/, 'scorer')),
-      ['aggregator', 'trainer', 'trainer', 'labeler', 'scorer', 'router', 'trainer'],
+      ['aggregator', 'trainer', 'trainer', 'labeler', 'labeler', 'scorer', 'scorer', 'router', 'router', 'trainer'],
     );
+    // Each consumer's parent is its producer's span: the trainer's send, or the create span the
+    // router, scorer and labeler give what they produce (kind PRODUCER), under their process span.
+    assert.deepEqual(
+      chain.map((s) => s.name.split(' ')[0]),
+      ['send', 'send', 'process', 'create', 'process', 'create', 'process', 'create', 'process', 'send'],
+    );
+    for (const s of chain.filter((x) => x.name.startsWith('create '))) assert.equal(s.kind, 4, `${s.name} is a PRODUCER span`);
+    // The broker, when the test runs against one bootstrap address.
+    const brokers = brokersFromEnv();
+    if (brokers.length === 1)
+      for (const s of chain.filter((x) => x.attributes['messaging.system'] === 'kafka'))
+        assert.equal(s.attributes['server.address'], brokers[0]!.replace(/:\d+$/, ''), `${s.name}: server.address`);
     assert.equal(chain.at(-1)!.name, `send ${topicName(prefix, 'generations')}`);
     assert.equal(chain.at(-1)!.parentSpanId, '', "the trainer's send is the root");
     assert.equal(traceparent(loss.r).spanId, chain[1]!.spanId, "the LOSS record carries the trainer's send span");
@@ -174,5 +187,10 @@ describe('tracing on the real broker', { timeout: 300_000 }, () => {
       'consumer lag exported',
     );
     assert.ok(total('messaging.client.consumed.messages') > 0 && total('messaging.client.sent.messages') > 0);
+    for (const p of last.values())
+      if (p.name.startsWith('messaging.client.')) {
+        assert.equal(p.attributes['messaging.system'], 'kafka', p.name);
+        assert.equal(p.attributes['messaging.operation.name'], p.name.endsWith('consumed.messages') ? 'receive' : 'send', p.name);
+      }
   });
 });

@@ -393,6 +393,57 @@ describe('telemetry', () => {
     }
   });
 
+  it("router, scorers and labeler give what they produce a create span: a consumer's parent is the producer's span, not its consumer span", async () => {
+    const receiver = await startOtlpReceiver();
+    const otel = startTelemetry({ serviceName: 'rr-unit', endpoint: receiver.url, protocol: 'http/json', metricIntervalMs: 60_000 });
+    assert.ok(otel !== null);
+    try {
+      await loop();
+      await otel.shutdown();
+      const byId = new Map(receiver.spans.map((x) => [x.spanId, x]));
+      const s = testSettings();
+      const checked = new Map<string, number>();
+      for (const [consumed, producer] of [
+        [topicName(s.prefix, 'scores'), /^scorer\./],
+        [topicName(s.prefix, 'labels'), /^labeler$/],
+      ] as const) {
+        const consumers = receiver.spans.filter((x) => x.name === `process ${consumed}`);
+        assert.ok(consumers.length > 0, consumed);
+        for (const c of consumers) {
+          const parent = byId.get(c.parentSpanId);
+          assert.ok(parent, `${c.name}: parent exported`);
+          assert.equal(parent.name, `create ${consumed}`);
+          assert.equal(parent.kind, 4, 'PRODUCER');
+          assert.equal(parent.attributes['messaging.operation.type'], 'create');
+          assert.match(String(parent.attributes['rr.stage']), producer);
+          const grand = byId.get(parent.parentSpanId);
+          assert.ok(
+            grand !== undefined && grand.name.startsWith('process '),
+            `a create span's parent is its stage's process span, got ${grand?.name}`,
+          );
+          assert.equal(grand.attributes['rr.stage'], parent.attributes['rr.stage']);
+        }
+        checked.set(consumed, consumers.length);
+      }
+      // The scorers' requests: the router's create span of each request topic.
+      const requests = receiver.spans.filter(
+        (x) => x.name.startsWith('process ') && String(x.attributes['rr.stage']).startsWith('scorer.'),
+      );
+      assert.ok(requests.length > 0);
+      for (const c of requests) {
+        const parent = byId.get(c.parentSpanId)!;
+        assert.equal(parent.name, c.name.replace(/^process /, 'create '));
+        assert.equal(parent.attributes['rr.stage'], 'router');
+      }
+      assert.ok(
+        receiver.spans.every((x) => !x.name.startsWith('create ') || x.attributes['rr.stage'] !== 'store'),
+        "the store's snapshot still carries its process span (it covers the transaction)",
+      );
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('wraps a stage pipeline: one span per record, finished in order with its own output', async () => {
     const { tracer, events } = fakeTracer();
     const inner: OperatorFunction<BusRecord, RecordOutput> = map((r) => ({ record: r, out: [] }));
