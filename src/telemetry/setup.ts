@@ -136,12 +136,13 @@ export function otlpProtocol(o: Pick<TelemetryOptions, 'protocol' | 'env'>, sign
  */
 export function signalExport(signal: Signal, o: Pick<TelemetryOptions, 'endpoint' | 'protocol' | 'env'>): SignalExport | null {
   const env = o.env ?? process.env;
+  const specific = (o.endpoint === undefined ? (env[`OTEL_EXPORTER_OTLP_${SIG[signal]}_ENDPOINT`] ?? '') : '').trim();
+  const base = (o.endpoint ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '').trim();
+  // No endpoint: the signal is off, whatever else the environment says (nothing to refuse).
+  if (specific === '' && base === '') return null;
   if (!exporterWanted(signal, env)) return null;
   const protocol = otlpProtocol(o, signal);
-  const specific = o.endpoint === undefined ? env[`OTEL_EXPORTER_OTLP_${SIG[signal]}_ENDPOINT`] : undefined;
-  if (specific !== undefined && specific.trim() !== '') return { url: specific.trim(), protocol };
-  const base = (o.endpoint ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '').trim();
-  if (base === '') return null;
+  if (specific !== '') return { url: specific, protocol };
   return { url: protocol === 'grpc' ? base : `${base.replace(/\/+$/, '')}/v1/${signal}`, protocol };
 }
 

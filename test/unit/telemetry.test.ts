@@ -235,6 +235,8 @@ describe('telemetry', () => {
     const off = { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_METRICS_EXPORTER: 'none', OTEL_TRACES_EXPORTER: 'none' };
     assert.equal(tracingWanted({ env: off }), false);
     assert.equal(startTelemetry({ serviceName: 'x', env: off }), null);
+    // Without an endpoint, telemetry is off and the other variables are not looked at.
+    assert.equal(tracingWanted({ env: { OTEL_TRACES_EXPORTER: 'console', OTEL_EXPORTER_OTLP_PROTOCOL: 'thrift' } }), false);
     assert.throws(
       () => signalExport('metrics', { env: { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_METRICS_EXPORTER: 'prometheus' } }),
       (e: unknown) => (e as { code?: string }).code === 'RR_INVALID_CONFIG' && /OTEL_METRICS_EXPORTER/.test(String(e)),
