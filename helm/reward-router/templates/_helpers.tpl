@@ -159,8 +159,8 @@ keda over it), scaled (KEDA scales it), maxReplicas (its most replicas: a PDB on
   value: /etc/reward-router/kafka-sasl/{{ $v.kafka.sasl.passwordSecret.key }}
 {{- end }}
 {{- if $v.otel.enabled }}
-- name: OTEL_SERVICE_NAME
-  value: {{ printf "reward-router-%s" .component | quote }}
+{{- /* No OTEL_SERVICE_NAME: each process names itself reward-router-<app> (every scorer reward-router-scorer,
+     its RM in the resource attribute rr.rm) with a service.instance.id, as the resource conventions define. */}}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ required "otel.endpoint is required when otel.enabled" $v.otel.endpoint | quote }}
 - name: OTEL_EXPORTER_OTLP_PROTOCOL
