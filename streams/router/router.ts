@@ -27,6 +27,7 @@ import { deadLetter } from '../../src/operators/deadLetter.ts';
 import { runStage, type StageOptions } from '../runtime/stage.ts';
 import { PosteriorReplica } from './posteriorReplica.ts';
 import { BoundedSet } from './boundedSet.ts';
+import { dlqValueBytes } from '../runtime/topics.ts';
 
 export interface RouterOptions {
   /** Names this instance's replica group (one per router instance). Default `0`. */
@@ -74,7 +75,7 @@ async function startReplica(ctx: AppContext, producer: BusProducer, stats: Route
   const replica = new PosteriorReplica(s, codec, {
     onReject: (record, err) => {
       stats.replicaDeadLettered++;
-      void deadLetter(codec, clock, s.prefix, 'router', record, err)
+      void deadLetter(codec, clock, s.prefix, 'router', record, err, undefined, dlqValueBytes(s))
         .then((letter) => producer.send([letter]))
         .catch((e: unknown) => log.error('dead letter failed', { err: String(e) }));
     },
@@ -124,7 +125,7 @@ function routerPipeline(
   const { codec, clock, settings: s } = ctx;
   const rng = new CounterRng(s.seed, s.run);
   const seen = new BoundedSet<string>(s.reliability.dedupePairs);
-  const stage = { codec, clock, prefix: s.prefix, stage: 'router' };
+  const stage = { codec, clock, prefix: s.prefix, stage: 'router', maxValueBytes: dlqValueBytes(s) };
   return (records$) =>
     records$
       .pipe(
