@@ -125,6 +125,8 @@ function routerPipeline(
   const { codec, clock, settings: s } = ctx;
   const rng = new CounterRng(s.seed, s.run);
   const seen = new BoundedSet<string>(s.reliability.dedupePairs);
+  // Prompt ids as well (DUPLICATE_PROMPT), bounded by the same setting.
+  const seenPrompts = new BoundedSet<string>(s.reliability.dedupePairs);
   const stage = { codec, clock, prefix: s.prefix, stage: 'router', maxValueBytes: dlqValueBytes(s) };
   return (records$) =>
     records$
@@ -132,7 +134,7 @@ function routerPipeline(
         decodeRecords(codec, 'generations'),
         limitInput(s.limits),
         embedGenerations(encoder),
-        validateGeneration({ run: s.run, prior: s.prior, seen, limits: s.limits }),
+        validateGeneration({ run: s.run, prior: s.prior, seen, seenPrompts, limits: s.limits }),
         awaitPosterior({
           versions: replica.version$,
           required: (w) => (w.value ? w.value.generation.batch - s.lag : -Infinity),
