@@ -12,6 +12,8 @@ export interface DeadLetterStage {
   prefix: string;
   /** The stage name written into every letter (e.g. `router`). */
   stage: string;
+  /** Bound on a letter's value, from the `dlq` topic's limit (`dlqValueBytes` of the loop); default `DEFAULT_DEAD_LETTER_BYTES`. */
+  maxValueBytes?: number;
 }
 
 /**
@@ -26,7 +28,8 @@ export function deadLetterOn<T>(
 ): OperatorFunction<Work<T>, RecordOutput> {
   return concatMap(async (work): Promise<RecordOutput> => {
     const out = work.value === undefined ? [] : [...(await onValue(work.value, work))];
-    for (const r of work.rejected) out.push(await deadLetter(cfg.codec, cfg.clock, cfg.prefix, cfg.stage, r.record, r.error, r.reason));
+    for (const r of work.rejected)
+      out.push(await deadLetter(cfg.codec, cfg.clock, cfg.prefix, cfg.stage, r.record, r.error, r.reason, cfg.maxValueBytes));
     return { record: work.record, out };
   });
 }

@@ -11,6 +11,8 @@ export interface DeadLetterConfig {
   prefix: string;
   /** The stage name written into every letter (e.g. `router`). */
   stage: string;
+  /** Bound on a letter's value, from the `dlq` topic's limit (`dlqValueBytes` of the loop); default `DEFAULT_DEAD_LETTER_BYTES`. */
+  maxValueBytes?: number;
 }
 
 /**
@@ -21,6 +23,8 @@ export interface DeadLetterConfig {
  */
 export function toDeadLetters(cfg: DeadLetterConfig): OperatorFunction<readonly Rejected[], OutRecord[]> {
   return concatMap((rejected) =>
-    Promise.all(rejected.map((r) => deadLetter(cfg.codec, cfg.clock, cfg.prefix, cfg.stage, r.record, r.error, r.reason))),
+    Promise.all(
+      rejected.map((r) => deadLetter(cfg.codec, cfg.clock, cfg.prefix, cfg.stage, r.record, r.error, r.reason, cfg.maxValueBytes)),
+    ),
   );
 }

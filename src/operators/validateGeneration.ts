@@ -21,6 +21,12 @@ export interface ValidateConfig {
   prior: Pick<PriorFile, 'd' | 'projection'>;
   /** Pair ids already routed in this run; routed pairs are added (a later copy is DUPLICATE_PAIR). */
   seen: Set<string>;
+  /**
+   * Prompt ids already routed in this run (a prompt with at least one routed pair is added). A new
+   * pair under a prompt id in it is DUPLICATE_PROMPT (a pair id already routed stays DUPLICATE_PAIR);
+   * absent = prompt ids are not checked.
+   */
+  seenPrompts?: Set<string>;
   /** Per-pair input limits (RESPONSE_TOO_LARGE, VECTOR_TOO_LONG), checked first; none when absent. */
   limits?: Pick<InputLimits, 'maxResponseBytes' | 'maxVectorLength'>;
 }
@@ -45,7 +51,8 @@ function pairProblem(p: GenerationPair, width: number, seen: ReadonlySet<string>
 
 /**
  * Checks each pair of a generation and computes its routing context. Bad pairs
- * (duplicate id, wrong embedding width, NaN/Inf) become rejections; the other
+ * (duplicate id, a new pair under a prompt id already routed, wrong embedding width,
+ * NaN/Inf) become rejections; the other
  * pairs of the same record go on. A generation of another run is rejected whole.
  */
 export function validateGeneration(cfg: ValidateConfig): OperatorFunction<Work<Generation>, Work<RoutableGeneration>> {
@@ -74,10 +81,14 @@ export function validateGeneration(cfg: ValidateConfig): OperatorFunction<Work<G
     const rejected = [...work.rejected];
     const out: RoutableGeneration = { generation: g, pairs: [], index: [], contexts: [] };
     const inRecord = new Set<string>();
+    const promptSeen = cfg.seenPrompts?.has(g.promptId) === true;
     g.pairs.forEach((p, i) => {
       const problem =
         (cfg.limits ? pairLimitProblem(p, cfg.limits) : null) ??
-        pairProblem(p, width, inRecord.has(p.pairId) ? new Set([p.pairId]) : cfg.seen);
+        pairProblem(p, width, inRecord.has(p.pairId) ? new Set([p.pairId]) : cfg.seen) ??
+        (promptSeen
+          ? { reason: 'DUPLICATE_PROMPT' as const, message: `pair ${p.pairId}: prompt ${g.promptId} was already routed in this run` }
+          : null);
       if (problem) {
         rejected.push({
           record: work.record,
@@ -92,6 +103,7 @@ export function validateGeneration(cfg: ValidateConfig): OperatorFunction<Work<G
       out.contexts.push(identityOrProject(cfg.prior, p.embedding));
     });
     for (const id of inRecord) cfg.seen.add(id);
+    if (inRecord.size > 0) cfg.seenPrompts?.add(g.promptId);
     return { record: work.record, value: out, rejected };
   });
 }

@@ -81,3 +81,36 @@ export const RECORD_OVERHEAD_BYTES = 16 * 1024;
 export function maxMessageBytes(valueBytes: number): number {
   return valueBytes + RECORD_OVERHEAD_BYTES;
 }
+
+/** The per-item input limits a Generation is checked against at the router's edge (settings `limits`). */
+export interface GenerationItemLimits {
+  /** UTF-8 bytes of the prompt plus every chat message's content. */
+  maxPromptBytes: number;
+  /** UTF-8 bytes of one response. */
+  maxResponseBytes: number;
+  /** Length of a pair's vector. */
+  maxVectorLength: number;
+}
+
+/**
+ * Encoded size bound of a Generation with `pairs` pairs, each at the input limits: the prompt text
+ * at `maxPromptBytes` (all in `prompt`; chat roles and message count are not limited and not
+ * counted), both responses at `maxResponseBytes`, the vector at `maxVectorLength`, ids at
+ * `limits.maxIdBytes`; header included. The input limits let such a record through the router.
+ */
+export function generationBytes(items: GenerationItemLimits, pairs: number, limits: SizeLimits = defaultSizeLimits): number {
+  const vector = items.maxVectorLength === 0 ? 1 : varintBytes(items.maxVectorLength) + items.maxVectorLength * DOUBLE + 1;
+  const pair = idBytes(limits) + 2 * lenPrefixed(items.maxResponseBytes) + vector;
+  const pairsBytes = pairs === 0 ? 1 : varintBytes(pairs) + pairs * pair + 1;
+  return (
+    HEADER_BYTES +
+    2 * idBytes(limits) + // run, promptId
+    LONG_MAX + // batch
+    1 +
+    idBytes(limits) + // category
+    lenPrefixed(items.maxPromptBytes) +
+    1 + // messages: empty
+    pairsBytes +
+    LONG_MAX // sentAtMs
+  );
+}

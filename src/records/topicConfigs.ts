@@ -5,7 +5,7 @@
  * Consumers of those topics must also raise their fetch sizes accordingly.
  */
 import { requestsTopics, topicName, topicSpecs, type TopicBase } from './topics.ts';
-import { defaultSizeLimits, deltaBytes, maxMessageBytes, snapshotBytes, type SizeLimits } from './sizes.ts';
+import { defaultSizeLimits, deltaBytes, maxMessageBytes, RECORD_OVERHEAD_BYTES, snapshotBytes, type SizeLimits } from './sizes.ts';
 
 export interface TopicPlanOptions {
   /** Context dimension of the posteriors (sizes snapshots and deltas). */
@@ -16,6 +16,12 @@ export interface TopicPlanOptions {
   partitions?: number;
   partitionsByBase?: Partial<Record<TopicBase, number>>;
   limits?: SizeLimits;
+  /**
+   * `max.message.bytes` of the topics that carry user payloads (generations, requests, scores,
+   * labels, feedback, decisions); default `RECORD_TOPIC_MAX_BYTES`. Set explicitly, never left to
+   * the broker's default, so the dead-letter bound and the start check know it.
+   */
+  recordBytes?: number;
 }
 
 export interface TopicPlan {
@@ -29,6 +35,12 @@ export const DEFAULT_PARTITIONS = 6;
 export const DEFAULT_MAX_DELTA_ROWS = 1024;
 /** The broker's default `message.max.bytes` (1 MiB + batch overhead); below it nothing needs setting. */
 const KAFKA_DEFAULT_MAX = 1048588;
+/** The default `max.message.bytes` of the user-payload topics: the broker's default, written out. */
+export const RECORD_TOPIC_MAX_BYTES = KAFKA_DEFAULT_MAX;
+/** Room in a dead letter's value beyond the original's bytes: topic, stage, message (cut at 2 KiB), key, offsets. */
+export const DLQ_ENVELOPE_BYTES = 4 * 1024;
+/** The user-payload topics, whose `max.message.bytes` is `recordBytes`. */
+export const recordTopicBases: readonly TopicBase[] = ['generations', 'requests', 'scores', 'labels', 'feedback', 'decisions'];
 
 const sized = (bytes: number): Record<string, string> => (bytes > KAFKA_DEFAULT_MAX ? { 'max.message.bytes': String(bytes) } : {});
 
@@ -53,11 +65,32 @@ export function topicConfigs(base: TopicBase, opts: TopicPlanOptions): Record<st
     case 'posterior-deltas':
       return sized(delta);
     case 'dlq':
-      // A dead letter wraps the original bytes, so it must fit the largest record of any topic.
-      return sized(Math.max(snapshot, delta) + 2 * 1024);
+      return { 'max.message.bytes': String(dlqMaxMessageBytes(opts)) };
     default:
-      return {};
+      return recordTopicBases.includes(base) ? { 'max.message.bytes': String(opts.recordBytes ?? RECORD_TOPIC_MAX_BYTES) } : {};
   }
+}
+
+/**
+ * `max.message.bytes` of `dlq`: a dead letter wraps the original bytes, so the topic holds the
+ * largest record any topic accepts (a whole `max.message.bytes`, taken as the value's bound)
+ * plus the letter's own fields and the record overhead. Dead letters are still bounded to it
+ * (`deadLetterValueBytes`): an original that would not fit keeps a prefix, its length and SHA-256.
+ */
+export function dlqMaxMessageBytes(opts: TopicPlanOptions): number {
+  const limits = opts.limits ?? defaultSizeLimits;
+  const largest = Math.max(
+    opts.recordBytes ?? RECORD_TOPIC_MAX_BYTES,
+    KAFKA_DEFAULT_MAX,
+    maxMessageBytes(snapshotBytes(opts.d, limits)),
+    maxMessageBytes(deltaBytes(opts.d, opts.maxDeltaRows ?? DEFAULT_MAX_DELTA_ROWS, limits)),
+  );
+  return largest + DLQ_ENVELOPE_BYTES + RECORD_OVERHEAD_BYTES;
+}
+
+/** The most bytes a dead letter's value may have to fit a `dlq` topic of `max.message.bytes` = `dlqMax` (key, headers and batch header aside). */
+export function deadLetterValueBytes(dlqMax: number): number {
+  return dlqMax - RECORD_OVERHEAD_BYTES;
 }
 
 /** Every topic of a deployment: the fixed ones plus one `requests.<rm>` per RM (collision-checked). */

@@ -223,6 +223,8 @@ export const deadLetterReasons = [
   'TOO_MANY_PAIRS',
   /** A judge RM answered, but without a verdict ([[1]], [[2]] or [[TIE]]) in its answer (DeadLetter v3). */
   'RM_NO_VERDICT',
+  /** A prompt id already routed in this run, sent again (with other pair ids) (DeadLetter v4). */
+  'DUPLICATE_PROMPT',
 ] as const;
 
 export type DeadLetterReason = (typeof deadLetterReasons)[number];
@@ -238,6 +240,10 @@ export interface DeadLetter {
   original: Buffer;
   originalKey: Buffer | null;
   atMs: number;
+  /** Null (or absent when writing) when `original` is the whole value; else the value's full length, of which `original` is a prefix (v4). */
+  originalLength?: number | null;
+  /** Null (or absent when writing) when `original` is the whole value; else the SHA-256 of the full value (v4). */
+  originalSha256?: Buffer | null;
 }
 
 /** Record name (the .avsc file name and the Avro name without namespace) → its TS shape. */

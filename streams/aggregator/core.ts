@@ -16,6 +16,7 @@ import { deadLetter } from '../../src/operators/deadLetter.ts';
 import { OffsetTracker } from '../runtime/offsetTracker.ts';
 import type { Outbox } from '../runtime/txnQueue.ts';
 import type { AggregatorRestore } from '../runtime/stateRestore.ts';
+import { dlqValueBytes } from '../runtime/topics.ts';
 
 export interface LossItem {
   pairId: string;
@@ -184,6 +185,6 @@ export class AggregatorCore {
   private dead(r: BusRecord, err: unknown, reason?: DeadLetterReason): void {
     this.stats.deadLetters++;
     const { codec, clock, settings } = this.ctx;
-    this.tracker.deadLetter(r, deadLetter(codec, clock, settings.prefix, 'aggregator', r, err, reason));
+    this.tracker.deadLetter(r, deadLetter(codec, clock, settings.prefix, 'aggregator', r, err, reason, dlqValueBytes(settings)));
   }
 }

@@ -19,6 +19,7 @@ import { recordKey, topicName } from '../../src/records/topics.ts';
 import type { Label, Score } from '../../src/records/types.ts';
 import type { AppContext, AppHandle } from '../runtime/context.ts';
 import { runStage } from '../runtime/stage.ts';
+import { dlqValueBytes } from '../runtime/topics.ts';
 
 /** Marks unusable pairs and rejects them (NON_FINITE); a v0 score without prompt size is rejected whole. */
 function checkScore(work: Work<Score>): Work<PromptScores> {
@@ -107,7 +108,7 @@ export async function startLabelerApp(ctx: AppContext, opts: { maxBatchSize?: nu
         tap((work) => {
           current = { partition: work.record.partition, offset: BigInt(work.record.offset) };
         }),
-        deadLetterOn({ codec, clock, prefix: s.prefix, stage: 'labeler' }, (prompt) => {
+        deadLetterOn({ codec, clock, prefix: s.prefix, stage: 'labeler', maxValueBytes: dlqValueBytes(s) }, (prompt) => {
           parts.next(prompt);
           const labels = completed.splice(0);
           return Promise.all(

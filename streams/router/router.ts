@@ -27,6 +27,7 @@ import { deadLetter } from '../../src/operators/deadLetter.ts';
 import { runStage, type StageOptions } from '../runtime/stage.ts';
 import { PosteriorReplica } from './posteriorReplica.ts';
 import { BoundedSet } from './boundedSet.ts';
+import { dlqValueBytes } from '../runtime/topics.ts';
 
 export interface RouterOptions {
   /** Names this instance's replica group (one per router instance). Default `0`. */
@@ -74,7 +75,7 @@ async function startReplica(ctx: AppContext, producer: BusProducer, stats: Route
   const replica = new PosteriorReplica(s, codec, {
     onReject: (record, err) => {
       stats.replicaDeadLettered++;
-      void deadLetter(codec, clock, s.prefix, 'router', record, err)
+      void deadLetter(codec, clock, s.prefix, 'router', record, err, undefined, dlqValueBytes(s))
         .then((letter) => producer.send([letter]))
         .catch((e: unknown) => log.error('dead letter failed', { err: String(e) }));
     },
@@ -124,14 +125,16 @@ function routerPipeline(
   const { codec, clock, settings: s } = ctx;
   const rng = new CounterRng(s.seed, s.run);
   const seen = new BoundedSet<string>(s.reliability.dedupePairs);
-  const stage = { codec, clock, prefix: s.prefix, stage: 'router' };
+  // Prompt ids as well (DUPLICATE_PROMPT), bounded by the same setting.
+  const seenPrompts = new BoundedSet<string>(s.reliability.dedupePairs);
+  const stage = { codec, clock, prefix: s.prefix, stage: 'router', maxValueBytes: dlqValueBytes(s) };
   return (records$) =>
     records$
       .pipe(
         decodeRecords(codec, 'generations'),
         limitInput(s.limits),
         embedGenerations(encoder),
-        validateGeneration({ run: s.run, prior: s.prior, seen, limits: s.limits }),
+        validateGeneration({ run: s.run, prior: s.prior, seen, seenPrompts, limits: s.limits }),
         awaitPosterior({
           versions: replica.version$,
           required: (w) => (w.value ? w.value.generation.batch - s.lag : -Infinity),

@@ -11,6 +11,8 @@ import { defaultPosteriorConfig, validatePosteriorConfig, type PosteriorConfig }
 import type { PriorFile } from '../../src/core/prior.ts';
 import { bayesianQuantileConfig, type QuantileConfig } from '../../src/core/normalize.ts';
 import { readPrior } from '../../src/offline/index.ts';
+import { generationBytes, RECORD_OVERHEAD_BYTES } from '../../src/records/sizes.ts';
+import { topicConfigs } from '../../src/records/topicConfigs.ts';
 import { requestsTopics, topicName } from '../../src/records/topics.ts';
 import type { InputLimits } from '../../src/operators/limitInput.ts';
 import type { SimSettings } from '../../src/sim/backend.ts';
@@ -142,6 +144,15 @@ export function validateSettings(s: LoopSettings): LoopSettings {
   for (const [k, v] of Object.entries(s.reliability)) if (!isInt(v, 1)) fail(`reliability.${k}`, `must be an integer ≥ 1, got ${v}`);
   for (const f of Object.keys(inputLimitDefaults) as (keyof InputLimits)[])
     if (!isInt(s.limits?.[f], 1)) fail(`limits.${f}`, `must be an integer ≥ 1, got ${s.limits?.[f]}`);
+  // The input limits must not let through a record the topics refuse: a one-pair generation at every
+  // per-item limit must fit the generations topic (and so the requests copying it; dlq holds any whole).
+  const onePair = generationBytes(s.limits, 1);
+  const topicMax = Number(topicConfigs('generations', { d: s.prior.d })['max.message.bytes']);
+  if (onePair + RECORD_OVERHEAD_BYTES > topicMax)
+    fail(
+      'limits',
+      `let through a one-pair generation of up to ${onePair} bytes (maxPromptBytes ${s.limits.maxPromptBytes}, 2 × maxResponseBytes ${s.limits.maxResponseBytes}, maxVectorLength ${s.limits.maxVectorLength}), which with ${RECORD_OVERHEAD_BYTES} bytes of record overhead exceeds the generations topic's max.message.bytes ${topicMax}: lower the limits`,
+    );
   const width = s.prior.projection === null ? s.prior.d : s.prior.projection.inputDim;
   // In text mode the trainer sends no vectors: the encoder's width is checked against the prior's.
   if (s.encoder !== undefined && (typeof s.encoder !== 'string' || s.encoder === '')) fail('encoder', 'must be a model directory');

@@ -17,6 +17,7 @@ import type { Timers } from '../../src/scorers/resilience.ts';
 import type { RmBackend } from '../../src/scorers/types.ts';
 import type { AppContext, AppHandle, LoopSettings } from '../runtime/context.ts';
 import { runStage } from '../runtime/stage.ts';
+import { dlqValueBytes } from '../runtime/topics.ts';
 
 export interface ScorerOptions {
   /** The RM this instance serves (required). */
@@ -96,7 +97,7 @@ export async function startScorerApp(ctx: AppContext, opts: ScorerOptions = {}):
       records$.pipe(
         decodeRecords(codec, 'requests'),
         score,
-        deadLetterOn({ codec, clock, prefix: s.prefix, stage: `scorer.${rm}` }, async (score) => {
+        deadLetterOn({ codec, clock, prefix: s.prefix, stage: `scorer.${rm}`, maxValueBytes: dlqValueBytes(s) }, async (score) => {
           for (const p of score.pairs)
             if (p.unscored != null) stats.unscored++;
             else stats.scored++;

@@ -14,6 +14,7 @@ import type { AppContext } from '../runtime/context.ts';
 import { OffsetTracker } from '../runtime/offsetTracker.ts';
 import { toSnapshotRecord } from '../runtime/snapshotRecord.ts';
 import type { StoreInput } from './input.ts';
+import { dlqValueBytes } from '../runtime/topics.ts';
 
 export class StoreCore {
   readonly tracker = new OffsetTracker();
@@ -42,7 +43,19 @@ export class StoreCore {
     if (input.kind === 'foreign') this.stats.foreign++;
     else if (input.kind === 'dead') {
       this.stats.deadLetters++;
-      this.tracker.deadLetter(r, deadLetter(this.ctx.codec, this.ctx.clock, this.ctx.settings.prefix, 'store', r, input.err));
+      this.tracker.deadLetter(
+        r,
+        deadLetter(
+          this.ctx.codec,
+          this.ctx.clock,
+          this.ctx.settings.prefix,
+          'store',
+          r,
+          input.err,
+          undefined,
+          dlqValueBytes(this.ctx.settings),
+        ),
+      );
     } else {
       const result = this.apply(input.arm, input.delta, out);
       if (result === 'duplicate') this.stats.duplicates++;

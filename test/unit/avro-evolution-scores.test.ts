@@ -1,4 +1,4 @@
-/** Score v2 (pairs[].unscored), Score v3 and ScoringRequest v2 (audit), DeadLetter v1 (RM_UNAVAILABLE, RM_BAD_RESPONSE), DeadLetter v3 (RM_NO_VERDICT), both ways. */
+/** Score v2 (pairs[].unscored), Score v3 and ScoringRequest v2 (audit), DeadLetter v1 (RM_UNAVAILABLE, RM_BAD_RESPONSE), DeadLetter v3 (RM_NO_VERDICT), DeadLetter v4 (DUPLICATE_PROMPT, bounded original), both ways. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SingleObjectCodec } from '../../src/avro/codec.ts';
@@ -101,8 +101,37 @@ describe('DeadLetter v3: RM_NO_VERDICT (a judge answer without a verdict)', () =
     const bytes = codec.encodeSync('dlq', { ...(readValue('DeadLetter') as DeadLetter), reason: 'RM_NO_VERDICT' });
     for (const v of ['v0', 'v1', 'v2']) assert.equal(readAs('DeadLetter', v, bytes).reason, 'INVALID_RECORD', v);
     assert.equal((codec.decodeSync('dlq', bytes) as DeadLetter).reason, 'RM_NO_VERDICT');
-    const { reason: _r, ...rest } = plain(codec.decodeSync('dlq', bytes)) as DeadLetter;
+    const { reason: _r, originalLength: _l, originalSha256: _s, ...rest } = plain(codec.decodeSync('dlq', bytes)) as DeadLetter;
     const { reason: _o, ...old } = readAs('DeadLetter', 'v2', bytes);
     assert.deepEqual(old, rest, 'every other field reads the same');
+  });
+});
+
+describe('DeadLetter v4: DUPLICATE_PROMPT, originalLength and originalSha256 (a bounded original)', () => {
+  it('a DeadLetter written with v3 reads with the current reader (originalLength and originalSha256 null: the original is whole)', () => {
+    const { originalLength: _l, originalSha256: _s, ...v } = readValue('DeadLetter') as DeadLetter;
+    const bytes = encodeSingleObject(entry('DeadLetter', 'v3'), v);
+    assert.notDeepEqual(bytes.subarray(2, 10), catalog.schema('DeadLetter').fingerprintLE);
+    assert.deepEqual(plain(codec.decodeSync('dlq', bytes)), { ...(plain(v) as object), originalLength: null, originalSha256: null });
+  });
+
+  it('a current bounded DUPLICATE_PROMPT letter reads with the v3 reader (new fields skipped, reason INVALID_RECORD) and as itself now', () => {
+    const cur: DeadLetter = {
+      ...(readValue('DeadLetter') as DeadLetter),
+      reason: 'DUPLICATE_PROMPT',
+      originalLength: 1_000_000,
+      originalSha256: Buffer.alloc(32, 7),
+    };
+    const bytes = codec.encodeSync('dlq', cur);
+    assert.deepEqual(plain(codec.decodeSync('dlq', bytes)), plain(cur));
+    for (const v of ['v0', 'v1', 'v2', 'v3']) assert.equal(readAs('DeadLetter', v, bytes).reason, 'INVALID_RECORD', v);
+    const { reason: _r, originalLength: _l, originalSha256: _s, ...rest } = plain(cur) as DeadLetter;
+    const { reason: _o, ...old } = readAs('DeadLetter', 'v3', bytes);
+    assert.deepEqual(old, rest, 'every other field reads the same');
+  });
+
+  it('a writer that omits originalLength and originalSha256 encodes null (the golden bytes)', () => {
+    const { originalLength: _l, originalSha256: _s, ...rest } = readValue('DeadLetter') as DeadLetter;
+    assert.deepEqual(codec.encodeSync('dlq', rest), readBin('DeadLetter'));
   });
 });

@@ -5,7 +5,16 @@ import { f64ToBytes } from '../../src/avro/f64.ts';
 import { ArmPosterior } from '../../src/core/posterior.ts';
 import { isRouterError } from '../../src/core/errors.ts';
 import { CounterRng } from '../../src/core/rng.ts';
-import { DEFAULT_PARTITIONS, topicConfigs, topicPlan } from '../../src/records/topicConfigs.ts';
+import {
+  deadLetterValueBytes,
+  DEFAULT_PARTITIONS,
+  DLQ_ENVELOPE_BYTES,
+  dlqMaxMessageBytes,
+  RECORD_TOPIC_MAX_BYTES,
+  recordTopicBases,
+  topicConfigs,
+  topicPlan,
+} from '../../src/records/topicConfigs.ts';
 import { baseOfTopic, MAX_TOPIC_LENGTH, recordKey, requestsTopic, requestsTopics, topicName } from '../../src/records/topics.ts';
 import { defaultSizeLimits, deltaBytes, maxMessageBytes, snapshotBytes, varintBytes } from '../../src/records/sizes.ts';
 import type { DeadLetter, PosteriorSnapshot, Score } from '../../src/records/types.ts';
@@ -89,10 +98,26 @@ describe('topic configs', () => {
     assert.equal(new Set(plan.map((t) => t.name)).size, plan.length);
     assert.equal(plan.find((t) => t.base === 'posteriors')!.partitions, 1);
     assert.equal(plan.find((t) => t.base === 'scores')!.partitions, DEFAULT_PARTITIONS);
-    assert.deepEqual(plan.find((t) => t.base === 'scores')!.configs, {});
+    assert.deepEqual(plan.find((t) => t.base === 'scores')!.configs, { 'max.message.bytes': String(RECORD_TOPIC_MAX_BYTES) });
     // A dead letter wraps the original bytes: at d = 768 it must fit a whole snapshot.
     const dlq768 = Number(topicConfigs('dlq', { d: 768 })['max.message.bytes']);
     assert.ok(dlq768 > Number(topicConfigs('posteriors', { d: 768 })['max.message.bytes']));
+  });
+
+  it('every topic that carries user payloads sets max.message.bytes explicitly; dlq holds the largest whole plus the letter', () => {
+    for (const opts of [{ d: 8 }, { d: 768 }, { d: 8, recordBytes: 4 * 1024 * 1024 }]) {
+      const plan = topicPlan('rr.', ['a', 'b'], opts);
+      const limit = (t: (typeof plan)[number]): number => Number(t.configs['max.message.bytes']);
+      for (const t of plan.filter((t) => recordTopicBases.includes(t.base)))
+        assert.equal(limit(t), opts.recordBytes ?? RECORD_TOPIC_MAX_BYTES, `${t.name} ${JSON.stringify(opts)}`);
+      assert.equal(plan.filter((t) => t.base === 'requests').length, 2);
+      const dlq = plan.find((t) => t.base === 'dlq')!;
+      assert.equal(limit(dlq), dlqMaxMessageBytes(opts));
+      for (const t of plan.filter((t) => t.base !== 'dlq' && t.configs['max.message.bytes'] !== undefined)) {
+        // The whole of any record a topic accepts fits a letter's value, with DLQ_ENVELOPE_BYTES to spare.
+        assert.ok(deadLetterValueBytes(limit(dlq)) >= limit(t) + DLQ_ENVELOPE_BYTES, `${t.name} ${JSON.stringify(opts)}`);
+      }
+    }
   });
 });
 

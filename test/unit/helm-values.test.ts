@@ -44,7 +44,17 @@ describe('helm/reward-router values', () => {
   }
 
   it('topic configs equal what `topics create` sets at d = 64 (posteriors compacted)', () => {
-    for (const base of ['posteriors', 'posterior-deltas', 'dlq'] as const)
+    for (const base of [
+      'posteriors',
+      'posterior-deltas',
+      'dlq',
+      'generations',
+      'requests',
+      'scores',
+      'labels',
+      'feedback',
+      'decisions',
+    ] as const)
       assert.deepEqual(defaults.topics.configs[base], topicConfigs(base, { d: 64 }), base);
     assert.equal(defaults.topics.configs.posteriors!['cleanup.policy'], 'compact');
   });

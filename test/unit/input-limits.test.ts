@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import { SingleObjectCodec } from '../../src/avro/codec.ts';
 import { counterClock, createMemoryBus } from '../../src/bus/memory/index.ts';
 import { isRouterError } from '../../src/core/errors.ts';
+import { generationBytes, defaultSizeLimits, RECORD_OVERHEAD_BYTES } from '../../src/records/sizes.ts';
+import { RECORD_TOPIC_MAX_BYTES, topicConfigs } from '../../src/records/topicConfigs.ts';
 import { recordKey, topicName } from '../../src/records/topics.ts';
 import type { DeadLetter, Generation, GenerationPair } from '../../src/records/types.ts';
 import { startRouterApp } from '../../streams/router/router.ts';
@@ -121,5 +123,42 @@ describe('input limits at the router', () => {
       maxVectorLength: 8_192,
       maxPairsPerPrompt: 256,
     });
+  });
+
+  it('limits that let through a generation the generations topic would refuse are RR_INVALID_CONFIG at start', () => {
+    const topicMax = Number(topicConfigs('generations', { d: s.prior.d })['max.message.bytes']);
+    assert.equal(topicMax, RECORD_TOPIC_MAX_BYTES);
+    // The bound is the encoded size of the largest one-pair generation the limits let through.
+    const items = { maxPromptBytes: 1000, maxResponseBytes: 3000, maxVectorLength: 64 };
+    const id = (c: string) => c.repeat(defaultSizeLimits.maxIdBytes);
+    const worst: Generation = {
+      run: id('r'),
+      batch: 2 ** 52,
+      promptId: id('p'),
+      category: id('c'),
+      prompt: 'q'.repeat(items.maxPromptBytes),
+      messages: [],
+      pairs: [{ pairId: id('x'), responseA: 'a'.repeat(3000), responseB: 'b'.repeat(3000), embedding: new Array(64).fill(Math.PI) }],
+      sentAtMs: 2 ** 52,
+    };
+    assert.equal(codec.encodeSync('generations', worst).length, generationBytes(items, 1));
+    // Defaults fit; a response limit that alone passes the topic's limit does not.
+    assert.ok(generationBytes(testSettings().limits, 1) + RECORD_OVERHEAD_BYTES <= topicMax);
+    for (const limits of [{ maxResponseBytes: 600_000 }, { maxPromptBytes: 1_100_000 }, { maxVectorLength: 140_000 }])
+      assert.throws(
+        () => testSettings({ limits }),
+        (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG') && e.field === 'limits' && /max\.message\.bytes 1048588/.test(e.message),
+        JSON.stringify(limits),
+      );
+    // Just inside: the largest response limit the topic allows with the other defaults.
+    const fits = (r: number) => generationBytes({ ...testSettings().limits, maxResponseBytes: r }, 1) + RECORD_OVERHEAD_BYTES <= topicMax;
+    let inside = 400_000;
+    while (fits(inside + 1)) inside++;
+    assert.ok(inside > 400_000 && fits(inside));
+    assert.equal(testSettings({ limits: { maxResponseBytes: inside } }).limits.maxResponseBytes, inside);
+    assert.throws(
+      () => testSettings({ limits: { maxResponseBytes: inside + 1 } }),
+      (e: unknown) => isRouterError(e, 'RR_INVALID_CONFIG'),
+    );
   });
 });
