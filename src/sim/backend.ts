@@ -52,12 +52,6 @@ export class SimPairIndex {
     }
     return pairs.get(pairId);
   }
-
-  pair(batch: number, pairId: string): SimPair {
-    const p = this.find(batch, pairId);
-    if (!p) throw codecError('RR_INVALID_RECORD', 'UNKNOWN_PAIR', `pair ${pairId} is not in simulated batch ${batch}`, { pairId });
-    return p;
-  }
 }
 
 /**
