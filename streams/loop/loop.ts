@@ -75,19 +75,10 @@ async function tally(
   codec: RecordCodec,
   s: LoopSettings,
 ): Promise<{ accuracy: number; pairs: number; deadLetters: LoopSummary['deadLetters'] }> {
-  const stream = s.sim === undefined ? undefined : simStream(s);
   const chosen = new Map<string, { batch: number; arm: number }>();
   for (const r of await bus.readToEnd(topicName(s.prefix, 'decisions'))) {
     for (const d of pairDecisions(await codec.decode('decisions', r.value!))) {
       if (d.run === s.run && !chosen.has(d.pairId)) chosen.set(d.pairId, { batch: d.batch, arm: d.chosen });
-    }
-  }
-  let ok = 0;
-  const batches = new Set([...chosen.values()].map((c) => c.batch));
-  for (const t of stream === undefined ? [] : batches) {
-    for (const p of stream!.generateBatch(t).prompts.flatMap((x) => x.pairs)) {
-      const c = chosen.get(p.pairId);
-      if (c && p.correct[c.arm]) ok++;
     }
   }
   const deadLetters: LoopSummary['deadLetters'] = {};
@@ -95,7 +86,21 @@ async function tally(
     const reason = (await codec.decode('dlq', r.value!)).reason;
     deadLetters[reason] = (deadLetters[reason] ?? 0) + 1;
   }
-  return { accuracy: stream === undefined ? NaN : chosen.size > 0 ? ok / chosen.size : 0, pairs: chosen.size, deadLetters };
+  return { accuracy: routedAccuracy(s, chosen), pairs: chosen.size, deadLetters };
+}
+
+/** The share of routed pairs whose RM was right, by the simulator's truth; NaN without a simulator. */
+function routedAccuracy(s: LoopSettings, chosen: ReadonlyMap<string, { batch: number; arm: number }>): number {
+  if (s.sim === undefined) return NaN;
+  const stream = simStream(s);
+  let ok = 0;
+  for (const t of new Set([...chosen.values()].map((c) => c.batch))) {
+    for (const p of stream.generateBatch(t).prompts.flatMap((x) => x.pairs)) {
+      const c = chosen.get(p.pairId);
+      if (c && p.correct[c.arm]) ok++;
+    }
+  }
+  return chosen.size > 0 ? ok / chosen.size : 0;
 }
 
 export async function runLoop(o: LoopOptions): Promise<LoopSummary> {
