@@ -16,7 +16,7 @@ import { topicConfigs } from '../../src/records/topicConfigs.ts';
 import { requestsTopics, topicName } from '../../src/records/topics.ts';
 import type { InputLimits } from '../../src/operators/limitInput.ts';
 import type { SimSettings } from '../../src/sim/backend.ts';
-import type { SimConfig } from '../../src/sim/config.ts';
+import { defaultSimConfig, type SimConfig } from '../../src/sim/config.ts';
 import { scenarioConfig } from '../../src/sim/scenarios.ts';
 import { packagePath } from '../../src/paths.ts';
 import { parseScorers } from '../../src/scorers/config.ts';
@@ -76,8 +76,8 @@ export const loopDefaults = {
   maxInFlight: 256,
   partitions: 3,
   /** Without a simulator (its scenario sets these): the simulator's own defaults. */
-  tieEps: 0.1,
-  keepPerPrompt: 4,
+  tieEps: defaultSimConfig.tieEps,
+  keepPerPrompt: defaultSimConfig.keepPerPrompt,
   reliability: { outageLimitMs: 120_000, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitMs: 500, dedupePairs: 200_000 },
 } as const;
 
