@@ -110,6 +110,13 @@ export async function replayCommand(o: ReplayCli, out: NodeJS.WritableStream = p
     Presets.shades_classic,
   );
   let started = false;
+  const onProgress = (done: number, total: number): void => {
+    if (!started) {
+      bar.start(total, 0);
+      started = true;
+    }
+    bar.update(done);
+  };
   try {
     if (whatIf !== undefined) {
       const w = await whatIfRun({
@@ -120,13 +127,7 @@ export async function replayCommand(o: ReplayCli, out: NodeJS.WritableStream = p
         clock: wallClock,
         log,
         codec: createCodec({ prefix: o.into }),
-        onProgress: (done, total) => {
-          if (!started) {
-            bar.start(total, 0);
-            started = true;
-          }
-          bar.update(done);
-        },
+        onProgress,
       });
       bar.stop();
       out.write((o.json === true ? whatIfJson(w) : formatWhatIf(w)) + '\n');
@@ -140,13 +141,7 @@ export async function replayCommand(o: ReplayCli, out: NodeJS.WritableStream = p
       clock: wallClock,
       log,
       codec: createCodec({ prefix: o.into }),
-      onProgress: (done, total) => {
-        if (!started) {
-          bar.start(total, 0);
-          started = true;
-        }
-        bar.update(done);
-      },
+      onProgress,
     });
     bar.stop();
     if (o.json === true) {
