@@ -3,18 +3,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SingleObjectCodec } from '../../src/avro/codec.ts';
-import { counterClock, createMemoryBus } from '../../src/bus/memory/index.ts';
 import { isRouterError } from '../../src/core/errors.ts';
 import { generationBytes, defaultSizeLimits, RECORD_OVERHEAD_BYTES } from '../../src/records/sizes.ts';
 import { RECORD_TOPIC_MAX_BYTES, topicConfigs } from '../../src/records/topicConfigs.ts';
-import { recordKey, topicName } from '../../src/records/topics.ts';
-import type { DeadLetter, Generation, GenerationPair } from '../../src/records/types.ts';
-import { startRouterApp } from '../../streams/router/router.ts';
+import type { Generation, GenerationPair } from '../../src/records/types.ts';
 import { simStream } from '../../streams/trainer/simulated.ts';
-import { createLoopTopics } from '../../streams/runtime/topics.ts';
-import { waitFor } from '../helpers/kafka.ts';
+import { routeGenerations } from '../helpers/router.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';
-import { pairDecisions } from '../../src/records/decisions.ts';
 
 const codec = new SingleObjectCodec();
 const limits = { maxPromptBytes: 40, maxResponseBytes: 20, maxVectorLength: 32, maxPairsPerPrompt: 3 };
@@ -36,32 +31,7 @@ const gen = (k: number, pairs: GenerationPair[], prompt = 'a short prompt'): Gen
 });
 
 /** Sends the generations to a router; returns its dead letters and the pair ids it decided. */
-async function route(gens: Generation[], dlqCount: number): Promise<{ dlq: DeadLetter[]; decided: string[] }> {
-  const clock = counterClock();
-  const bus = createMemoryBus({ clock });
-  await createLoopTopics(bus, s);
-  const router = await startRouterApp({ bus, codec, clock, log: quietLog, settings: s });
-  try {
-    const producer = await bus.producer();
-    await producer.send(
-      gens.map((g) => ({
-        topic: topicName(s.prefix, 'generations'),
-        key: Buffer.from(recordKey('generations', g) as string),
-        value: codec.encodeSync('generations', g),
-      })),
-    );
-    await waitFor(async () => router.stats().records === gens.length, { message: 'every generation processed' });
-    await waitFor(async () => (await bus.readToEnd(topicName(s.prefix, 'dlq'))).length >= dlqCount, { message: 'the dead letters' });
-    const dlq = (await bus.readToEnd(topicName(s.prefix, 'dlq'))).map((r) => codec.decodeSync('dlq', r.value!));
-    const decided = (await bus.readToEnd(topicName(s.prefix, 'decisions'))).flatMap((r) =>
-      pairDecisions(codec.decodeSync('decisions', r.value!)).map((d) => d.pairId),
-    );
-    return { dlq, decided };
-  } finally {
-    await router.close();
-    await bus.close();
-  }
-}
+const route = (gens: Generation[], dlqCount: number) => routeGenerations(s, gens, { codec, log: quietLog, dlqCount });
 
 describe('input limits at the router', () => {
   it('a prompt over maxPromptBytes (prompt text plus chat messages) is PROMPT_TOO_LARGE, whole', async () => {

@@ -8,15 +8,9 @@ import type { Work } from '../../src/operators/types.ts';
 import { validateGeneration } from '../../src/operators/validateGeneration.ts';
 import type { Generation } from '../../src/records/types.ts';
 import { SingleObjectCodec } from '../../src/avro/codec.ts';
-import { counterClock, createMemoryBus } from '../../src/bus/memory/index.ts';
-import { pairDecisions } from '../../src/records/decisions.ts';
-import { recordKey, topicName } from '../../src/records/topics.ts';
-import type { DeadLetter } from '../../src/records/types.ts';
 import { BoundedSet } from '../../streams/router/boundedSet.ts';
-import { startRouterApp } from '../../streams/router/router.ts';
-import { createLoopTopics } from '../../streams/runtime/topics.ts';
 import { simStream } from '../../streams/trainer/simulated.ts';
-import { waitFor } from '../helpers/kafka.ts';
+import { routeGenerations } from '../helpers/router.ts';
 import { quietLog, testSettings } from './streams-fixtures.ts';
 
 const D = 2;
@@ -107,35 +101,12 @@ describe('the router dedupes prompt ids', () => {
       g(p0!.promptId, [pair(p0!.pairs[1]!, 'fresh-pair-id')]),
       g(p1!.promptId, [pair(p1!.pairs[0]!)]),
     ];
-    const clock = counterClock();
-    const bus = createMemoryBus({ clock });
-    await createLoopTopics(bus, s);
-    const router = await startRouterApp({ bus, codec, clock, log: quietLog, settings: s });
-    try {
-      const producer = await bus.producer();
-      await producer.send(
-        gens.map((x) => ({
-          topic: topicName(s.prefix, 'generations'),
-          partition: 0,
-          key: Buffer.from(recordKey('generations', x) as string),
-          value: codec.encodeSync('generations', x),
-        })),
-      );
-      await waitFor(async () => router.stats().records === gens.length, { message: 'every generation processed' });
-      await waitFor(async () => (await bus.readToEnd(topicName(s.prefix, 'dlq'))).length >= 1, { message: 'the dead letter' });
-      const dlq = (await bus.readToEnd(topicName(s.prefix, 'dlq'))).map((r) => codec.decodeSync('dlq', r.value!) as DeadLetter);
-      assert.deepEqual(
-        dlq.map((d) => [d.reason, d.sourceOffset]),
-        [['DUPLICATE_PROMPT', '1']],
-      );
-      assert.match(dlq[0]!.message, /fresh-pair-id: prompt .* was already routed in this run/);
-      const decided = (await bus.readToEnd(topicName(s.prefix, 'decisions'))).flatMap((r) =>
-        pairDecisions(codec.decodeSync('decisions', r.value!)).map((d) => d.pairId),
-      );
-      assert.deepEqual(decided.sort(), [p0!.pairs[0]!.pairId, p1!.pairs[0]!.pairId].sort());
-    } finally {
-      await router.close();
-      await bus.close();
-    }
+    const { dlq, decided } = await routeGenerations(s, gens, { codec, log: quietLog, dlqCount: 1, partition: 0 });
+    assert.deepEqual(
+      dlq.map((d) => [d.reason, d.sourceOffset]),
+      [['DUPLICATE_PROMPT', '1']],
+    );
+    assert.match(dlq[0]!.message, /fresh-pair-id: prompt .* was already routed in this run/);
+    assert.deepEqual(decided.sort(), [p0!.pairs[0]!.pairId, p1!.pairs[0]!.pairId].sort());
   });
 });
