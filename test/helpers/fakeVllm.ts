@@ -116,16 +116,22 @@ export async function startVllm(o: VllmOptions = {}): Promise<VllmServer> {
     return body.add_special_tokens === false ? texts : texts.map((t) => BOS + t);
   };
 
-  const pooling = (r: Received): Reply => {
+  /** A request's texts, or the reply vLLM gives when its body, texts or lengths are refused (`task` names the endpoint's work). */
+  const validTexts = (r: Received, task: string): string[] | Reply => {
     const got = bodyOf(r);
     if ('reply' in got) return got.reply;
-    const body = got.body;
-    const texts = textsOf(body);
+    const texts = textsOf(got.body);
     if (!Array.isArray(texts)) return texts;
     for (const t of texts) {
-      const long = tooLong(t, 'embedding generation');
+      const long = tooLong(t, task);
       if (long !== undefined) return long;
     }
+    return texts;
+  };
+
+  const pooling = (r: Received): Reply => {
+    const texts = validTexts(r, 'embedding generation');
+    if (!Array.isArray(texts)) return texts;
     const data = texts.map((t, index) => {
       if (opts.pooler === 'classify')
         return { index, object: 'pooling', data: Array.from({ length: opts.numLabels }, (_, j) => vllmLogit(t, j)) };
@@ -139,15 +145,8 @@ export async function startVllm(o: VllmOptions = {}): Promise<VllmServer> {
   };
 
   const classify = (r: Received): Reply => {
-    const got = bodyOf(r);
-    if ('reply' in got) return got.reply;
-    const body = got.body;
-    const texts = textsOf(body);
+    const texts = validTexts(r, 'classification');
     if (!Array.isArray(texts)) return texts;
-    for (const t of texts) {
-      const long = tooLong(t, 'classification');
-      if (long !== undefined) return long;
-    }
     const data = texts.map((t, index) => {
       const probs =
         opts.numLabels === 1 ? [sigmoid(vllmLogit(t))] : softmax(Array.from({ length: opts.numLabels }, (_, j) => vllmLogit(t, j)));
