@@ -19,6 +19,7 @@ import { baseOfTopic, MAX_TOPIC_LENGTH, recordKey, requestsTopic, requestsTopics
 import { defaultSizeLimits, deltaBytes, maxMessageBytes, snapshotBytes, varintBytes } from '../../src/records/sizes.ts';
 import type { DeadLetter, PosteriorSnapshot, Score } from '../../src/records/types.ts';
 import { readValue } from '../fixtures/avro/golden.ts';
+import { toSnapshotRecord } from '../../streams/runtime/snapshotRecord.ts';
 
 const codec = new SingleObjectCodec();
 /** avsc's largest long without a custom long type (it checks |n| ≤ 2^52). */
@@ -155,21 +156,7 @@ describe('size bounds', () => {
       assert.equal(codec.encodeSync('posteriors', maxSnapshot(d)).length, snapshotBytes(d));
       // A real posterior of a short run id is well within it.
       const p = ArmPosterior.fromPrior(new Float64Array(d).fill(0.01), { lambda0: 50, sigma2: 1, refreshEvery: 2048 }).snapshot();
-      const real: PosteriorSnapshot = {
-        run: 'run-1',
-        rm: 'gpt-4.1 (judge)',
-        version: 12,
-        d,
-        lambda0: p.lambda0,
-        sigma2: p.sigma2,
-        refreshEvery: p.refreshEvery,
-        n: p.n,
-        sinceRefresh: p.sinceRefresh,
-        precision: f64ToBytes(p.precision),
-        b: f64ToBytes(p.b),
-        factor: f64ToBytes(p.factor),
-        applied: { 'run-1': 12 },
-      };
+      const real = toSnapshotRecord({ run: 'run-1', rm: 'gpt-4.1 (judge)', version: 12, posterior: p });
       const size = codec.encodeSync('posteriors', real).length;
       assert.ok(size <= snapshotBytes(d) && size >= 16 * d * d);
     });
